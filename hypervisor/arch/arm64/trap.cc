@@ -1,0 +1,81 @@
+// Decodes EL2 traps and hands them to the arch-neutral policy in core/hv.
+#include "arch/arm64/gic.h"
+#include "arch/arm64/sysreg.h"
+#include "core/hv.h"
+#include "core/log.h"
+
+namespace warden::arm64 {
+namespace {
+
+enum TrapKind : uint64_t { kSync = 0, kIrq = 1, kFiq = 2, kSerror = 3, kAarch32 = 4 };
+
+void handle_sync(Vcpu& v) {
+    uint64_t esr = WARDEN_READ_SYSREG(esr_el2);
+    auto ec = static_cast<uint32_t>((esr >> 26) & 0x3f);
+    Hypervisor& h = hv();
+    switch (ec) {
+    case kEcHvc64:
+        // ELR already points past the HVC. Only HVC #0 is an SMCCC call.
+        if ((esr & 0xffff) != 0) {
+            v.regs.x[0] = 0xffffffffu;
+            return;
+        }
+        h.on_call(v, smccc::Conduit::Hvc);
+        return;
+    case kEcSmc64:
+        v.regs.pc += 4;  // a trapped SMC leaves ELR at the SMC itself
+        h.on_call(v, smccc::Conduit::Smc);
+        return;
+    case kEcWfx:
+        v.regs.pc += 4;
+        h.on_wait(v);
+        return;
+    case kEcDabtLow:
+    case kEcIabtLow: {
+        uint64_t hpfar = WARDEN_READ_SYSREG(hpfar_el2);
+        uint64_t far = WARDEN_READ_SYSREG(far_el2);
+        Ipa ipa(((hpfar >> 4) << 12) | (far & 0xfff));
+        bool write = ec == kEcDabtLow && (esr & (1u << 6));
+        h.on_stage2_abort(v, ipa, write);
+        return;
+    }
+    default:
+        h.on_undefined(v, ec, esr);
+        return;
+    }
+}
+
+void handle_irq() {
+    uint32_t iar = gic_ack();
+    uint32_t intid = iar & 0x3ff;
+    if (intid == kSpuriousIntid) return;
+    gic_eoi(iar);
+    if (intid == kHypTimerIntid) {
+        timer_arm(timer_slice_ticks());
+        hv().on_tick();
+        return;
+    }
+    WARDEN_LOG_WARN("unexpected interrupt %u", intid);
+}
+
+}  // namespace
+}  // namespace warden::arm64
+
+extern "C" void arm64_guest_trap(warden::Vcpu* v, uint64_t kind) {
+    using namespace warden::arm64;
+    ++v->traps;
+    switch (kind) {
+    case kSync:
+        handle_sync(*v);
+        break;
+    case kIrq:
+        handle_irq();
+        break;
+    case kSerror:
+        warden::hv().crash(*v->domain, "SError (esr 0x%lx)", WARDEN_READ_SYSREG(esr_el2));
+        break;
+    default:
+        warden::hv().crash(*v->domain, "exception kind %lu not supported", kind);
+        break;
+    }
+}

@@ -1,0 +1,120 @@
+// vCPU state that lives in EL1 system registers and the stage-2 base register.
+#include "core/vcpu.h"
+#include "arch/arm64/sysreg.h"
+#include "core/arch.h"
+#include "core/domain.h"
+
+extern "C" void arm64_fpsimd_save(warden::FpRegs*);
+extern "C" void arm64_fpsimd_load(const warden::FpRegs*);
+
+namespace warden::arch {
+namespace {
+
+constexpr uint64_t kPstateEl1hMasked = 0x3c5;
+constexpr uint64_t kSctlrEl1Reset = 0x30d00800;  // RES1 bits, MMU and caches off
+
+void save_sys(El1SysRegs& s) {
+    s.sctlr = WARDEN_READ_SYSREG(sctlr_el1);
+    s.ttbr0 = WARDEN_READ_SYSREG(ttbr0_el1);
+    s.ttbr1 = WARDEN_READ_SYSREG(ttbr1_el1);
+    s.tcr = WARDEN_READ_SYSREG(tcr_el1);
+    s.mair = WARDEN_READ_SYSREG(mair_el1);
+    s.amair = WARDEN_READ_SYSREG(amair_el1);
+    s.vbar = WARDEN_READ_SYSREG(vbar_el1);
+    s.contextidr = WARDEN_READ_SYSREG(contextidr_el1);
+    s.tpidr_el0 = WARDEN_READ_SYSREG(tpidr_el0);
+    s.tpidrro_el0 = WARDEN_READ_SYSREG(tpidrro_el0);
+    s.tpidr_el1 = WARDEN_READ_SYSREG(tpidr_el1);
+    s.sp_el0 = WARDEN_READ_SYSREG(sp_el0);
+    s.sp_el1 = WARDEN_READ_SYSREG(sp_el1);
+    s.elr_el1 = WARDEN_READ_SYSREG(elr_el1);
+    s.spsr_el1 = WARDEN_READ_SYSREG(spsr_el1);
+    s.esr = WARDEN_READ_SYSREG(esr_el1);
+    s.far = WARDEN_READ_SYSREG(far_el1);
+    s.afsr0 = WARDEN_READ_SYSREG(afsr0_el1);
+    s.afsr1 = WARDEN_READ_SYSREG(afsr1_el1);
+    s.par = WARDEN_READ_SYSREG(par_el1);
+    s.cpacr = WARDEN_READ_SYSREG(cpacr_el1);
+    s.csselr = WARDEN_READ_SYSREG(csselr_el1);
+    s.cntkctl = WARDEN_READ_SYSREG(cntkctl_el1);
+    s.cntv_ctl = WARDEN_READ_SYSREG(cntv_ctl_el0);
+    s.cntv_cval = WARDEN_READ_SYSREG(cntv_cval_el0);
+}
+
+void load_sys(const El1SysRegs& s) {
+    WARDEN_WRITE_SYSREG(sctlr_el1, s.sctlr);
+    WARDEN_WRITE_SYSREG(ttbr0_el1, s.ttbr0);
+    WARDEN_WRITE_SYSREG(ttbr1_el1, s.ttbr1);
+    WARDEN_WRITE_SYSREG(tcr_el1, s.tcr);
+    WARDEN_WRITE_SYSREG(mair_el1, s.mair);
+    WARDEN_WRITE_SYSREG(amair_el1, s.amair);
+    WARDEN_WRITE_SYSREG(vbar_el1, s.vbar);
+    WARDEN_WRITE_SYSREG(contextidr_el1, s.contextidr);
+    WARDEN_WRITE_SYSREG(tpidr_el0, s.tpidr_el0);
+    WARDEN_WRITE_SYSREG(tpidrro_el0, s.tpidrro_el0);
+    WARDEN_WRITE_SYSREG(tpidr_el1, s.tpidr_el1);
+    WARDEN_WRITE_SYSREG(sp_el0, s.sp_el0);
+    WARDEN_WRITE_SYSREG(sp_el1, s.sp_el1);
+    WARDEN_WRITE_SYSREG(elr_el1, s.elr_el1);
+    WARDEN_WRITE_SYSREG(spsr_el1, s.spsr_el1);
+    WARDEN_WRITE_SYSREG(esr_el1, s.esr);
+    WARDEN_WRITE_SYSREG(far_el1, s.far);
+    WARDEN_WRITE_SYSREG(afsr0_el1, s.afsr0);
+    WARDEN_WRITE_SYSREG(afsr1_el1, s.afsr1);
+    WARDEN_WRITE_SYSREG(par_el1, s.par);
+    WARDEN_WRITE_SYSREG(cpacr_el1, s.cpacr);
+    WARDEN_WRITE_SYSREG(csselr_el1, s.csselr);
+    WARDEN_WRITE_SYSREG(cntkctl_el1, s.cntkctl);
+    WARDEN_WRITE_SYSREG(cntv_cval_el0, s.cntv_cval);
+    WARDEN_WRITE_SYSREG(cntv_ctl_el0, s.cntv_ctl);
+    WARDEN_WRITE_SYSREG(vmpidr_el2, s.vmpidr);
+}
+
+}  // namespace
+
+void vcpu_reset(Vcpu& v, Ipa entry, uint64_t arg) {
+    v.regs = GuestRegs{};
+    v.regs.x[0] = arg;
+    v.regs.pc = entry.value();
+    v.regs.pstate = kPstateEl1hMasked;
+    v.sys = El1SysRegs{};
+    v.sys.sctlr = kSctlrEl1Reset;
+    v.sys.vmpidr = (uint64_t{1} << 31) | v.index;  // RES1 | Aff0 = vCPU index
+    v.fp = FpRegs{};
+}
+
+void vcpu_switch(Vcpu* from, Vcpu& to) {
+    if (from) {
+        save_sys(from->sys);
+        arm64_fpsimd_save(&from->fp);
+    }
+    load_sys(to.sys);
+    arm64_fpsimd_load(&to.fp);
+    const Domain& d = *to.domain;
+    WARDEN_WRITE_SYSREG(vttbr_el2, (uint64_t{d.vmid()} << 48) | d.stage2().root().value());
+    arm64::isb();
+}
+
+void inject_undef(Vcpu& v) {
+    // The faulting vCPU is the running one, so its EL1 registers are live.
+    constexpr uint64_t kEsrIl = uint64_t{1} << 25;  // EC 0 (unknown), 32-bit instruction
+    uint64_t vbar = WARDEN_READ_SYSREG(vbar_el1);
+    uint64_t mode = v.regs.pstate & 0xf;
+    uint64_t offset = mode == 0x5 ? 0x200 : (mode == 0x4 ? 0x000 : 0x400);
+    WARDEN_WRITE_SYSREG(esr_el1, kEsrIl);
+    WARDEN_WRITE_SYSREG(elr_el1, v.regs.pc);
+    WARDEN_WRITE_SYSREG(spsr_el1, v.regs.pstate);
+    v.regs.pstate = kPstateEl1hMasked;
+    v.regs.pc = vbar + offset;
+}
+
+void stage2_flush(const Domain& d) {
+    uint64_t saved = WARDEN_READ_SYSREG(vttbr_el2);
+    WARDEN_WRITE_SYSREG(vttbr_el2, uint64_t{d.vmid()} << 48);
+    arm64::isb();
+    asm volatile("tlbi vmalls12e1is\n dsb ish\n isb" ::: "memory");
+    WARDEN_WRITE_SYSREG(vttbr_el2, saved);
+    arm64::isb();
+}
+
+}  // namespace warden::arch

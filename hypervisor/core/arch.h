@@ -1,0 +1,31 @@
+// The narrow interface the arch-neutral core needs from the architecture port.
+// arch/arm64 implements it for the real machine; host unit tests provide a fake.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "core/types.h"
+
+namespace warden {
+struct Vcpu;
+class Domain;
+}  // namespace warden
+
+namespace warden::arch {
+
+// Writes raw bytes to the hypervisor's console.
+void console_write(const char* s, size_t n);
+// Ends the platform with a status (see warden/platform.h). Does not return.
+[[noreturn]] void platform_exit(uint32_t status);
+// Puts a vCPU into its architectural reset state, to enter at `entry` (EL1, MMU
+// off, interrupts masked) with x0 = `arg`.
+void vcpu_reset(Vcpu& vcpu, Ipa entry, uint64_t arg);
+// Saves the EL1 state of `from` (if any) and loads `to`'s, including its stage-2.
+void vcpu_switch(Vcpu* from, Vcpu& to);
+// Makes the guest take an Undefined Instruction exception at its current PC.
+void inject_undef(Vcpu& vcpu);
+// Forgets cached stage-2 translations of a domain (after unmapping).
+void stage2_flush(const Domain& domain);
+
+}  // namespace warden::arch

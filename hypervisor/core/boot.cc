@@ -1,0 +1,155 @@
+#include "core/boot.h"
+
+#include "core/arch.h"
+#include "core/guest_dt.h"
+#include "core/log.h"
+#include "core/phys.h"
+
+namespace warden {
+namespace {
+
+constexpr uint32_t kImageMagic = 0x644d5241;  // "ARM\x64"
+constexpr uint64_t k2M = 2 * 1024 * 1024;
+
+uint64_t le64(const unsigned char* p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+}
+
+// Puts the device tree in the last 64 KiB of the domain's RAM and prepares vCPU 0.
+bool finish_domain(Domain& d, const BootModule& m, Ipa entry) {
+    static unsigned char dt_buf[kGuestDtMax];
+    GuestDtConfig cfg{d.ram_base(), d.ram_size(), d.vcpu_count(), m.bootargs};
+    int len = build_guest_dt(dt_buf, sizeof dt_buf, cfg);
+    if (len < 0) {
+        WARDEN_LOG_ERROR("d%u: cannot build its device tree (%d)", d.id().value, len);
+        return false;
+    }
+    Ipa dt = d.ram_base() + (d.ram_size() - kGuestDtMax);
+    if (!d.copy_to_guest(dt, dt_buf, static_cast<uint64_t>(len))) return false;
+    Vcpu& v = d.vcpu(0);
+    arch::vcpu_reset(v, entry, dt.value());
+    v.state = VcpuState::Runnable;
+    return true;
+}
+
+Domain* build_dom0(Hypervisor& hv, const BootInfo& info, const BootModule& m,
+                   const ImageInfo& img) {
+    uint64_t mem = bootargs_mem(m.bootargs);
+    if (mem == 0) mem = kDefaultGuestRam;
+    mem = align_up(mem, k2M);
+    Pa base(align_down(m.base.value(), k2M));
+    if (m.base - base != img.text_offset) {
+        WARDEN_LOG_ERROR("dom0 module at 0x%lx: must sit at a 2 MiB boundary + text_offset 0x%lx",
+                         m.base.value(), img.text_offset);
+        return nullptr;
+    }
+    if (base < info.ram_base || base - info.ram_base + mem > info.ram_size) {
+        WARDEN_LOG_ERROR("dom0: RAM 0x%lx+0x%lx is outside the machine's RAM", base.value(), mem);
+        return nullptr;
+    }
+    if (mem < kGuestDtMax * 2 || m.base - base + m.size + kGuestDtMax > mem) {
+        WARDEN_LOG_ERROR("dom0: %lu bytes of RAM cannot hold its %lu-byte image", mem, m.size);
+        return nullptr;
+    }
+    // dom0's RAM is mapped 1:1, so it must be memory nobody else has.
+    for (uint64_t off = 0; off < mem; off += kPageSize) {
+        Pa pa = base + off;
+        bool in_module = pa >= Pa(align_down(m.base.value(), kPageSize)) && pa < m.base + m.size;
+        if (!in_module && !hv.alloc().is_free(pa)) {
+            WARDEN_LOG_ERROR("dom0: RAM 0x%lx+0x%lx overlaps memory in use (0x%lx)", base.value(),
+                             mem, pa.value());
+            return nullptr;
+        }
+    }
+    hv.alloc().reserve(base, mem);
+    DomainConfig cfg;
+    cfg.privileged = true;
+    cfg.identity_map = true;
+    cfg.ram_pa = base;
+    cfg.ram_size = mem;
+    Domain* d = nullptr;
+    int err = hv.domains().create(cfg, &d);
+    if (err) {
+        WARDEN_LOG_ERROR("dom0: cannot create (%d)", err);
+        return nullptr;
+    }
+    if (!finish_domain(*d, m, Ipa(m.base.value()))) {
+        hv.domains().destroy(*d);
+        return nullptr;
+    }
+    return d;
+}
+
+Domain* build_domu(Hypervisor& hv, const BootModule& m, const ImageInfo& img) {
+    uint64_t mem = bootargs_mem(m.bootargs);
+    if (mem == 0) mem = kDefaultGuestRam;
+    mem = align_up(mem, k2M);
+    uint64_t need = img.text_offset + (img.image_size > m.size ? img.image_size : m.size);
+    if (need + kGuestDtMax > mem) {
+        WARDEN_LOG_ERROR("module at 0x%lx: %lu bytes of RAM cannot hold its %lu-byte image",
+                         m.base.value(), mem, need);
+        return nullptr;
+    }
+    DomainConfig cfg;
+    cfg.ram_size = mem;
+    Domain* d = nullptr;
+    int err = hv.domains().create(cfg, &d);
+    if (err) {
+        WARDEN_LOG_ERROR("module at 0x%lx: cannot create a domain with %lu MiB (%d)",
+                         m.base.value(), mem >> 20, err);
+        return nullptr;
+    }
+    Ipa entry = d->ram_base() + img.text_offset;
+    if (!d->copy_to_guest(entry, phys_ptr<const unsigned char>(m.base), m.size) ||
+        !finish_domain(*d, m, entry)) {
+        hv.domains().destroy(*d);
+        return nullptr;
+    }
+    return d;
+}
+
+}  // namespace
+
+ImageInfo parse_image_header(const void* data, uint64_t size) {
+    ImageInfo info;
+    const auto* p = static_cast<const unsigned char*>(data);
+    if (size < 64) return info;
+    uint32_t magic = static_cast<uint32_t>(p[0x38]) | static_cast<uint32_t>(p[0x39]) << 8 |
+                     static_cast<uint32_t>(p[0x3a]) << 16 | static_cast<uint32_t>(p[0x3b]) << 24;
+    if (magic != kImageMagic) return info;
+    info.is_image = true;
+    info.text_offset = le64(p + 8);
+    info.image_size = le64(p + 16);
+    return info;
+}
+
+unsigned build_boot_domains(Hypervisor& hv, const BootInfo& info) {
+    if (info.module_count == 0) {
+        WARDEN_LOG_INFO("no boot modules: no domains to run");
+        return 0;
+    }
+    // Modules stay where the boot loader put them until they are copied.
+    for (unsigned i = 0; i < info.module_count; ++i) {
+        hv.alloc().reserve(info.modules[i].base, info.modules[i].size);
+    }
+    unsigned built = 0;
+    for (unsigned i = 0; i < info.module_count; ++i) {
+        const BootModule& m = info.modules[i];
+        ImageInfo img = parse_image_header(phys_ptr<const void>(m.base), m.size);
+        if (img.text_offset >= (uint64_t{1} << 30) || img.image_size >= (uint64_t{1} << 32)) {
+            WARDEN_LOG_ERROR("module at 0x%lx: implausible image header", m.base.value());
+            continue;
+        }
+        Domain* d = i == 0 ? build_dom0(hv, info, m, img) : build_domu(hv, m, img);
+        if (!d) continue;
+        ++built;
+        WARDEN_LOG_INFO("d%u: %s, %lu MiB at IPA 0x%lx%s, \"%s\"", d->id().value,
+                        d->privileged() ? "control domain" : "guest", d->ram_size() >> 20,
+                        d->ram_base().value(), d->privileged() ? " (1:1)" : "", m.bootargs);
+    }
+    return built;
+}
+
+}  // namespace warden

@@ -1,0 +1,25 @@
+// Builds the boot-time domains from the boot modules: the first (lowest address)
+// is dom0, privileged and mapped 1:1; the others are domUs with their own IPA space.
+#pragma once
+
+#include "core/bootinfo.h"
+#include "core/hv.h"
+
+namespace warden {
+
+inline constexpr uint64_t kDefaultGuestRam = 16 * 1024 * 1024;
+inline constexpr uint64_t kGuestDtMax = 64 * 1024;
+
+// Arm64 Linux Image header fields the loaders need.
+struct ImageInfo {
+    bool is_image = false;  // carries the "ARM\x64" magic
+    uint64_t text_offset = 0;
+    uint64_t image_size = 0;  // 0 when unknown
+};
+ImageInfo parse_image_header(const void* data, uint64_t size);
+
+// Returns how many domains were built. Modules that cannot become a domain are
+// reported and skipped; they never stop the others.
+unsigned build_boot_domains(Hypervisor& hv, const BootInfo& info);
+
+}  // namespace warden

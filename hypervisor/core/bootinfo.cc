@@ -1,0 +1,209 @@
+#include "core/bootinfo.h"
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace warden {
+namespace {
+
+uint64_t read_cells(const fdt32_t* p, int cells) {
+    uint64_t v = 0;
+    for (int i = 0; i < cells; ++i) v = (v << 32) | fdt32_to_cpu(p[i]);
+    return v;
+}
+
+struct Cells {
+    int addr = 2;
+    int size = 1;
+};
+
+int cells_prop(const void* fdt, int node, const char* name) {
+    int len = 0;
+    const auto* p = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, name, &len));
+    if (!p || len != 4) return -1;
+    return static_cast<int>(fdt32_to_cpu(*p));
+}
+
+// Cell sizes for the children of `parent`. A node that does not say inherits the
+// root's: QEMU's guest-loader writes module reg properties in the root's format
+// into a /chosen without #address-cells/#size-cells.
+Cells cells_of(const void* fdt, int parent) {
+    Cells c;
+    int a = cells_prop(fdt, parent, "#address-cells");
+    int s = cells_prop(fdt, parent, "#size-cells");
+    if (a < 0) a = cells_prop(fdt, 0, "#address-cells");
+    if (s < 0) s = cells_prop(fdt, 0, "#size-cells");
+    if (a > 0 && a <= 2) c.addr = a;
+    if (s >= 0 && s <= 2) c.size = s;
+    return c;
+}
+
+// The n-th (address, size) pair of a node's reg property.
+bool reg_at(const void* fdt, int node, int n, uint64_t& addr, uint64_t& size) {
+    int parent = fdt_parent_offset(fdt, node);
+    if (parent < 0) return false;
+    Cells c = cells_of(fdt, parent);
+    int len = 0;
+    const auto* reg = static_cast<const fdt32_t*>(fdt_getprop(fdt, node, "reg", &len));
+    int stride = c.addr + c.size;
+    if (!reg || len < 0 || (n + 1) * stride * 4 > len) return false;
+    addr = read_cells(reg + n * stride, c.addr);
+    size = read_cells(reg + n * stride + c.addr, c.size);
+    return true;
+}
+
+bool node_enabled(const void* fdt, int node) {
+    int len = 0;
+    const char* status = static_cast<const char*>(fdt_getprop(fdt, node, "status", &len));
+    if (!status) return true;
+    return len >= 2 && (status[0] == 'o' && status[1] == 'k');
+}
+
+bool parse_memory(const void* fdt, BootInfo& out) {
+    for (int node = fdt_next_node(fdt, -1, nullptr); node >= 0;
+         node = fdt_next_node(fdt, node, nullptr)) {
+        int len = 0;
+        const char* type = static_cast<const char*>(fdt_getprop(fdt, node, "device_type", &len));
+        if (!type || len < 7 || __builtin_strcmp(type, "memory") != 0) continue;
+        if (!node_enabled(fdt, node)) continue;  // secure-only memory
+        uint64_t a = 0, s = 0;
+        if (!reg_at(fdt, node, 0, a, s) || s == 0) continue;
+        out.ram_base = Pa(a);
+        out.ram_size = s;
+        return true;
+    }
+    return false;
+}
+
+void parse_uart(const void* fdt, BootInfo& out) {
+    int node = -1;
+    int chosen = fdt_path_offset(fdt, "/chosen");
+    if (chosen >= 0) {
+        int len = 0;
+        const char* path = static_cast<const char*>(fdt_getprop(fdt, chosen, "stdout-path", &len));
+        if (path && len > 0) {
+            int plen = 0;
+            while (plen < len && path[plen] && path[plen] != ':') ++plen;
+            node = fdt_path_offset_namelen(fdt, path, plen);
+        }
+    }
+    if (node < 0) node = fdt_node_offset_by_compatible(fdt, -1, "arm,pl011");
+    while (node >= 0 && !node_enabled(fdt, node)) {
+        node = fdt_node_offset_by_compatible(fdt, node, "arm,pl011");
+    }
+    uint64_t a = 0, s = 0;
+    if (node >= 0 && reg_at(fdt, node, 0, a, s)) out.uart = Pa(a);
+}
+
+void parse_gic(const void* fdt, BootInfo& out) {
+    const char* const compat[] = {"arm,cortex-a15-gic", "arm,gic-400", "arm,cortex-a9-gic"};
+    for (const char* c : compat) {
+        int node = fdt_node_offset_by_compatible(fdt, -1, c);
+        if (node < 0) continue;
+        uint64_t a = 0, s = 0;
+        if (reg_at(fdt, node, 0, a, s)) out.gicd = Pa(a);
+        if (reg_at(fdt, node, 1, a, s)) out.gicc = Pa(a);
+        if (reg_at(fdt, node, 2, a, s)) out.gich = Pa(a);
+        if (reg_at(fdt, node, 3, a, s)) out.gicv = Pa(a);
+        return;
+    }
+}
+
+BootInfoError parse_modules(const void* fdt, BootInfo& out) {
+    int chosen = fdt_path_offset(fdt, "/chosen");
+    if (chosen < 0) return BootInfoError::None;
+    int node;
+    fdt_for_each_subnode(node, fdt, chosen) {
+        if (fdt_node_check_compatible(fdt, node, "multiboot,kernel") != 0) continue;
+        if (out.module_count == kMaxBootModules) return BootInfoError::TooManyModules;
+        BootModule m;
+        uint64_t a = 0, s = 0;
+        if (!reg_at(fdt, node, 0, a, s) || s == 0 || a + s < a) return BootInfoError::BadModule;
+        m.base = Pa(a);
+        m.size = s;
+        int len = 0;
+        const char* args = static_cast<const char*>(fdt_getprop(fdt, node, "bootargs", &len));
+        if (args && len > 0) {
+            if (len > static_cast<int>(kMaxBootargs) || args[len - 1] != '\0') {
+                return BootInfoError::BadModule;
+            }
+            for (int i = 0; i < len; ++i) m.bootargs[i] = args[i];
+        }
+        // insertion sort by address
+        unsigned i = out.module_count++;
+        while (i > 0 && out.modules[i - 1].base > m.base) {
+            out.modules[i] = out.modules[i - 1];
+            --i;
+        }
+        out.modules[i] = m;
+    }
+    return BootInfoError::None;
+}
+
+}  // namespace
+
+const char* to_string(BootInfoError e) {
+    switch (e) {
+    case BootInfoError::None:
+        return "ok";
+    case BootInfoError::BadHeader:
+        return "not a valid device tree";
+    case BootInfoError::NoMemory:
+        return "no /memory node";
+    case BootInfoError::BadModule:
+        return "malformed multiboot module node";
+    case BootInfoError::TooManyModules:
+        return "too many boot modules";
+    }
+    return "?";
+}
+
+BootInfoError parse_boot_info(const void* fdt, BootInfo& out) {
+    out = BootInfo{};
+    if (fdt_check_header(fdt) != 0) return BootInfoError::BadHeader;
+    if (!parse_memory(fdt, out)) return BootInfoError::NoMemory;
+    parse_uart(fdt, out);
+    parse_gic(fdt, out);
+    return parse_modules(fdt, out);
+}
+
+uint64_t bootargs_mem(const char* s) {
+    for (const char* p = s; *p; ++p) {
+        if ((p == s || p[-1] == ' ') && p[0] == 'm' && p[1] == 'e' && p[2] == 'm' && p[3] == '=') {
+            p += 4;
+            uint64_t v = 0;
+            bool any = false;
+            while (*p >= '0' && *p <= '9') {
+                if (v > (uint64_t{1} << 40)) return 0;
+                v = v * 10 + static_cast<uint64_t>(*p++ - '0');
+                any = true;
+            }
+            if (!any) return 0;
+            switch (*p) {
+            case 'K':
+            case 'k':
+                v <<= 10;
+                ++p;
+                break;
+            case 'M':
+            case 'm':
+                v <<= 20;
+                ++p;
+                break;
+            case 'G':
+            case 'g':
+                v <<= 30;
+                ++p;
+                break;
+            default:
+                break;
+            }
+            if (*p != ' ' && *p != '\0') return 0;
+            return v;
+        }
+    }
+    return 0;
+}
+
+}  // namespace warden

@@ -1,0 +1,109 @@
+// Domains: an IPA space (stage-2), its RAM, its vCPUs, its console and its state.
+#pragma once
+
+#include <array>
+
+#include "core/page_alloc.h"
+#include "core/stage2.h"
+#include "core/types.h"
+#include "core/vcpu.h"
+
+namespace warden {
+
+inline constexpr unsigned kMaxDomains = 16;
+inline constexpr unsigned kMaxVcpusPerDomain = 4;
+inline constexpr uint64_t kGuestRamBase = 0x40000000;  // IPA of a domU's RAM (as on 'virt')
+
+enum class DomainState : uint8_t {
+    Free,      // slot unused
+    Created,   // built, never run
+    Running,   // has run; vCPUs may be runnable
+    Shutdown,  // stopped by the guest (PSCI SYSTEM_OFF / RESET / all CPUs off)
+    Crashed,   // stopped by the hypervisor because of a guest fault
+};
+
+enum class ShutdownReason : uint8_t { None, PowerOff, Reset, CpusOff, Crash };
+
+const char* to_string(DomainState s);
+const char* to_string(ShutdownReason r);
+
+struct DomainConfig {
+    bool privileged = false;    // control domain: may issue domctls
+    bool identity_map = false;  // IPA == PA (dom0 drives DMA devices)
+    Pa ram_pa{};                // identity-mapped domains: where their RAM is
+    uint64_t ram_size = 0;
+    unsigned vcpus = 1;
+};
+
+class Domain {
+public:
+    DomId id() const { return id_; }
+    bool privileged() const { return privileged_; }
+    DomainState state() const { return state_; }
+    ShutdownReason shutdown_reason() const { return reason_; }
+    bool alive() const { return state_ == DomainState::Created || state_ == DomainState::Running; }
+    Stage2& stage2() { return s2_; }
+    const Stage2& stage2() const { return s2_; }
+    Ipa ram_base() const { return ram_ipa_; }
+    uint64_t ram_size() const { return ram_size_; }
+    Pa ram_pa() const { return ram_pa_; }
+    unsigned vcpu_count() const { return nr_vcpus_; }
+    Vcpu& vcpu(unsigned i) { return vcpus_[i]; }
+    uint16_t vmid() const { return static_cast<uint16_t>(id_.value + 1); }
+
+    // Copies bytes into guest RAM at an IPA; false if any byte is outside its RAM.
+    bool copy_to_guest(Ipa dst, const void* src, uint64_t size);
+    // Marks the domain running (first time a vCPU is started).
+    void mark_running() {
+        if (state_ == DomainState::Created) state_ = DomainState::Running;
+    }
+    // Stops every vCPU; the domain keeps its memory until it is destroyed.
+    void shutdown(ShutdownReason reason);
+    // Called when a vCPU of this domain turned itself off.
+    void vcpu_stopped();
+    // Appends guest console output; complete lines are printed prefixed "[dN] ".
+    void console_put(const char* s, uint64_t n);
+
+private:
+    friend class DomainTable;
+    void console_flush();
+
+    DomId id_{0};
+    DomainState state_ = DomainState::Free;
+    ShutdownReason reason_ = ShutdownReason::None;
+    bool privileged_ = false;
+    Stage2 s2_;
+    Ipa ram_ipa_{};
+    Pa ram_pa_{};
+    uint64_t ram_size_ = 0;
+    bool ram_owned_ = false;  // allocated from the page allocator (not identity RAM)
+    unsigned nr_vcpus_ = 0;
+    std::array<Vcpu, kMaxVcpusPerDomain> vcpus_{};
+    char console_line_[128];
+    unsigned console_len_ = 0;
+};
+
+class DomainTable {
+public:
+    explicit DomainTable(PageAllocator& alloc) : alloc_(alloc) {}
+    // Creates a domain with its RAM mapped; -errno on failure, with nothing leaked.
+    int create(const DomainConfig& cfg, Domain** out);
+    // Releases everything a stopped or never-started domain holds.
+    void destroy(Domain& d);
+    Domain* find(DomId id);
+    // Calls fn(Domain&) for every domain in use, in ID order.
+    template <typename Fn>
+    void for_each(Fn fn) {
+        for (auto& d : domains_) {
+            if (d.state_ != DomainState::Free) fn(d);
+        }
+    }
+    unsigned count_alive() const;
+    bool any_crashed() const;
+
+private:
+    PageAllocator& alloc_;
+    std::array<Domain, kMaxDomains> domains_{};
+};
+
+}  // namespace warden

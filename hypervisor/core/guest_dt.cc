@@ -1,0 +1,93 @@
+#include "core/guest_dt.h"
+
+#include "lib/format.h"
+#include "warden/errno.h"
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace warden {
+namespace {
+
+// Stops at the first libfdt error; the caller checks `err` once at the end.
+struct Writer {
+    void* fdt;
+    int err = 0;
+
+    void begin(const char* name) {
+        if (!err) err = fdt_begin_node(fdt, name);
+    }
+    void end() {
+        if (!err) err = fdt_end_node(fdt);
+    }
+    void u32(const char* name, uint32_t v) {
+        if (!err) err = fdt_property_u32(fdt, name, v);
+    }
+    void str(const char* name, const char* v) {
+        if (!err) err = fdt_property_string(fdt, name, v);
+    }
+    void raw(const char* name, const void* v, int len) {
+        if (!err) err = fdt_property(fdt, name, v, len);
+    }
+    void reg64(const char* name, uint64_t a, uint64_t s) {
+        fdt64_t cells[2] = {cpu_to_fdt64(a), cpu_to_fdt64(s)};
+        raw(name, cells, sizeof cells);
+    }
+};
+
+}  // namespace
+
+int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
+    if (!buf || cfg.vcpus == 0 || cfg.vcpus > 8 || cfg.ram_size == 0 || !cfg.bootargs) {
+        return -abi::err::kInval;
+    }
+    if (size > 0x7fffffff) size = 0x7fffffff;
+    Writer w{buf};
+    w.err = fdt_create(buf, static_cast<int>(size));
+    if (!w.err) w.err = fdt_finish_reservemap(buf);
+    w.begin("");
+    w.u32("#address-cells", 2);
+    w.u32("#size-cells", 2);
+    w.str("compatible", "warden,guest");
+    w.str("model", "Warden guest");
+
+    char name[40];
+    format(name, sizeof name, "memory@%lx", cfg.ram_base.value());
+    w.begin(name);
+    w.str("device_type", "memory");
+    w.reg64("reg", cfg.ram_base.value(), cfg.ram_size);
+    w.end();
+
+    w.begin("cpus");
+    w.u32("#address-cells", 1);
+    w.u32("#size-cells", 0);
+    for (unsigned i = 0; i < cfg.vcpus; ++i) {
+        format(name, sizeof name, "cpu@%u", i);
+        w.begin(name);
+        w.str("device_type", "cpu");
+        w.str("compatible", "arm,armv8");
+        w.u32("reg", i);
+        w.str("enable-method", "psci");
+        w.end();
+    }
+    w.end();
+
+    static const char kPsciCompat[] = "arm,psci-1.0\0arm,psci-0.2";
+    w.begin("psci");
+    w.raw("compatible", kPsciCompat, sizeof kPsciCompat);
+    w.str("method", "hvc");
+    w.end();
+
+    w.begin("chosen");
+    w.str("bootargs", cfg.bootargs);
+    w.end();
+
+    w.end();  // root
+    if (!w.err) w.err = fdt_finish(buf);
+    if (w.err == -FDT_ERR_NOSPACE) return -abi::err::kTooBig;
+    if (w.err) return -abi::err::kInval;
+    return static_cast<int>(fdt_totalsize(buf));
+}
+
+}  // namespace warden

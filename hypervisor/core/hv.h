@@ -1,0 +1,52 @@
+// The hypervisor's state and the policy for everything a guest can make it do:
+// the arch port decodes a trap and calls one of the on_* functions here.
+#pragma once
+
+#include <cstdint>
+
+#include "core/domain.h"
+#include "core/page_alloc.h"
+#include "core/smccc.h"
+
+namespace warden {
+
+// Per physical CPU. `current` must stay the first member: the trap entry code
+// finds the running vCPU through it.
+struct PerCpu {
+    Vcpu* current = nullptr;
+    uint32_t cpu = 0;
+};
+static_assert(__builtin_offsetof(PerCpu, current) == 0);
+
+class Hypervisor {
+public:
+    Hypervisor() : domains_(alloc_) {}
+
+    PageAllocator& alloc() { return alloc_; }
+    DomainTable& domains() { return domains_; }
+    PerCpu& this_cpu() { return cpu0_; }
+
+    // Picks the vCPU to run first. False when there is nothing to run.
+    bool start();
+
+    void on_call(Vcpu& vcpu, smccc::Conduit conduit);
+    void on_wait(Vcpu& vcpu);
+    void on_stage2_abort(Vcpu& vcpu, Ipa ipa, bool write);
+    void on_undefined(Vcpu& vcpu, uint32_t ec, uint64_t esr);
+    void on_tick();
+
+    // Stops a domain because of something it did wrong; the hypervisor goes on.
+    void crash(Domain& d, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
+
+private:
+    void reschedule();
+    [[noreturn]] void finish();
+
+    PageAllocator alloc_;
+    DomainTable domains_;
+    PerCpu cpu0_;
+};
+
+Hypervisor& hv();
+
+}  // namespace warden

@@ -1,0 +1,118 @@
+// The C string and memory functions a freestanding image needs: the compiler emits
+// calls to mem* on its own, and libfdt uses mem*/str* and strtoul.
+#include <cstddef>
+#include <cstdint>
+
+extern "C" {
+
+void* memcpy(void* dst, const void* src, size_t n) {
+    auto* d = static_cast<unsigned char*>(dst);
+    const auto* s = static_cast<const unsigned char*>(src);
+    while (n--) *d++ = *s++;
+    return dst;
+}
+
+void* memmove(void* dst, const void* src, size_t n) {
+    auto* d = static_cast<unsigned char*>(dst);
+    const auto* s = static_cast<const unsigned char*>(src);
+    if (d == s || n == 0) return dst;
+    if (d < s) {
+        while (n--) *d++ = *s++;
+    } else {
+        d += n;
+        s += n;
+        while (n--) *--d = *--s;
+    }
+    return dst;
+}
+
+void* memset(void* dst, int c, size_t n) {
+    auto* d = static_cast<unsigned char*>(dst);
+    while (n--) *d++ = static_cast<unsigned char>(c);
+    return dst;
+}
+
+int memcmp(const void* a, const void* b, size_t n) {
+    const auto* x = static_cast<const unsigned char*>(a);
+    const auto* y = static_cast<const unsigned char*>(b);
+    for (; n; --n, ++x, ++y) {
+        if (*x != *y) return *x < *y ? -1 : 1;
+    }
+    return 0;
+}
+
+void* memchr(const void* p, int c, size_t n) {
+    const auto* s = static_cast<const unsigned char*>(p);
+    for (; n; --n, ++s) {
+        if (*s == static_cast<unsigned char>(c)) return const_cast<unsigned char*>(s);
+    }
+    return nullptr;
+}
+
+size_t strlen(const char* s) {
+    size_t n = 0;
+    while (s[n]) ++n;
+    return n;
+}
+
+size_t strnlen(const char* s, size_t max) {
+    size_t n = 0;
+    while (n < max && s[n]) ++n;
+    return n;
+}
+
+int strcmp(const char* a, const char* b) {
+    while (*a && *a == *b) ++a, ++b;
+    return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
+}
+
+int strncmp(const char* a, const char* b, size_t n) {
+    for (; n; --n, ++a, ++b) {
+        if (*a != *b) return static_cast<unsigned char>(*a) - static_cast<unsigned char>(*b);
+        if (!*a) return 0;
+    }
+    return 0;
+}
+
+char* strchr(const char* s, int c) {
+    for (;; ++s) {
+        if (*s == static_cast<char>(c)) return const_cast<char*>(s);
+        if (!*s) return nullptr;
+    }
+}
+
+char* strrchr(const char* s, int c) {
+    const char* last = nullptr;
+    for (;; ++s) {
+        if (*s == static_cast<char>(c)) last = s;
+        if (!*s) return const_cast<char*>(last);
+    }
+}
+
+unsigned long strtoul(const char* s, char** end, int base) {
+    while (*s == ' ' || *s == '\t') ++s;
+    if ((base == 0 || base == 16) && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        s += 2;
+        base = 16;
+    } else if (base == 0) {
+        base = (s[0] == '0') ? 8 : 10;
+    }
+    unsigned long v = 0;
+    for (;; ++s) {
+        int d;
+        if (*s >= '0' && *s <= '9')
+            d = *s - '0';
+        else if (*s >= 'a' && *s <= 'z')
+            d = *s - 'a' + 10;
+        else if (*s >= 'A' && *s <= 'Z')
+            d = *s - 'A' + 10;
+        else
+            break;
+        if (d >= base) break;
+        v = v * static_cast<unsigned long>(base) + static_cast<unsigned long>(d);
+    }
+    if (end) *end = const_cast<char*>(s);
+    return v;
+}
+
+}  // extern "C"

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Runs one QEMU scenario of Warden: the secure-world firmware, the hypervisor and
+# the given boot modules on QEMU 'virt' (EL3 + EL2), deterministic (-icount,
+# fixed device tree), bounded by a timeout. Checks QEMU's exit status (the
+# platform's: 0 all domains powered off, 1 a domain crashed, 2 hypervisor panic)
+# and that the console shows the expected lines in order. The full console log is
+# kept in the log directory; on failure it is printed.
+#
+# Usage: run-scenario.sh --name NAME --images DIR --log-dir DIR [options]
+#   --module FILE[:BOOTARGS]  boot module (repeatable; the first becomes dom0)
+#   --expect REGEX            must appear, after the previous --expect (repeatable)
+#   --reject REGEX            must not appear (default: FAIL, PANIC)
+#   --expect-exit N           platform exit status (default 0)
+#   --load-addr ADDR          where the firmware loads the hypervisor
+#   --fw-opt NAME=VALUE       extra firmware option (fw_cfg opt/warden/NAME)
+#   --timeout SECONDS         wall-clock limit (default 60)
+#   --smp N                   CPUs (default 1)
+set -uo pipefail
+
+name="" images="" logdir="" expect_exit=0 timeout_s=60 load_addr="" smp=1
+modules=() expects=() rejects=("FAIL" "PANIC") fwopts=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --name) name=$2; shift 2 ;;
+    --images) images=$2; shift 2 ;;
+    --log-dir) logdir=$2; shift 2 ;;
+    --module) modules+=("$2"); shift 2 ;;
+    --expect) expects+=("$2"); shift 2 ;;
+    --reject) rejects+=("$2"); shift 2 ;;
+    --expect-exit) expect_exit=$2; shift 2 ;;
+    --load-addr) load_addr=$2; shift 2 ;;
+    --fw-opt) fwopts+=("$2"); shift 2 ;;
+    --timeout) timeout_s=$2; shift 2 ;;
+    --smp) smp=$2; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "run-scenario: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+if [ -z "$name" ] || [ -z "$images" ] || [ -z "$logdir" ]; then
+  echo "run-scenario: --name, --images and --log-dir are required" >&2
+  exit 2
+fi
+for f in firmware.bin warden.bin; do
+  [ -f "$images/$f" ] || { echo "run-scenario: $images/$f missing (build first)" >&2; exit 2; }
+done
+
+mkdir -p "$logdir"
+log="$logdir/$name.log"
+seclog="$logdir/$name.secure.log"
+rm -f "$log" "$seclog"
+
+args=(-M virt,virtualization=on,secure=on,gic-version=2,dtb-randomness=off
+      -cpu cortex-a57 -smp "$smp" -m 1G -net none -display none -monitor none
+      -serial stdio -serial "file:$seclog"
+      -icount shift=4,sleep=off
+      -bios "$images/firmware.bin" -kernel "$images/warden.bin"
+      -semihosting-config enable=on,target=native
+      -fw_cfg name=opt/warden/test-mode,string=1)
+[ -n "$load_addr" ] && args+=(-fw_cfg "name=opt/warden/load-addr,string=$load_addr")
+for o in "${fwopts[@]}"; do
+  args+=(-fw_cfg "name=opt/warden/${o%%=*},string=${o#*=}")
+done
+# Boot modules 32 MiB apart from 0x48000000, clear of the hypervisor at 0x40200000
+# and of dom0's default 16 MiB of RAM.
+addr=$((0x48000000))
+for m in "${modules[@]}"; do
+  file=${m%%:*}
+  bootargs=""
+  [[ "$m" == *:* ]] && bootargs=${m#*:}
+  [ -f "$images/$file" ] || { echo "run-scenario: module $images/$file missing" >&2; exit 2; }
+  args+=(-device "guest-loader,addr=$(printf '0x%x' $addr),kernel=$images/$file,bootargs=$bootargs")
+  addr=$((addr + 0x2000000))
+done
+
+echo "# qemu-system-aarch64 ${args[*]}" > "$log"
+timeout --kill-after=5 "$timeout_s" qemu-system-aarch64 "${args[@]}" < /dev/null >> "$log" 2>&1
+status=$?
+
+fail() {
+  echo "qemu.$name: FAILED: $*"
+  echo "----- console ($log) -----"
+  cat "$log"
+  if [ -s "$seclog" ]; then
+    echo "----- secure console ($seclog) -----"
+    cat "$seclog"
+  fi
+  exit 1
+}
+
+[ "$status" -eq 124 ] || [ "$status" -eq 137 ] && fail "timed out after ${timeout_s}s"
+[ "$status" -eq "$expect_exit" ] || fail "exit status $status, expected $expect_exit"
+
+line=0
+for re in "${expects[@]}"; do
+  hit=$(tail -n "+$((line + 1))" "$log" | grep -n -E -m1 -- "$re" | cut -d: -f1)
+  [ -n "$hit" ] || fail "expected /$re/ (after line $line) not found"
+  line=$((line + hit))
+done
+for re in "${rejects[@]}"; do
+  if grep -q -E -- "$re" "$log"; then
+    fail "unexpected /$re/: $(grep -m1 -E -- "$re" "$log")"
+  fi
+done
+echo "qemu.$name: passed (exit status $status, ${#expects[@]} expectation(s); log: $log)"

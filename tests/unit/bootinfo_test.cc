@@ -1,0 +1,124 @@
+#include "core/bootinfo.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+#include <vector>
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace warden {
+namespace {
+
+std::vector<char> load(const char* path) {
+    std::ifstream f(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+TEST(BootInfo, ParsesQemuVirt) {
+    auto dtb = load(WARDEN_TEST_VIRT_DTB);
+    ASSERT_FALSE(dtb.empty());
+    BootInfo info;
+    ASSERT_EQ(parse_boot_info(dtb.data(), info), BootInfoError::None);
+    EXPECT_EQ(info.ram_base, Pa(0x40000000)) << "secure RAM (status disabled) is skipped";
+    EXPECT_EQ(info.ram_size, 0x40000000u);
+    EXPECT_EQ(info.uart, Pa(0x09000000)) << "stdout-path, not the secure UART";
+    EXPECT_EQ(info.gicd, Pa(0x08000000));
+    EXPECT_EQ(info.gicc, Pa(0x08010000));
+    EXPECT_EQ(info.gich, Pa(0x08030000));
+    EXPECT_EQ(info.gicv, Pa(0x08040000));
+    ASSERT_EQ(info.module_count, 2u) << "the ramdisk is not a kernel";
+    EXPECT_EQ(info.modules[0].base, Pa(0x48000000)) << "sorted by address";
+    EXPECT_EQ(info.modules[0].size, 0x3000u);
+    EXPECT_STREQ(info.modules[0].bootargs, "name=A");
+    EXPECT_EQ(info.modules[1].base, Pa(0x4a000000));
+    EXPECT_STREQ(info.modules[1].bootargs, "name=B mem=8M");
+}
+
+TEST(BootInfo, RejectsGarbage) {
+    std::vector<char> junk(256, 0x5a);
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(junk.data(), info), BootInfoError::BadHeader);
+}
+
+class BuiltTree : public ::testing::Test {
+protected:
+    std::vector<char> buf = std::vector<char>(8192);
+    void* fdt = buf.data();
+    int chosen = -1;
+    void SetUp() override {
+        ASSERT_EQ(fdt_create_empty_tree(fdt, static_cast<int>(buf.size())), 0);
+        ASSERT_EQ(fdt_setprop_u32(fdt, 0, "#address-cells", 2), 0);
+        ASSERT_EQ(fdt_setprop_u32(fdt, 0, "#size-cells", 2), 0);
+        int mem = fdt_add_subnode(fdt, 0, "memory@40000000");
+        ASSERT_GE(mem, 0);
+        fdt_setprop_string(fdt, mem, "device_type", "memory");
+        fdt64_t reg[2] = {cpu_to_fdt64(0x40000000), cpu_to_fdt64(0x10000000)};
+        fdt_setprop(fdt, mem, "reg", reg, sizeof reg);
+        chosen = fdt_add_subnode(fdt, 0, "chosen");
+        ASSERT_GE(chosen, 0);
+    }
+    int add_module(uint64_t addr, uint64_t size, const void* bootargs = nullptr,
+                   int bootargs_len = 0) {
+        char name[32];
+        snprintf(name, sizeof name, "module@%llx", static_cast<unsigned long long>(addr));
+        int chosen_now = fdt_path_offset(fdt, "/chosen");
+        int n = fdt_add_subnode(fdt, chosen_now, name);
+        fdt_setprop_string(fdt, n, "compatible", "multiboot,kernel");
+        fdt64_t reg[2] = {cpu_to_fdt64(addr), cpu_to_fdt64(size)};
+        fdt_setprop(fdt, n, "reg", reg, sizeof reg);
+        if (bootargs) fdt_setprop(fdt, n, "bootargs", bootargs, bootargs_len);
+        return n;
+    }
+};
+
+TEST_F(BuiltTree, NoMemoryNodeIsAnError) {
+    int mem = fdt_path_offset(fdt, "/memory@40000000");
+    ASSERT_GE(mem, 0);
+    fdt_del_node(fdt, mem);
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::NoMemory);
+}
+
+TEST_F(BuiltTree, UnterminatedOrHugeBootargsAreRejected) {
+    const char unterminated[4] = {'a', 'b', 'c', 'd'};
+    add_module(0x48000000, 0x1000, unterminated, 4);
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::BadModule);
+}
+
+TEST_F(BuiltTree, ZeroSizedModuleIsRejected) {
+    add_module(0x48000000, 0);
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::BadModule);
+}
+
+TEST_F(BuiltTree, WrappingModuleIsRejected) {
+    add_module(~uint64_t{0} - 0x10, 0x1000);
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::BadModule);
+}
+
+TEST_F(BuiltTree, TooManyModules) {
+    for (unsigned i = 0; i <= kMaxBootModules; ++i) add_module(0x48000000 + i * 0x100000, 0x1000);
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::TooManyModules);
+}
+
+TEST(BootargsMem, ParsesSizes) {
+    EXPECT_EQ(bootargs_mem("mem=16M"), 16u << 20);
+    EXPECT_EQ(bootargs_mem("name=x mem=2G"), uint64_t{2} << 30);
+    EXPECT_EQ(bootargs_mem("mem=512k"), 512u << 10);
+    EXPECT_EQ(bootargs_mem("mem=4096"), 4096u);
+    EXPECT_EQ(bootargs_mem("xmem=16M"), 0u) << "must be a whole word";
+    EXPECT_EQ(bootargs_mem("mem=16Q"), 0u);
+    EXPECT_EQ(bootargs_mem("mem="), 0u);
+    EXPECT_EQ(bootargs_mem("mem=99999999999999999999999M"), 0u) << "no overflow";
+    EXPECT_EQ(bootargs_mem(""), 0u);
+}
+
+}  // namespace
+}  // namespace warden

@@ -1,0 +1,44 @@
+// A fake machine for host unit tests of the hypervisor core: a buffer that stands
+// for physical RAM, and arch hooks that record what the core asked for.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+#include "core/vcpu.h"
+
+namespace warden::test {
+
+// Thrown by the fake arch::platform_exit so tests can observe the status.
+struct PlatformExit {
+    uint32_t status;
+};
+
+class FakeMachine {
+public:
+    static constexpr uint64_t kRamBase = 0x40000000;
+
+    explicit FakeMachine(uint64_t ram_size = 64 * 1024 * 1024);
+    ~FakeMachine();
+    FakeMachine(const FakeMachine&) = delete;
+    FakeMachine& operator=(const FakeMachine&) = delete;
+
+    Pa ram_base() const { return Pa(kRamBase); }
+    uint64_t ram_size() const { return ram_.size(); }
+    uint8_t* host(Pa pa) { return &ram_[pa.value() - kRamBase]; }
+
+    // Everything written to the hypervisor console so far.
+    std::string console;
+    unsigned vcpu_switches = 0;
+    unsigned undefs_injected = 0;
+    unsigned stage2_flushes = 0;
+
+    static FakeMachine* current();
+
+private:
+    std::vector<uint8_t> ram_;
+};
+
+}  // namespace warden::test
