@@ -75,6 +75,9 @@ done
 echo "# qemu-system-aarch64 ${args[*]}" > "$log"
 timeout --kill-after=5 "$timeout_s" qemu-system-aarch64 "${args[@]}" < /dev/null >> "$log" 2>&1
 status=$?
+# The UARTs send CRLF; keep the logs plain text for the checks and for readers.
+sed -i 's/\r$//' "$log"
+[ -f "$seclog" ] && sed -i 's/\r$//' "$seclog"
 
 fail() {
   echo "qemu.$name: FAILED: $*"

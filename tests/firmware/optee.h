@@ -1,0 +1,16 @@
+// The Trusted OS and Trusted Application owner ranges (48-63): the OP-TEE model
+// (optee/model.h) answers them, configured at launch; with no TEE every call gets
+// NOT_SUPPORTED, as from firmware without a Trusted OS.
+#pragma once
+
+#include "smc.h"
+
+namespace warden::fw::optee {
+
+// Sets up the model before the normal world runs. trace: one console line per call.
+void configure(bool present, uint32_t guest_limit, bool trace);
+
+// Takes x0..x7 (w7 = client ID for OP-TEE's virtualization ABI), writes x0..x3.
+void handle(SmcRegs& regs);
+
+}  // namespace warden::fw::optee
