@@ -28,4 +28,10 @@ void inject_undef(Vcpu& vcpu);
 // Forgets cached stage-2 translations of a domain (after unmapping).
 void stage2_flush(const Domain& domain);
 
+// An SMC to the secure world: x0..x7 in, x0..x7 as the secure world left them.
+struct SecureRegs {
+    uint64_t x[8];
+};
+SecureRegs secure_call(const SecureRegs& in);
+
 }  // namespace warden::arch

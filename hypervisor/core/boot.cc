@@ -17,6 +17,18 @@ uint64_t le64(const unsigned char* p) {
     return v;
 }
 
+bool has_word(const char* s, const char* word) {
+    size_t n = 0;
+    while (word[n]) ++n;
+    for (const char* p = s; *p; ++p) {
+        if (p != s && p[-1] != ' ') continue;
+        size_t i = 0;
+        while (i < n && p[i] == word[i]) ++i;
+        if (i == n && (p[n] == ' ' || p[n] == '\0')) return true;
+    }
+    return false;
+}
+
 // Puts the device tree in the last 64 KiB of the domain's RAM and prepares vCPU 0.
 bool finish_domain(Domain& d, const BootModule& m, Ipa entry) {
     static unsigned char dt_buf[kGuestDtMax];
@@ -28,9 +40,11 @@ bool finish_domain(Domain& d, const BootModule& m, Ipa entry) {
     }
     Ipa dt = d.ram_base() + (d.ram_size() - kGuestDtMax);
     if (!d.copy_to_guest(dt, dt_buf, static_cast<uint64_t>(len))) return false;
+    d.set_boot_dt(dt, static_cast<uint64_t>(len));
     Vcpu& v = d.vcpu(0);
     arch::vcpu_reset(v, entry, dt.value());
     v.state = VcpuState::Runnable;
+    if (has_word(m.bootargs, "warden.paused")) d.set_paused(true);
     return true;
 }
 
@@ -145,9 +159,10 @@ unsigned build_boot_domains(Hypervisor& hv, const BootInfo& info) {
         Domain* d = i == 0 ? build_dom0(hv, info, m, img) : build_domu(hv, m, img);
         if (!d) continue;
         ++built;
-        WARDEN_LOG_INFO("d%u: %s, %lu MiB at IPA 0x%lx%s, \"%s\"", d->id().value,
+        WARDEN_LOG_INFO("d%u: %s, %lu MiB at IPA 0x%lx%s%s, \"%s\"", d->id().value,
                         d->privileged() ? "control domain" : "guest", d->ram_size() >> 20,
-                        d->ram_base().value(), d->privileged() ? " (1:1)" : "", m.bootargs);
+                        d->ram_base().value(), d->privileged() ? " (1:1)" : "",
+                        d->paused() ? ", paused" : "", m.bootargs);
     }
     return built;
 }

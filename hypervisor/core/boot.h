@@ -3,12 +3,13 @@
 #pragma once
 
 #include "core/bootinfo.h"
+#include "core/guest_dt.h"
 #include "core/hv.h"
 
 namespace warden {
 
 inline constexpr uint64_t kDefaultGuestRam = 16 * 1024 * 1024;
-inline constexpr uint64_t kGuestDtMax = 64 * 1024;
+inline constexpr uint64_t kGuestDtMax = kGuestDtMaxSize;
 
 // Arm64 Linux Image header fields the loaders need.
 struct ImageInfo {
@@ -18,7 +19,9 @@ struct ImageInfo {
 };
 ImageInfo parse_image_header(const void* data, uint64_t size);
 
-// Returns how many domains were built. Modules that cannot become a domain are
+// A module whose bootargs contain the word "warden.paused" becomes a domain that
+// waits, paused, for the control domain to unpause it (after enabling its TEE,
+// say). Returns how many domains were built. Modules that cannot become a domain are
 // reported and skipped; they never stop the others.
 unsigned build_boot_domains(Hypervisor& hv, const BootInfo& info);
 

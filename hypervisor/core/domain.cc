@@ -3,6 +3,7 @@
 #include "core/arch.h"
 #include "core/log.h"
 #include "core/phys.h"
+#include "core/tee/tee.h"
 #include "lib/format.h"
 #include "warden/errno.h"
 
@@ -40,15 +41,51 @@ const char* to_string(ShutdownReason r) {
     return "?";
 }
 
-bool Domain::copy_to_guest(Ipa dst, const void* src, uint64_t size) {
-    if (dst < ram_ipa_ || dst - ram_ipa_ > ram_size_ || size > ram_size_ - (dst - ram_ipa_)) {
-        return false;
+namespace {
+
+// Calls fn(host pointer, offset, chunk) for each page-bounded piece of
+// [ipa, ipa + size), after checking that every page is mapped (writable, if asked).
+template <typename Fn>
+bool for_each_guest_chunk(const Stage2& s2, Ipa ipa, uint64_t size, bool write, Fn fn) {
+    if (size == 0) return true;
+    if (ipa.value() + size < ipa.value()) return false;
+    for (uint64_t page = align_down(ipa.value(), kPageSize); page < ipa.value() + size;
+         page += kPageSize) {
+        if (!s2.translate(Ipa(page), write)) return false;
     }
-    // RAM is physically contiguous behind the IPA range, so one copy suffices.
-    auto* to = phys_ptr<unsigned char>(ram_pa_ + (dst - ram_ipa_));
-    const auto* from = static_cast<const unsigned char*>(src);
-    for (uint64_t i = 0; i < size; ++i) to[i] = from[i];
+    uint64_t done = 0;
+    while (done < size) {
+        Ipa at = ipa + done;
+        uint64_t chunk = kPageSize - (at.value() & (kPageSize - 1));
+        if (chunk > size - done) chunk = size - done;
+        fn(phys_ptr<unsigned char>(*s2.translate(at, write)), done, chunk);
+        done += chunk;
+    }
     return true;
+}
+
+}  // namespace
+
+bool Domain::in_ram(Ipa ipa, uint64_t size) const {
+    return ipa >= ram_ipa_ && ipa - ram_ipa_ <= ram_size_ && size <= ram_size_ - (ipa - ram_ipa_);
+}
+
+bool Domain::copy_to_guest(Ipa dst, const void* src, uint64_t size) {
+    if (!in_ram(dst, size)) return false;  // never into a device the guest may map
+    const auto* from = static_cast<const unsigned char*>(src);
+    return for_each_guest_chunk(s2_, dst, size, true,
+                                [&](unsigned char* p, uint64_t off, uint64_t n) {
+                                    for (uint64_t i = 0; i < n; ++i) p[i] = from[off + i];
+                                });
+}
+
+bool Domain::copy_from_guest(void* dst, Ipa src, uint64_t size) const {
+    if (!in_ram(src, size)) return false;
+    auto* to = static_cast<unsigned char*>(dst);
+    return for_each_guest_chunk(s2_, src, size, false,
+                                [&](unsigned char* p, uint64_t off, uint64_t n) {
+                                    for (uint64_t i = 0; i < n; ++i) to[off + i] = p[i];
+                                });
 }
 
 void Domain::shutdown(ShutdownReason reason) {
@@ -130,6 +167,10 @@ int DomainTable::create(const DomainConfig& cfg, Domain** out) {
         return err;
     }
     d->privileged_ = cfg.privileged;
+    d->paused_ = false;
+    d->tee_ = tee::DomainTee{};
+    d->boot_dt_ = Ipa{};
+    d->boot_dt_size_ = 0;
     d->ram_ipa_ = ipa;
     d->ram_pa_ = ram;
     d->ram_size_ = cfg.ram_size;
@@ -151,6 +192,7 @@ int DomainTable::create(const DomainConfig& cfg, Domain** out) {
 
 void DomainTable::destroy(Domain& d) {
     if (d.state_ == DomainState::Free) return;
+    tee::domain_destroyed(d);
     d.s2_.destroy();
     arch::stage2_flush(d);
     if (d.ram_owned_) alloc_.free_contiguous(d.ram_pa_, d.ram_size_ >> kPageShift);

@@ -5,6 +5,7 @@
 
 #include "core/page_alloc.h"
 #include "core/stage2.h"
+#include "core/tee/mediator.h"
 #include "core/types.h"
 #include "core/vcpu.h"
 
@@ -50,9 +51,28 @@ public:
     unsigned vcpu_count() const { return nr_vcpus_; }
     Vcpu& vcpu(unsigned i) { return vcpus_[i]; }
     uint16_t vmid() const { return static_cast<uint16_t>(id_.value + 1); }
+    bool has_run() const { return state_ != DomainState::Created; }
+    bool paused() const { return paused_; }
+    void set_paused(bool p) { paused_ = p; }
+    // Schedulable: alive and not held by the control domain.
+    bool runnable() const { return alive() && !paused_; }
+    tee::DomainTee& tee() { return tee_; }
+    const tee::DomainTee& tee() const { return tee_; }
+    // The device tree the hypervisor built for a boot-time domain (size 0: none).
+    Ipa boot_dt() const { return boot_dt_; }
+    uint64_t boot_dt_size() const { return boot_dt_size_; }
+    void set_boot_dt(Ipa at, uint64_t size) {
+        boot_dt_ = at;
+        boot_dt_size_ = size;
+    }
 
-    // Copies bytes into guest RAM at an IPA; false if any byte is outside its RAM.
+    // Copy bytes to or from guest memory at an IPA, page by page through the
+    // domain's stage-2 tables (so exactly what the guest itself can access, and
+    // for writes, what it can write). False, with nothing copied, if any byte is not.
     bool copy_to_guest(Ipa dst, const void* src, uint64_t size);
+    bool copy_from_guest(void* dst, Ipa src, uint64_t size) const;
+    // [ipa, ipa + size) lies inside the domain's RAM.
+    bool in_ram(Ipa ipa, uint64_t size) const;
     // Marks the domain running (first time a vCPU is started).
     void mark_running() {
         if (state_ == DomainState::Created) state_ = DomainState::Running;
@@ -72,7 +92,11 @@ private:
     DomainState state_ = DomainState::Free;
     ShutdownReason reason_ = ShutdownReason::None;
     bool privileged_ = false;
+    bool paused_ = false;
     Stage2 s2_;
+    tee::DomainTee tee_;
+    Ipa boot_dt_{};
+    uint64_t boot_dt_size_ = 0;
     Ipa ram_ipa_{};
     Pa ram_pa_{};
     uint64_t ram_size_ = 0;
@@ -88,7 +112,7 @@ public:
     explicit DomainTable(PageAllocator& alloc) : alloc_(alloc) {}
     // Creates a domain with its RAM mapped; -errno on failure, with nothing leaked.
     int create(const DomainConfig& cfg, Domain** out);
-    // Releases everything a stopped or never-started domain holds.
+    // Releases everything the domain holds, its TEE registration first.
     void destroy(Domain& d);
     Domain* find(DomId id);
     // Calls fn(Domain&) for every domain in use, in ID order.

@@ -91,3 +91,29 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
 }
 
 }  // namespace warden
+
+namespace warden {
+
+int add_optee_node(void* buf, size_t size, const char* method) {
+    if (!buf || !method || size > 0x7fffffff) return -abi::err::kInval;
+    if (fdt_check_header(buf) != 0) return -abi::err::kInval;
+    auto to_errno = [](int fdt_err) {
+        return fdt_err == -FDT_ERR_NOSPACE ? -abi::err::kTooBig : -abi::err::kInval;
+    };
+    int err = fdt_open_into(buf, buf, static_cast<int>(size));
+    if (err) return to_errno(err);
+    int fw = fdt_path_offset(buf, "/firmware");
+    if (fw < 0) fw = fdt_add_subnode(buf, 0, "firmware");
+    if (fw < 0) return to_errno(fw);
+    if (fdt_subnode_offset(buf, fw, "optee") >= 0) return -abi::err::kExist;
+    int node = fdt_add_subnode(buf, fw, "optee");
+    if (node < 0) return to_errno(node);
+    err = fdt_setprop_string(buf, node, "compatible", "linaro,optee-tz");
+    if (!err)
+        err = fdt_setprop_string(buf, fdt_path_offset(buf, "/firmware/optee"), "method", method);
+    if (err) return to_errno(err);
+    fdt_pack(buf);
+    return static_cast<int>(fdt_totalsize(buf));
+}
+
+}  // namespace warden

@@ -8,6 +8,9 @@
 
 namespace warden {
 
+// The most room a guest device tree built by the hypervisor takes.
+inline constexpr uint64_t kGuestDtMaxSize = 64 * 1024;
+
 struct GuestDtConfig {
     Ipa ram_base{};
     uint64_t ram_size = 0;
@@ -18,5 +21,10 @@ struct GuestDtConfig {
 // Writes a complete FDT (memory, cpus, PSCI over HVC, chosen/bootargs) into buf.
 // Returns its size, or a negative errno (-E2BIG when buf is too small, -EINVAL).
 int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg);
+
+// Adds /firmware/optee (compatible "linaro,optee-tz", the given method: "smc" or
+// "hvc") to the device tree in buf, which has `size` bytes of room. Returns the
+// new total size or a negative errno (-EEXIST if the node is already there).
+int add_optee_node(void* buf, size_t size, const char* method);
 
 }  // namespace warden

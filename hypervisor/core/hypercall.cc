@@ -1,6 +1,7 @@
 #include "core/hypercall.h"
 
 #include "core/domain.h"
+#include "core/domctl.h"
 #include "warden/hypercall.h"
 
 namespace warden::hypercall {
@@ -28,6 +29,8 @@ Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit) {
         return Result::value(hc::kInterfaceVersion);
     case hc::kConsoleWrite:
         return console_write(vcpu, call);
+    case abi::kDomctl:
+        return domctl::handle_call(vcpu, call);
     case hc::kYield: {
         Result r = Result::value(0);
         r.reschedule = true;

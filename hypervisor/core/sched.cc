@@ -11,7 +11,7 @@ Vcpu* pick_next(DomainTable& domains, Vcpu* current) {
     for (unsigned k = 0; k < kSlots; ++k) {
         unsigned slot = (start + k) % kSlots;
         Domain* d = domains.find(DomId{static_cast<uint16_t>(slot / kMaxVcpusPerDomain)});
-        if (!d || !d->alive()) continue;
+        if (!d || !d->runnable()) continue;
         unsigned v = slot % kMaxVcpusPerDomain;
         if (v < d->vcpu_count() && d->vcpu(v).state == VcpuState::Runnable) return &d->vcpu(v);
     }

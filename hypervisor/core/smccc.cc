@@ -62,7 +62,7 @@ bool dispatch(Vcpu& vcpu, Conduit conduit) {
     const Service* s = route(call.id);
     Result r = s ? s->handle(vcpu, call, conduit) : Result::not_supported();
     for (unsigned i = 0; i < 4; ++i) {
-        vcpu.regs.x[i] = call.smc64() ? r.x[i] : (r.x[i] & 0xffffffffu);
+        vcpu.regs.x[i] = (call.smc64() || r.full_width) ? r.x[i] : (r.x[i] & 0xffffffffu);
     }
     return r.reschedule;
 }

@@ -33,6 +33,7 @@ struct Result {
     uint64_t x[4] = {static_cast<uint64_t>(static_cast<int64_t>(abi::smccc::kNotSupported)), 0, 0,
                      0};
     bool reschedule = false;  // the caller stopped, yielded or changed state
+    bool full_width = false;  // x0..x3 as given, even for an SMC32 function ID
 
     static Result value(int64_t v0, uint64_t v1 = 0, uint64_t v2 = 0, uint64_t v3 = 0) {
         Result r;

@@ -61,6 +61,14 @@ void inject_undef(Vcpu&) {
     if (auto* m = test::FakeMachine::current()) ++m->undefs_injected;
 }
 
+SecureRegs secure_call(const SecureRegs& in) {
+    auto* m = test::FakeMachine::current();
+    if (!m) std::abort();
+    ++m->secure_calls;
+    if (m->secure_world) return m->secure_world(in);
+    return SecureRegs{{0xffffffffu, in.x[1], in.x[2], in.x[3], in.x[4], in.x[5], in.x[6], in.x[7]}};
+}
+
 void stage2_flush(const Domain&) {
     if (auto* m = test::FakeMachine::current()) ++m->stage2_flushes;
 }

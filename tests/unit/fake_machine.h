@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
+#include "core/arch.h"
 #include "core/types.h"
 #include "core/vcpu.h"
 
@@ -34,6 +36,10 @@ public:
     unsigned vcpu_switches = 0;
     unsigned undefs_injected = 0;
     unsigned stage2_flushes = 0;
+    // The secure world behind arch::secure_call. By default there is no Trusted
+    // OS: every call gets the 32-bit "unknown function" answer.
+    std::function<arch::SecureRegs(const arch::SecureRegs&)> secure_world;
+    unsigned secure_calls = 0;
 
     static FakeMachine* current();
 

@@ -1,9 +1,90 @@
 #include "core/tee/tee.h"
 
-namespace warden::tee {
+#include "core/domain.h"
+#include "core/initcall.h"
+#include "core/log.h"
+#include "warden/errno.h"
 
-smccc::Result handle_call(Vcpu&, const smccc::Call&, smccc::Conduit) {
-    return smccc::Result::not_supported();
+// Weak: a build with no mediator compiled in has no registry section.
+extern "C" const warden::tee::Mediator* const __start_warden_tee_mediators[] __attribute__((weak));
+extern "C" const warden::tee::Mediator* const __stop_warden_tee_mediators[] __attribute__((weak));
+
+namespace warden::tee {
+namespace {
+
+const Mediator* g_active = nullptr;
+uint32_t g_in_use = 0;
+
+int init_call() {
+    return init();
+}
+WARDEN_INITCALL(Service, init_call);
+
+}  // namespace
+
+int init() {
+    g_active = nullptr;
+    for (auto* m = __start_warden_tee_mediators; m < __stop_warden_tee_mediators; ++m) {
+        if ((*m)->probe()) {
+            g_active = *m;
+            WARDEN_LOG_INFO("tee: %s found; guests get it through tee_enable", g_active->name);
+            return 0;
+        }
+    }
+    WARDEN_LOG_INFO("tee: no TEE found; tee_enable will return -ENODEV");
+    return 0;
+}
+
+const Mediator* active() {
+    return g_active;
+}
+
+void reset() {
+    g_active = nullptr;
+    g_in_use = 0;
+}
+
+int enable(Domain& d, abi::TeeType type) {
+    if (!g_active || type != g_active->type) return -abi::err::kNoDev;
+    DomainTee& state = d.tee();
+    if (state.enabled()) return -abi::err::kExist;
+    DomainTee fresh;
+    fresh.type = type;
+    int err = g_active->domain_create(d, fresh);
+    if (err) return err;
+    state = fresh;
+    ++g_in_use;
+    return 0;
+}
+
+int disable(Domain& d) {
+    DomainTee& state = d.tee();
+    if (!state.enabled()) return -abi::err::kNoEnt;
+    g_active->domain_destroy(d, state);
+    state = DomainTee{};
+    --g_in_use;
+    return 0;
+}
+
+void domain_destroyed(Domain& d) {
+    if (d.tee().enabled()) disable(d);
+}
+
+uint32_t guests_in_use() {
+    return g_in_use;
+}
+
+uint32_t guest_limit() {
+    return g_active && g_active->guest_limit ? g_active->guest_limit() : 0;
+}
+
+smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit conduit) {
+    DomainTee& state = vcpu.domain->tee();
+    if (!g_active || !state.enabled()) {
+        ++state.calls_refused;
+        return smccc::Result::not_supported();
+    }
+    return g_active->handle_call(vcpu, state, call, conduit);
 }
 
 }  // namespace warden::tee

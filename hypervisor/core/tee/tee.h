@@ -1,11 +1,36 @@
-// Entry point for calls to the Trusted Application (48-49) and Trusted OS (50-63)
-// owner ranges. No TEE mediator exists yet: every such call is refused with -1 and
-// never reaches the secure world.
+// The TEE mediator framework: finds the platform's TEE at boot (an init call),
+// owns each domain's TEE state, and is the single entry point for guest calls to
+// the Trusted Application (48-49) and Trusted OS (50-63) owner ranges over both
+// conduits. A domain without TEE enabled gets NOT_SUPPORTED and the secure world
+// never sees its call.
 #pragma once
 
 #include "core/smccc.h"
+#include "core/tee/mediator.h"
+
+namespace warden {
+class Domain;
+}
 
 namespace warden::tee {
+
+// Runs the registered mediators' probes; the first that succeeds becomes active.
+// Having no TEE is a normal platform: logged at info level.
+int init();
+// The active mediator, or nullptr.
+const Mediator* active();
+// For tests: forget the active mediator.
+void reset();
+
+// Registers a domain with the TEE (see warden/domctl.h kTeeEnable for errors).
+int enable(Domain& d, abi::TeeType type);
+// Unregisters it: -ENOENT if not enabled.
+int disable(Domain& d);
+// Domain teardown: disables the TEE if enabled; never fails.
+void domain_destroyed(Domain& d);
+// Domains currently registered with the TEE.
+uint32_t guests_in_use();
+uint32_t guest_limit();
 
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit conduit);
 

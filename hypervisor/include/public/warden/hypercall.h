@@ -25,6 +25,6 @@ inline constexpr uint32_t kInterfaceVersion = 0x00010000;
 
 // CALLS_UID of the vendor hypervisor service: identifies Warden.
 inline constexpr uint32_t kUid[4] = {0x57617264, 0x656e2048, 0x79702d31, 0x2e300000};
-inline constexpr uint32_t kCallCount = 3;
+inline constexpr uint32_t kCallCount = 4;  // version, console write, yield, domctl
 
 }  // namespace warden::abi::hc

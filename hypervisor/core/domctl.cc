@@ -1,0 +1,202 @@
+#include "core/domctl.h"
+
+#include "core/domain.h"
+#include "core/guest_dt.h"
+#include "core/hv.h"
+#include "core/log.h"
+#include "core/tee/tee.h"
+#include "warden/errno.h"
+
+namespace warden::domctl {
+namespace {
+
+namespace err = abi::err;
+
+// Bytes of the union an operation reads as input; all others must be zero.
+uint64_t input_bytes(uint32_t cmd) {
+    switch (cmd) {
+    case abi::kGetDomainInfo:
+        return sizeof(uint32_t) * 2;  // flags + reserved (reserved checked separately)
+    case abi::kTeeEnable:
+        return sizeof(abi::DomctlTeeEnable);
+    default:
+        return 0;
+    }
+}
+
+bool known(uint32_t cmd) {
+    switch (cmd) {
+    case abi::kGetDomainInfo:
+    case abi::kPause:
+    case abi::kUnpause:
+    case abi::kDestroy:
+    case abi::kTeeEnable:
+    case abi::kTeeDisable:
+    case abi::kTeeQuery:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool valid_envelope(const abi::Domctl& op) {
+    if (op.interface_version != abi::kDomctlInterfaceVersion || op.reserved0 || op.reserved1) {
+        return false;
+    }
+    if (!known(op.cmd)) return false;
+    for (uint64_t i = input_bytes(op.cmd); i < sizeof op.u.raw; ++i) {
+        if (op.u.raw[i]) return false;
+    }
+    return true;
+}
+
+uint32_t state_code(const Domain& d) {
+    switch (d.state()) {
+    case DomainState::Shutdown:
+        return abi::kStateShutdown;
+    case DomainState::Crashed:
+        return abi::kStateCrashed;
+    default:
+        break;
+    }
+    if (d.paused()) return abi::kStatePaused;
+    return d.has_run() ? abi::kStateRunning : abi::kStateCreated;
+}
+
+uint32_t shutdown_code(ShutdownReason r) {
+    switch (r) {
+    case ShutdownReason::None:
+        return abi::kShutdownNone;
+    case ShutdownReason::PowerOff:
+        return abi::kShutdownPowerOff;
+    case ShutdownReason::Reset:
+        return abi::kShutdownReset;
+    case ShutdownReason::CpusOff:
+        return abi::kShutdownCpusOff;
+    case ShutdownReason::Crash:
+        return abi::kShutdownCrash;
+    }
+    return abi::kShutdownNone;
+}
+
+int get_info(DomainTable& domains, abi::Domctl& op) {
+    auto& in = op.u.info;
+    if (in.reserved || (in.flags & ~abi::kInfoFirstAtOrAfter)) return -err::kInval;
+    Domain* d = nullptr;
+    if (in.flags & abi::kInfoFirstAtOrAfter) {
+        for (unsigned id = op.domid; id < kMaxDomains && !d; ++id) {
+            d = domains.find(DomId{static_cast<uint16_t>(id)});
+        }
+    } else {
+        d = domains.find(DomId{op.domid});
+    }
+    if (!d) return -err::kSrch;
+    abi::DomctlGetDomainInfo out{};
+    out.flags = in.flags;
+    out.domid = d->id().value;
+    out.vcpus = static_cast<uint16_t>(d->vcpu_count());
+    out.state = state_code(*d);
+    out.shutdown = shutdown_code(d->shutdown_reason());
+    out.dom_flags = (d->privileged() ? abi::kDomainPrivileged : 0) |
+                    (d->boot_dt_size() ? abi::kDomainBootDt : 0);
+    out.ram_base = d->ram_base().value();
+    out.ram_size = d->ram_size();
+    out.tee_type = d->tee().type;
+    out.tee_client = d->tee().client_id;
+    in = out;
+    return 0;
+}
+
+// Adds /firmware/optee to the device tree the hypervisor built for a boot domain.
+int describe_tee_in_boot_dt(Domain& d, uint32_t method) {
+    static unsigned char buf[kGuestDtMaxSize];
+    if (!d.boot_dt_size() || d.boot_dt_size() > sizeof buf) return -err::kInval;
+    if (!d.copy_from_guest(buf, d.boot_dt(), d.boot_dt_size())) return -err::kFault;
+    int len = add_optee_node(buf, sizeof buf, method == abi::kTeeDtSmc ? "smc" : "hvc");
+    if (len < 0) return len;
+    if (!d.copy_to_guest(d.boot_dt(), buf, static_cast<uint64_t>(len))) return -err::kFault;
+    d.set_boot_dt(d.boot_dt(), static_cast<uint64_t>(len));
+    return 0;
+}
+
+int tee_enable(Domain& d, const abi::DomctlTeeEnable& in) {
+    if (in.reserved || in.dt_method > abi::kTeeDtHvc || in.tee_type == abi::kTeeNone) {
+        return -err::kInval;
+    }
+    if (in.dt_method != abi::kTeeDtNone && !d.boot_dt_size()) return -err::kInval;
+    if (d.tee().enabled()) return -err::kExist;
+    if (d.has_run()) return -err::kBusy;
+    int rc = tee::enable(d, static_cast<abi::TeeType>(in.tee_type));
+    if (rc) return rc;
+    if (in.dt_method != abi::kTeeDtNone) {
+        rc = describe_tee_in_boot_dt(d, in.dt_method);
+        if (rc) {
+            tee::disable(d);  // never leave a guest half-enabled
+            return rc;
+        }
+    }
+    WARDEN_LOG_INFO("d%u: TEE enabled, client ID %u", d.id().value, d.tee().client_id);
+    return 0;
+}
+
+int tee_query(const Domain& d, abi::Domctl& op) {
+    abi::DomctlTeeQuery out{};
+    out.tee_type = d.tee().type;
+    out.client_id = d.tee().client_id;
+    out.calls_forwarded = d.tee().calls_forwarded;
+    out.calls_refused = d.tee().calls_refused;
+    out.guest_limit = tee::guest_limit();
+    out.guests_in_use = tee::guests_in_use();
+    op.u.tee_query = out;
+    return 0;
+}
+
+}  // namespace
+
+int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
+    if (!caller.privileged()) return -err::kPerm;
+    if (!valid_envelope(op)) return -err::kInval;
+    if (op.cmd == abi::kGetDomainInfo) return get_info(domains, op);
+
+    Domain* d = domains.find(DomId{op.domid});
+    if (!d) return -err::kSrch;
+    switch (op.cmd) {
+    case abi::kPause:
+        if (d == &caller) return -err::kInval;
+        if (!d->alive()) return -err::kBusy;
+        d->set_paused(true);
+        return 0;
+    case abi::kUnpause:
+        if (!d->alive()) return -err::kBusy;
+        d->set_paused(false);
+        return 0;
+    case abi::kDestroy:
+        if (d == &caller) return -err::kInval;
+        WARDEN_LOG_INFO("d%u: destroyed by d%u", d->id().value, caller.id().value);
+        domains.destroy(*d);
+        return 0;
+    case abi::kTeeEnable:
+        return tee_enable(*d, op.u.tee_enable);
+    case abi::kTeeDisable:
+        if (d->alive() && !d->paused() && d->has_run()) return -err::kBusy;
+        return tee::disable(*d);
+    case abi::kTeeQuery:
+        return tee_query(*d, op);
+    default:
+        return -err::kInval;
+    }
+}
+
+smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call) {
+    Domain& caller = *vcpu.domain;
+    if (!caller.privileged()) return smccc::Result::value(-err::kPerm);
+    Ipa at(call.arg[1]);
+    if (!is_aligned(at.value(), 8)) return smccc::Result::value(-err::kInval);
+    abi::Domctl op;
+    if (!caller.copy_from_guest(&op, at, sizeof op)) return smccc::Result::value(-err::kFault);
+    int rc = execute(hv().domains(), caller, op);
+    if (rc == 0 && !caller.copy_to_guest(at, &op, sizeof op)) rc = -err::kFault;
+    return smccc::Result::value(rc);
+}
+
+}  // namespace warden::domctl

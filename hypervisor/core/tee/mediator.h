@@ -1,0 +1,51 @@
+// What a TEE mediator provides to the TEE framework. Mediators register
+// themselves like drivers (WARDEN_REGISTER_TEE_MEDIATOR); the framework picks the
+// first whose probe() finds its TEE. Only callbacks something implements exist.
+#pragma once
+
+#include <cstdint>
+
+#include "core/smccc.h"
+#include "warden/domctl.h"
+
+namespace warden {
+class Domain;
+}
+
+namespace warden::tee {
+
+// Per-domain TEE state, owned by the framework and kept inside the Domain.
+struct DomainTee {
+    abi::TeeType type = abi::kTeeNone;
+    uint16_t client_id = 0;
+    uint64_t calls_forwarded = 0;
+    uint64_t calls_refused = 0;
+    bool enabled() const { return type != abi::kTeeNone; }
+};
+
+struct Mediator {
+    const char* name;
+    abi::TeeType type;
+    // Looks for its TEE through the secure world; true if found and usable.
+    bool (*probe)();
+    // Registers the domain with the TEE. 0 or -errno (-ENOSPC when the TEE has
+    // no room for another guest). Must leave no trace on failure.
+    int (*domain_create)(Domain& d, DomainTee& state);
+    // Tells the TEE the guest is gone; never fails from the guest's view.
+    void (*domain_destroy)(Domain& d, DomainTee& state);
+    // A guest call in the Trusted OS / Trusted App owner ranges, from a domain
+    // with this TEE enabled. The mediator counts forwarded and refused calls.
+    smccc::Result (*handle_call)(Vcpu& vcpu, DomainTee& state, const smccc::Call& call,
+                                 smccc::Conduit conduit);
+    // Guests the TEE can hold, if the mediator knows (0 otherwise).
+    uint32_t (*guest_limit)();
+};
+
+}  // namespace warden::tee
+
+// Places a pointer to a Mediator in the registry section. The explicit alignment
+// keeps the compiler from padding entries, so the section stays an array.
+#define WARDEN_REGISTER_TEE_MEDIATOR(ops_)                                                       \
+    [[gnu::used, gnu::section("warden_tee_mediators"),                                           \
+      gnu::aligned(8)]] static const ::warden::tee::Mediator* const warden_tee_mediator_##ops_ = \
+        &ops_

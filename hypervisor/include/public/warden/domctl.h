@@ -1,0 +1,141 @@
+// The domctl hypercall: how the control domain manages other domains.
+//
+// Call: HVC #0 (or SMC #0) with x0 = kDomctl and x1 = the caller's IPA of a
+// `struct Domctl` (8-byte aligned, in the caller's RAM). Returns in x0 0 or a
+// negative errno (warden/errno.h); results are written back into the struct.
+// Only the control domain may call it: others get -EPERM and the struct is not
+// read. Every reserved field must be zero and interface_version must equal
+// kDomctlInterfaceVersion, otherwise -EINVAL and nothing happens. No operation
+// changes any state when it fails.
+//
+// Operations and their errors (besides -EPERM, -EINVAL, -EFAULT for an IPA that
+// is not RAM of the caller):
+//   kGetDomainInfo  info about `domid`, or with kInfoFirstAtOrAfter the first
+//                   existing domain whose ID is >= domid (for listing).
+//                   -ESRCH: no such domain.
+//   kPause          stops scheduling the domain's vCPUs. -ESRCH; -EBUSY if the
+//                   domain has stopped; -EINVAL for the caller itself.
+//   kUnpause        -ESRCH; -EBUSY if the domain has stopped.
+//   kDestroy        tears the domain down, TEE first (the TEE is told, the client
+//                   ID released), then memory. -ESRCH; -EINVAL for the caller.
+//   kTeeEnable      registers the domain with the platform's TEE.
+//                   -ENODEV  no TEE mediator, or tee_type is not the platform's
+//                   -ENOSPC  the TEE has no room for another guest (OP-TEE
+//                            refused VM_CREATED: client IDs exhausted)
+//                   -EEXIST  TEE already enabled for this domain
+//                   -ESRCH   no such domain
+//                   -EBUSY   the domain has already run (a guest discovers its
+//                            TEE at boot, so enabling later is refused)
+//                   -EIO     the TEE failed in an unexpected way
+//   kTeeDisable     tells the TEE the guest is gone and releases its client ID.
+//                   -ENOENT  TEE not enabled; -ESRCH; -EBUSY while the domain
+//                   is running (pause it first).
+//   kTeeQuery       type, client ID and counters. -ESRCH. A domain without TEE
+//                   reports kTeeNone (not an error).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "warden/smccc.h"
+
+namespace warden::abi {
+
+inline constexpr uint32_t kDomctl =
+    smccc::make_id(true, true, smccc::Owner::VendorHypervisor, 0x0010);
+inline constexpr uint32_t kDomctlInterfaceVersion = 0x00010000;
+
+enum DomctlCmd : uint32_t {
+    kGetDomainInfo = 1,
+    kPause = 2,
+    kUnpause = 3,
+    kDestroy = 4,
+    kTeeEnable = 16,
+    kTeeDisable = 17,
+    kTeeQuery = 18,
+};
+
+enum TeeType : uint32_t {
+    kTeeNone = 0,
+    kTeeOptee = 1,
+};
+
+// How a guest is told about its TEE in a device tree the hypervisor built.
+enum TeeDtMethod : uint32_t {
+    kTeeDtNone = 0,  // the toolstack describes the TEE in the guest's DT itself
+    kTeeDtSmc = 1,   // add /firmware/optee with method = "smc"
+    kTeeDtHvc = 2,   // ... method = "hvc"
+};
+
+// Domain states as reported by kGetDomainInfo.
+enum DomainStateCode : uint32_t {
+    kStateCreated = 1,  // never ran
+    kStateRunning = 2,
+    kStatePaused = 3,
+    kStateShutdown = 4,
+    kStateCrashed = 5,
+};
+
+enum ShutdownCode : uint32_t {
+    kShutdownNone = 0,
+    kShutdownPowerOff = 1,
+    kShutdownReset = 2,
+    kShutdownCpusOff = 3,
+    kShutdownCrash = 4,
+};
+
+inline constexpr uint32_t kInfoFirstAtOrAfter = 1u << 0;  // GetDomainInfo flags
+inline constexpr uint32_t kDomainPrivileged = 1u << 0;    // DomainInfo flags
+inline constexpr uint32_t kDomainBootDt = 1u << 1;        // DT built by the hypervisor
+
+struct DomctlGetDomainInfo {
+    uint32_t flags;       // in: kInfoFirstAtOrAfter
+    uint32_t reserved;    // in: 0
+    uint16_t domid;       // out: the domain described
+    uint16_t vcpus;       // out
+    uint32_t state;       // out: DomainStateCode
+    uint32_t shutdown;    // out: ShutdownCode
+    uint32_t dom_flags;   // out: kDomainPrivileged, kDomainBootDt
+    uint64_t ram_base;    // out: IPA
+    uint64_t ram_size;    // out: bytes
+    uint32_t tee_type;    // out: TeeType
+    uint16_t tee_client;  // out: TEE client ID (0 if none)
+    uint16_t reserved2;
+};
+static_assert(sizeof(DomctlGetDomainInfo) == 48);
+
+struct DomctlTeeEnable {
+    uint32_t tee_type;   // in: TeeType (kTeeOptee)
+    uint32_t dt_method;  // in: TeeDtMethod
+    uint64_t reserved;   // in: 0
+};
+static_assert(sizeof(DomctlTeeEnable) == 16);
+
+struct DomctlTeeQuery {
+    uint32_t tee_type;   // out: TeeType (kTeeNone: not enabled)
+    uint16_t client_id;  // out
+    uint16_t reserved;
+    uint64_t calls_forwarded;  // out: guest calls passed to the TEE
+    uint64_t calls_refused;    // out: guest calls answered by the mediator with an error
+    uint32_t guest_limit;      // out: guests the TEE can hold (0 if unknown)
+    uint32_t guests_in_use;    // out: guests the hypervisor has registered
+};
+static_assert(sizeof(DomctlTeeQuery) == 32);
+
+struct Domctl {
+    uint32_t cmd;                // DomctlCmd
+    uint32_t interface_version;  // kDomctlInterfaceVersion
+    uint16_t domid;              // target domain
+    uint16_t reserved0;          // 0
+    uint32_t reserved1;          // 0
+    union {
+        DomctlGetDomainInfo info;
+        DomctlTeeEnable tee_enable;
+        DomctlTeeQuery tee_query;
+        uint8_t raw[112];  // room for later operations; unused bytes must be 0
+    } u;
+};
+static_assert(sizeof(Domctl) == 128);
+static_assert(offsetof(Domctl, u) == 16);
+
+}  // namespace warden::abi

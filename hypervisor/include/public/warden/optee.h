@@ -1,0 +1,63 @@
+// OP-TEE's SMC ABI (optee_smc.h / optee_msg.h numbers), as used by the OP-TEE
+// mediator, the secure-world firmware's OP-TEE model and the test guests.
+#pragma once
+
+#include <cstdint>
+
+namespace warden::abi::optee {
+
+// Function IDs (SMC32; fast = 0xB2000000 | n, yielding = 0x32000000 | n).
+inline constexpr uint32_t kCallsCount = 0xBF00FF00;
+inline constexpr uint32_t kCallsUid = 0xBF00FF01;
+inline constexpr uint32_t kCallsRevision = 0xBF00FF03;
+inline constexpr uint32_t kGetOsUuid = 0xB2000000;
+inline constexpr uint32_t kGetOsRevision = 0xB2000001;
+inline constexpr uint32_t kReturnFromRpc = 0x32000003;
+inline constexpr uint32_t kCallWithArg = 0x32000004;
+inline constexpr uint32_t kGetShmConfig = 0xB2000007;
+inline constexpr uint32_t kL2ccMutex = 0xB2000008;
+inline constexpr uint32_t kExchangeCapabilities = 0xB2000009;
+inline constexpr uint32_t kDisableShmCache = 0xB200000A;
+inline constexpr uint32_t kEnableShmCache = 0xB200000B;
+inline constexpr uint32_t kBootSecondary = 0xB200000C;
+inline constexpr uint32_t kVmCreated = 0xB200000D;
+inline constexpr uint32_t kVmDestroyed = 0xB200000E;
+inline constexpr uint32_t kGetThreadCount = 0xB200000F;
+inline constexpr uint32_t kEnableAsyncNotif = 0xB2000010;
+inline constexpr uint32_t kGetAsyncNotifValue = 0xB2000011;
+inline constexpr uint32_t kCallWithRpcArg = 0x32000012;
+inline constexpr uint32_t kCallWithRegdArg = 0x32000013;
+
+// Return codes in a0.
+inline constexpr uint32_t kOk = 0;
+inline constexpr uint32_t kEThreadLimit = 1;
+inline constexpr uint32_t kEBusy = 2;
+inline constexpr uint32_t kEResume = 3;
+inline constexpr uint32_t kEBadAddr = 4;
+inline constexpr uint32_t kEBadCmd = 5;
+inline constexpr uint32_t kENoMem = 6;
+inline constexpr uint32_t kENotAvail = 7;
+inline constexpr uint32_t kUnknownFunction = 0xFFFFFFFF;
+
+// Secure-world capabilities (EXCHANGE_CAPABILITIES, a1 on return).
+inline constexpr uint32_t kCapHaveReservedShm = 1u << 0;
+inline constexpr uint32_t kCapUnregisteredShm = 1u << 1;
+inline constexpr uint32_t kCapDynamicShm = 1u << 2;
+inline constexpr uint32_t kCapVirtualization = 1u << 3;
+inline constexpr uint32_t kCapMemrefNull = 1u << 4;
+inline constexpr uint32_t kCapAsyncNotif = 1u << 5;
+inline constexpr uint32_t kCapRpcArg = 1u << 6;
+inline constexpr uint32_t kCapRpmbProbe = 1u << 7;
+// Normal-world capability (a1 on call): the only one defined.
+inline constexpr uint32_t kNsecCapUniprocessor = 1u << 0;
+
+// CALLS_UID (API UUID) and GET_OS_UUID words, a0..a3.
+inline constexpr uint32_t kApiUid[4] = {0x384fb3e0, 0xe7f811e3, 0xaf630002, 0xa5d5c51b};
+inline constexpr uint32_t kOsUuid[4] = {0x486178e0, 0xe7f811e3, 0xbc5e0002, 0xa5d5c51b};
+inline constexpr uint32_t kApiRevisionMajor = 2;
+inline constexpr uint32_t kApiRevisionMinor = 0;
+
+// The hypervisor's own client ID; guest N has client ID N + 1.
+inline constexpr uint16_t kHypervisorClientId = 0;
+
+}  // namespace warden::abi::optee
