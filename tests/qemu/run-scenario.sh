@@ -10,6 +10,8 @@
 #   --module FILE[:BOOTARGS]  boot module (repeatable; the first becomes dom0)
 #   --expect REGEX            must appear, after the previous --expect (repeatable)
 #   --reject REGEX            must not appear (default: FAIL, PANIC)
+#   --expect-secure REGEX     must appear on the secure-world console (any order)
+#   --reject-secure REGEX     must not appear on the secure-world console
 #   --expect-exit N           platform exit status (default 0)
 #   --load-addr ADDR          where the firmware loads the hypervisor
 #   --fw-opt NAME=VALUE       extra firmware option (fw_cfg opt/warden/NAME)
@@ -18,7 +20,7 @@
 set -uo pipefail
 
 name="" images="" logdir="" expect_exit=0 timeout_s=60 load_addr="" smp=1
-modules=() expects=() rejects=("FAIL" "PANIC") fwopts=()
+modules=() expects=() rejects=("FAIL" "PANIC") fwopts=() sec_expects=() sec_rejects=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -27,12 +29,14 @@ while [ $# -gt 0 ]; do
     --module) modules+=("$2"); shift 2 ;;
     --expect) expects+=("$2"); shift 2 ;;
     --reject) rejects+=("$2"); shift 2 ;;
+    --expect-secure) sec_expects+=("$2"); shift 2 ;;
+    --reject-secure) sec_rejects+=("$2"); shift 2 ;;
     --expect-exit) expect_exit=$2; shift 2 ;;
     --load-addr) load_addr=$2; shift 2 ;;
     --fw-opt) fwopts+=("$2"); shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "run-scenario: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -102,6 +106,14 @@ done
 for re in "${rejects[@]}"; do
   if grep -q -E -- "$re" "$log"; then
     fail "unexpected /$re/: $(grep -m1 -E -- "$re" "$log")"
+  fi
+done
+for re in "${sec_expects[@]}"; do
+  grep -q -E -- "$re" "$seclog" || fail "expected /$re/ on the secure console"
+done
+for re in "${sec_rejects[@]}"; do
+  if grep -q -E -- "$re" "$seclog"; then
+    fail "unexpected /$re/ on the secure console: $(grep -m1 -E -- "$re" "$seclog")"
   fi
 done
 echo "qemu.$name: passed (exit status $status, ${#expects[@]} expectation(s); log: $log)"

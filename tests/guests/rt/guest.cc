@@ -3,6 +3,7 @@
 #include <cstdarg>
 
 #include "lib/format.h"
+#include "warden/domctl.h"
 #include "warden/hypercall.h"
 #include "warden/psci.h"
 
@@ -102,6 +103,11 @@ void fail(const char* fmt, ...) {
 void power_off() {
     hvc(Regs{{warden::abi::psci::kSystemOff, 0, 0, 0, 0, 0, 0, 0}});
     fail("SYSTEM_OFF returned");
+}
+
+int64_t domctl(void* op) {
+    Regs r = hvc(Regs{{warden::abi::kDomctl, reinterpret_cast<uint64_t>(op), 0, 0, 0, 0, 0, 0}});
+    return static_cast<int64_t>(r.x[0]);
 }
 
 void yield() {

@@ -38,6 +38,10 @@ const char* bootargs();
 // Value of "key=value" in bootargs, copied into buf; false if absent.
 bool bootarg(const char* key, char* buf, unsigned size);
 
+// The domctl hypercall on a struct in this guest's memory (MMU off: VA = IPA).
+// Returns 0 or a negative errno.
+int64_t domctl(void* op);
+
 #define GUEST_CHECK(cond, ...)                                           \
     do {                                                                 \
         if (!(cond)) ::guest::fail("%s:%d: " #cond, __FILE__, __LINE__); \

@@ -1,0 +1,96 @@
+// A guest that looks for OP-TEE the way Linux does: in its device tree
+// (/firmware/optee, compatible "linaro,optee-tz"), over the conduit the node names.
+// bootargs: expect=optee|none (what it must find), forge=N (also call with w7 = N,
+// another guest's client ID, and a marker in a1 that the secure world's trace shows).
+#include <cstring>
+
+#include "rt/guest.h"
+#include "warden/optee.h"
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace {
+
+namespace op = warden::abi::optee;
+
+bool g_smc = true;
+
+guest::Regs tee(uint64_t fn, uint64_t a1 = 0, uint64_t a7 = 0) {
+    return guest::call(g_smc, {{fn, a1, 0, 0, 0, 0, 0, a7}});
+}
+
+// "smc", "hvc", or nullptr when the device tree has no OP-TEE node.
+const char* optee_method() {
+    const void* fdt = guest::device_tree();
+    if (!fdt) return nullptr;
+    int node = fdt_path_offset(fdt, "/firmware/optee");
+    if (node < 0 || fdt_node_check_compatible(fdt, node, "linaro,optee-tz") != 0) return nullptr;
+    return static_cast<const char*>(fdt_getprop(fdt, node, "method", nullptr));
+}
+
+int check_optee() {
+    auto uid = tee(op::kCallsUid);
+    for (int i = 0; i < 4; ++i) GUEST_CHECK(uid.x[i] == op::kApiUid[i]);
+    auto rev = tee(op::kCallsRevision);
+    GUEST_CHECK(rev.x[0] == op::kApiRevisionMajor);
+    auto os_uuid = tee(op::kGetOsUuid);
+    for (int i = 0; i < 4; ++i) GUEST_CHECK(os_uuid.x[i] == op::kOsUuid[i]);
+    auto os = tee(op::kGetOsRevision);
+    auto caps = tee(op::kExchangeCapabilities, op::kNsecCapUniprocessor);
+    GUEST_CHECK(caps.x[0] == op::kOk);
+    GUEST_CHECK((caps.x[1] & op::kCapVirtualization) == 0);
+    GUEST_CHECK((caps.x[1] & op::kCapDynamicShm) != 0);
+    auto threads = tee(op::kGetThreadCount);
+    GUEST_CHECK(threads.x[0] == op::kOk);
+    guest::print("optee: found over %s: OP-TEE %lu.%lu, capabilities 0x%lx, %lu threads",
+                 g_smc ? "smc" : "hvc", os.x[0], os.x[1], caps.x[1], threads.x[1]);
+
+    // What a guest must not be able to do.
+    GUEST_CHECK(tee(op::kVmCreated, 9).x[0] == op::kUnknownFunction);
+    GUEST_CHECK(tee(op::kVmDestroyed, 2).x[0] == op::kUnknownFunction);
+    GUEST_CHECK(tee(op::kGetShmConfig).x[0] == op::kENotAvail);
+    GUEST_CHECK(tee(op::kCallWithArg, 0x40000000).x[0] == op::kENotAvail);
+    guest::print("optee: lifecycle calls refused, standard calls not forwarded");
+
+    char forge[8];
+    if (guest::bootarg("forge", forge, sizeof forge)) {
+        uint64_t other = forge[0] - '0';
+        auto r = tee(op::kGetOsRevision, 0xf04ced, other);
+        GUEST_CHECK(r.x[0] == os.x[0]);
+        guest::print("optee: call with forged client ID %lu answered", other);
+    }
+    return 0;
+}
+
+int check_none() {
+    const bool conduits[] = {false, true};
+    for (bool smc : conduits) {
+        g_smc = smc;
+        GUEST_CHECK(tee(op::kCallsUid).x[0] == 0xffffffffu);
+        GUEST_CHECK(tee(op::kGetOsRevision).x[0] == 0xffffffffu);
+        GUEST_CHECK(tee(op::kCallWithArg, 0x40000000).x[0] == 0xffffffffu);
+    }
+    guest::print("optee: no TEE node; calls over hvc and smc get NOT_SUPPORTED");
+    return 0;
+}
+
+}  // namespace
+
+int guest_main() {
+    char expect[16] = "optee";
+    guest::bootarg("expect", expect, sizeof expect);
+    const char* method = optee_method();
+    int rc;
+    if (std::strcmp(expect, "none") == 0) {
+        GUEST_CHECK(method == nullptr);
+        rc = check_none();
+    } else {
+        if (!method) guest::fail("no /firmware/optee node in my device tree");
+        g_smc = std::strcmp(method, "hvc") != 0;
+        rc = check_optee();
+    }
+    guest::print("optee_client: done");
+    return rc;
+}

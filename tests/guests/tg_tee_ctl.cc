@@ -1,0 +1,202 @@
+// A test control domain: drives TEE enablement of the other (paused) boot domains
+// through the real domctl hypercall and checks every answer.
+// bootargs: test=enable|exhaustion|conduits|forged|no_mediator|not_enabled|unprivileged
+#include <cstring>
+
+#include "rt/guest.h"
+#include "warden/domctl.h"
+#include "warden/errno.h"
+
+namespace {
+
+namespace abi = warden::abi;
+namespace err = warden::abi::err;
+
+int failures = 0;
+
+abi::Domctl make(uint32_t cmd, uint16_t domid) {
+    abi::Domctl op;
+    std::memset(&op, 0, sizeof op);
+    op.cmd = cmd;
+    op.interface_version = abi::kDomctlInterfaceVersion;
+    op.domid = domid;
+    return op;
+}
+
+const char* errname(int64_t rc) {
+    switch (-rc) {
+    case 0: return "0";
+    case err::kPerm: return "-EPERM";
+    case err::kNoEnt: return "-ENOENT";
+    case err::kSrch: return "-ESRCH";
+    case err::kBusy: return "-EBUSY";
+    case err::kExist: return "-EEXIST";
+    case err::kNoDev: return "-ENODEV";
+    case err::kInval: return "-EINVAL";
+    case err::kNoSpc: return "-ENOSPC";
+    case err::kFault: return "-EFAULT";
+    case err::kIo: return "-EIO";
+    default: return "?";
+    }
+}
+
+void expect_rc(const char* what, int64_t rc, int64_t want) {
+    if (rc != want) {
+        guest::print("FAIL: %s: %s (%ld), expected %s", what, errname(rc), rc, errname(want));
+        ++failures;
+    } else {
+        guest::print("ctl: %s -> %s", what, errname(rc));
+    }
+}
+
+int64_t tee_enable(uint16_t domid, uint32_t method = abi::kTeeDtSmc) {
+    auto op = make(abi::kTeeEnable, domid);
+    op.u.tee_enable.tee_type = abi::kTeeOptee;
+    op.u.tee_enable.dt_method = method;
+    return guest::domctl(&op);
+}
+
+int64_t simple(uint32_t cmd, uint16_t domid) {
+    auto op = make(cmd, domid);
+    return guest::domctl(&op);
+}
+
+void show_tee(uint16_t domid) {
+    auto op = make(abi::kTeeQuery, domid);
+    int64_t rc = guest::domctl(&op);
+    if (rc) {
+        guest::print("FAIL: tee_query d%u: %s", domid, errname(rc));
+        ++failures;
+        return;
+    }
+    const auto& q = op.u.tee_query;
+    guest::print("ctl: d%u tee=%s client=%u forwarded=%lu refused=%lu in_use=%u limit=%u", domid,
+                 q.tee_type == abi::kTeeOptee ? "optee" : "none", q.client_id, q.calls_forwarded,
+                 q.calls_refused, q.guests_in_use, q.guest_limit);
+}
+
+void list_domains() {
+    for (uint16_t next = 0;;) {
+        auto op = make(abi::kGetDomainInfo, next);
+        op.u.info.flags = abi::kInfoFirstAtOrAfter;
+        if (guest::domctl(&op) != 0) break;
+        const auto& i = op.u.info;
+        guest::print("ctl: domain %u state=%u vcpus=%u ram=%lu MiB%s tee=%u client=%u", i.domid,
+                     i.state, i.vcpus, i.ram_size >> 20,
+                     (i.dom_flags & abi::kDomainPrivileged) ? " privileged" : "", i.tee_type,
+                     i.tee_client);
+        next = static_cast<uint16_t>(i.domid + 1);
+    }
+}
+
+void malformed_requests() {
+    auto op = make(abi::kTeeQuery, 1);
+    op.interface_version = 0x1234;
+    expect_rc("domctl with a wrong interface version", guest::domctl(&op), -err::kInval);
+    op = make(abi::kTeeQuery, 1);
+    op.reserved1 = 1;
+    expect_rc("domctl with reserved bits set", guest::domctl(&op), -err::kInval);
+    op = make(0x77, 1);
+    expect_rc("unknown domctl", guest::domctl(&op), -err::kInval);
+    op = make(abi::kTeeEnable, 1);
+    op.u.tee_enable.tee_type = abi::kTeeOptee;
+    op.u.raw[40] = 1;
+    expect_rc("tee_enable with junk after its fields", guest::domctl(&op), -err::kInval);
+    expect_rc("domctl at an address outside my RAM",
+              static_cast<int64_t>(
+                  guest::hvc({{abi::kDomctl, 0x10000000, 0, 0, 0, 0, 0, 0}}).x[0]),
+              -err::kFault);
+    expect_rc("domctl at a misaligned address",
+              static_cast<int64_t>(guest::hvc({{abi::kDomctl, 0x4, 0, 0, 0, 0, 0, 0}}).x[0]),
+              -err::kInval);
+    expect_rc("tee_enable on a missing domain", tee_enable(12), -err::kSrch);
+    expect_rc("tee_enable on myself (already running)", tee_enable(0, abi::kTeeDtNone),
+              -err::kBusy);
+}
+
+int test_enable() {
+    list_domains();
+    malformed_requests();
+    expect_rc("tee_enable d1", tee_enable(1), 0);
+    expect_rc("tee_enable d1 again", tee_enable(1), -err::kExist);
+    show_tee(1);
+    expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
+    return 0;
+}
+
+int test_exhaustion() {
+    expect_rc("tee_enable d1", tee_enable(1), 0);
+    expect_rc("tee_enable d2", tee_enable(2), 0);
+    expect_rc("tee_enable d3 (no room left)", tee_enable(3), -err::kNoSpc);
+    show_tee(3);
+    expect_rc("destroy d1", simple(abi::kDestroy, 1), 0);
+    expect_rc("tee_enable d3 after d1 released its client ID", tee_enable(3), 0);
+    show_tee(2);
+    show_tee(3);
+    expect_rc("unpause d2", simple(abi::kUnpause, 2), 0);
+    expect_rc("unpause d3", simple(abi::kUnpause, 3), 0);
+    return 0;
+}
+
+int test_conduits() {
+    expect_rc("tee_enable d1 over smc", tee_enable(1, abi::kTeeDtSmc), 0);
+    expect_rc("tee_enable d2 over hvc", tee_enable(2, abi::kTeeDtHvc), 0);
+    expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
+    expect_rc("unpause d2", simple(abi::kUnpause, 2), 0);
+    return 0;
+}
+
+int test_forged() {
+    expect_rc("tee_enable d1", tee_enable(1), 0);
+    expect_rc("tee_enable d2", tee_enable(2), 0);
+    expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
+    expect_rc("unpause d2", simple(abi::kUnpause, 2), 0);
+    return 0;
+}
+
+int test_no_mediator() {
+    expect_rc("tee_enable d1 without a TEE", tee_enable(1), -err::kNoDev);
+    show_tee(1);
+    expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
+    return 0;
+}
+
+int test_not_enabled() {
+    expect_rc("tee_disable d1 (never enabled)", simple(abi::kTeeDisable, 1), -err::kNoEnt);
+    expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
+    return 0;
+}
+
+int test_unprivileged() {
+    expect_rc("get_domain_info from a guest", simple(abi::kGetDomainInfo, 0), -err::kPerm);
+    expect_rc("tee_enable from a guest", tee_enable(0), -err::kPerm);
+    expect_rc("destroy from a guest", simple(abi::kDestroy, 0), -err::kPerm);
+    expect_rc("domctl at a bad address from a guest",
+              static_cast<int64_t>(guest::hvc({{abi::kDomctl, 0x4, 0, 0, 0, 0, 0, 0}}).x[0]),
+              -err::kPerm);
+    return 0;
+}
+
+}  // namespace
+
+int guest_main() {
+    char test[24] = "";
+    guest::bootarg("test", test, sizeof test);
+    struct {
+        const char* name;
+        int (*fn)();
+    } const tests[] = {
+        {"enable", test_enable},         {"exhaustion", test_exhaustion},
+        {"conduits", test_conduits},     {"forged", test_forged},
+        {"no_mediator", test_no_mediator}, {"not_enabled", test_not_enabled},
+        {"unprivileged", test_unprivileged},
+    };
+    for (const auto& t : tests) {
+        if (std::strcmp(t.name, test) == 0) {
+            t.fn();
+            guest::print("ctl: %s: %d failure(s)", test, failures);
+            return failures;
+        }
+    }
+    guest::fail("unknown test '%s'", test);
+}
