@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for Warden (as root) and runs every test: host unit
-# tests with ASan/UBSan, and each QEMU scenario. This is what CI runs.
+# tests with ASan/UBSan, each QEMU scenario, and a short libFuzzer run over the
+# OP-TEE mediator. This is what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +20,11 @@ cmake --build --preset asan -j "$(nproc)"
 step "Checking formatting"
 bash deploy/check-format.sh
 
-step "Testing"
+step "Testing (unit tests and QEMU scenarios)"
 ctest --preset asan -j "$(nproc)" --timeout 300
+
+step "Fuzzing the OP-TEE mediator (libFuzzer, clang, ASan/UBSan)"
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz -j "$(nproc)"
+ctest --preset fuzz --timeout 300
 step "All tests passed"

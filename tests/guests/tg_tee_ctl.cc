@@ -25,18 +25,30 @@ abi::Domctl make(uint32_t cmd, uint16_t domid) {
 
 const char* errname(int64_t rc) {
     switch (-rc) {
-    case 0: return "0";
-    case err::kPerm: return "-EPERM";
-    case err::kNoEnt: return "-ENOENT";
-    case err::kSrch: return "-ESRCH";
-    case err::kBusy: return "-EBUSY";
-    case err::kExist: return "-EEXIST";
-    case err::kNoDev: return "-ENODEV";
-    case err::kInval: return "-EINVAL";
-    case err::kNoSpc: return "-ENOSPC";
-    case err::kFault: return "-EFAULT";
-    case err::kIo: return "-EIO";
-    default: return "?";
+    case 0:
+        return "0";
+    case err::kPerm:
+        return "-EPERM";
+    case err::kNoEnt:
+        return "-ENOENT";
+    case err::kSrch:
+        return "-ESRCH";
+    case err::kBusy:
+        return "-EBUSY";
+    case err::kExist:
+        return "-EEXIST";
+    case err::kNoDev:
+        return "-ENODEV";
+    case err::kInval:
+        return "-EINVAL";
+    case err::kNoSpc:
+        return "-ENOSPC";
+    case err::kFault:
+        return "-EFAULT";
+    case err::kIo:
+        return "-EIO";
+    default:
+        return "?";
     }
 }
 
@@ -103,8 +115,7 @@ void malformed_requests() {
     op.u.raw[40] = 1;
     expect_rc("tee_enable with junk after its fields", guest::domctl(&op), -err::kInval);
     expect_rc("domctl at an address outside my RAM",
-              static_cast<int64_t>(
-                  guest::hvc({{abi::kDomctl, 0x10000000, 0, 0, 0, 0, 0, 0}}).x[0]),
+              static_cast<int64_t>(guest::hvc({{abi::kDomctl, 0x10000000, 0, 0, 0, 0, 0, 0}}).x[0]),
               -err::kFault);
     expect_rc("domctl at a misaligned address",
               static_cast<int64_t>(guest::hvc({{abi::kDomctl, 0x4, 0, 0, 0, 0, 0, 0}}).x[0]),
@@ -186,9 +197,12 @@ int guest_main() {
         const char* name;
         int (*fn)();
     } const tests[] = {
-        {"enable", test_enable},         {"exhaustion", test_exhaustion},
-        {"conduits", test_conduits},     {"forged", test_forged},
-        {"no_mediator", test_no_mediator}, {"not_enabled", test_not_enabled},
+        {"enable", test_enable},
+        {"exhaustion", test_exhaustion},
+        {"conduits", test_conduits},
+        {"forged", test_forged},
+        {"no_mediator", test_no_mediator},
+        {"not_enabled", test_not_enabled},
         {"unprivileged", test_unprivileged},
     };
     for (const auto& t : tests) {

@@ -1,0 +1,105 @@
+// libFuzzer target: guests throwing arbitrary register values at the SMCCC
+// dispatcher and the OP-TEE mediator, with the firmware's OP-TEE model behind it.
+// Checks on every call what no guest may ever achieve: crashing the hypervisor
+// (sanitizers), creating or destroying TEE partitions, acting as another client,
+// reaching the secure world without TEE enabled, seeing VIRTUALIZATION, or having
+// registers other than x0..x3 changed.
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/domain.h"
+#include "core/smccc.h"
+#include "core/tee/tee.h"
+#include "firmware/optee/model.h"
+#include "unit/fake_machine.h"
+#include "warden/optee.h"
+
+namespace {
+
+using namespace warden;
+namespace op = abi::optee;
+
+// IDs worth hitting more often than chance would.
+constexpr uint32_t kInteresting[] = {
+    op::kCallsCount,      op::kCallsUid,          op::kCallsRevision,   op::kGetOsUuid,
+    op::kGetOsRevision,   op::kReturnFromRpc,     op::kCallWithArg,     op::kGetShmConfig,
+    op::kL2ccMutex,       op::kExchangeCapabilities, op::kDisableShmCache, op::kEnableShmCache,
+    op::kBootSecondary,   op::kVmCreated,         op::kVmDestroyed,     op::kGetThreadCount,
+    op::kEnableAsyncNotif, op::kGetAsyncNotifValue, op::kCallWithRpcArg, op::kCallWithRegdArg,
+    0xF2000001,           0xB0000000,             0x30000000,           0xBF00FF02};
+
+void check(bool ok, const char* what) {
+    if (!ok) {
+        std::fprintf(stderr, "invariant broken: %s\n", what);
+        std::abort();
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    // One fake machine for the whole run (its RAM is large to set up); everything
+    // on it is rebuilt from scratch for each input.
+    static test::FakeMachine& machine = *new test::FakeMachine(16 * 1024 * 1024);
+    machine.console.clear();
+    PageAllocator alloc;
+    DomainTable domains(alloc);
+    optee_model::Model model(optee_model::Config{2, 2});
+    machine.secure_world = [&](const arch::SecureRegs& in) {
+        optee_model::Regs r{};
+        std::memcpy(r.x, in.x, sizeof r.x);
+        optee_model::Regs out = model.call(r);
+        arch::SecureRegs s{};
+        std::memcpy(s.x, out.x, sizeof s.x);
+        return s;
+    };
+    alloc.init(machine.ram_base(), machine.ram_size(), machine.ram_base());
+    Domain* dom[3];
+    for (auto& d : dom) {
+        DomainConfig cfg;
+        cfg.ram_size = 1024 * 1024;
+        if (domains.create(cfg, &d) != 0) std::abort();
+    }
+    tee::reset();
+    tee::init();
+    check(tee::enable(*dom[1], abi::kTeeOptee) == 0, "enable d1");
+    check(tee::enable(*dom[2], abi::kTeeOptee) == 0, "enable d2");
+
+    constexpr size_t kRecord = 1 + 8 * 8;
+    for (size_t off = 0; off + kRecord <= size; off += kRecord) {
+        uint8_t sel = data[off];
+        uint64_t x[8];
+        std::memcpy(x, data + off + 1, sizeof x);
+        Domain& d = *dom[sel % 3];
+        if (sel & 0x08) x[0] = kInteresting[(x[0] >> 8) % (sizeof kInteresting / 4)];
+        auto conduit = (sel & 0x04) ? smccc::Conduit::Hvc : smccc::Conduit::Smc;
+
+        Vcpu& v = d.vcpu(0);
+        for (unsigned i = 0; i < 31; ++i) v.regs.x[i] = 0x1000 + i;
+        std::memcpy(v.regs.x, x, sizeof x);
+        GuestRegs before = v.regs;
+        uint64_t total_before = model.total_calls();
+        uint64_t from[4];
+        for (uint16_t c = 0; c < 4; ++c) from[c] = model.calls_from(c);
+
+        smccc::dispatch(v, conduit);
+
+        for (unsigned i = 4; i < 31; ++i) check(v.regs.x[i] == before.x[i], "x4..x30 preserved");
+        check(model.partitions() == 2 && model.partitions_of(2) == 1 &&
+                  model.partitions_of(3) == 1,
+              "guests cannot create or destroy partitions");
+        if (!d.tee().enabled()) {
+            check(model.total_calls() == total_before, "no TEE: secure world untouched");
+        }
+        for (uint16_t c = 0; c < 4; ++c) {
+            if (c != d.tee().client_id) check(model.calls_from(c) == from[c], "acts as itself only");
+        }
+        if (static_cast<uint32_t>(before.x[0]) == op::kExchangeCapabilities &&
+            v.regs.x[0] == op::kOk && d.tee().enabled()) {
+            check((v.regs.x[1] & op::kCapVirtualization) == 0, "VIRTUALIZATION never shown");
+        }
+    }
+    tee::reset();
+    return 0;
+}
