@@ -28,10 +28,14 @@ void inject_undef(Vcpu& vcpu);
 // Forgets cached stage-2 translations of a domain (after unmapping).
 void stage2_flush(const Domain& domain);
 
-// An SMC to the secure world: x0..x7 in, x0..x7 as the secure world left them.
+// The free-running system counter (for measurements only).
+uint64_t counter();
+
+// An SMC to the secure world, in place: x0..x7 in, then x0..x7 as the secure
+// world left them.
 struct SecureRegs {
     uint64_t x[8];
 };
-SecureRegs secure_call(const SecureRegs& in);
+void secure_call(SecureRegs& regs);
 
 }  // namespace warden::arch

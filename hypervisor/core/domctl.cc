@@ -190,7 +190,7 @@ int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call) {
     Domain& caller = *vcpu.domain;
     if (!caller.privileged()) return smccc::Result::value(-err::kPerm);
-    Ipa at(call.arg[1]);
+    Ipa at(call.arg(1));
     if (!is_aligned(at.value(), 8)) return smccc::Result::value(-err::kInval);
     abi::Domctl op;
     if (!caller.copy_from_guest(&op, at, sizeof op)) return smccc::Result::value(-err::kFault);

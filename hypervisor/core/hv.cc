@@ -77,9 +77,6 @@ void Hypervisor::crash(Domain& d, const char* fmt, ...) {
     reschedule();
 }
 
-Hypervisor& hv() {
-    static Hypervisor instance;
-    return instance;
-}
+Hypervisor g_hypervisor;
 
 }  // namespace warden

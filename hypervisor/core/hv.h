@@ -47,6 +47,9 @@ private:
     PerCpu cpu0_;
 };
 
-Hypervisor& hv();
+extern Hypervisor g_hypervisor;
+inline Hypervisor& hv() {
+    return g_hypervisor;
+}
 
 }  // namespace warden

@@ -11,11 +11,11 @@ namespace hc = abi::hc;
 using smccc::Result;
 
 Result console_write(Vcpu& vcpu, const smccc::Call& call) {
-    uint64_t n = call.arg[1];
+    uint64_t n = call.arg(1);
     if (n > hc::kConsoleWriteMax) return Result::value(abi::smccc::kInvalidParameter);
     char buf[hc::kConsoleWriteMax];
     for (uint64_t i = 0; i < n; ++i) {
-        buf[i] = static_cast<char>(call.arg[2 + i / 8] >> (8 * (i % 8)));
+        buf[i] = static_cast<char>(call.arg(2 + i / 8) >> (8 * (i % 8)));
     }
     vcpu.domain->console_put(buf, n);
     return Result::value(static_cast<int64_t>(n));

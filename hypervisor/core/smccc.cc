@@ -14,7 +14,7 @@ Result arch_service(Vcpu&, const Call& call, Conduit) {
     case abi::smccc::kVersion:
         return Result::value(abi::smccc::kVersion1_1);
     case abi::smccc::kArchFeatures: {
-        auto queried = static_cast<uint32_t>(call.arg[1]);
+        auto queried = static_cast<uint32_t>(call.arg(1));
         bool known = queried == abi::smccc::kVersion || queried == abi::smccc::kArchFeatures;
         return Result::value(known ? abi::smccc::kSuccess : abi::smccc::kNotSupported);
     }
@@ -33,37 +33,40 @@ constexpr Service kServices[] = {
      "tee", tee::handle_call},
 };
 
+// Owner number -> service, built once at compile time: routing is one load.
+struct OwnerTable {
+    const Service* entry[64];
+};
+constexpr OwnerTable make_owner_table() {
+    OwnerTable t{};
+    for (const auto& s : kServices) {
+        for (unsigned o = s.first_owner; o <= s.last_owner; ++o) t.entry[o] = &s;
+    }
+    return t;
+}
+constexpr OwnerTable kByOwner = make_owner_table();
+
 }  // namespace
 
 const char* to_string(Conduit c) {
     return c == Conduit::Hvc ? "hvc" : "smc";
 }
 
-Call Call::from(const GuestRegs& r) {
-    Call c;  // every field is written below: no zeroing on the hot path
-    c.id = static_cast<uint32_t>(r.x[0]);
-    c.arg[0] = 0;
-    for (unsigned i = 1; i < 8; ++i) c.arg[i] = r.x[i];
-    return c;
-}
-
 const Service* route(uint32_t id) {
     bool fast = id & abi::smccc::kFastBit;
     if (fast && ((id >> 16) & 0xff) != 0) return nullptr;  // not a well-formed fast call
-    auto owner = static_cast<uint8_t>((id >> abi::smccc::kOwnerShift) & abi::smccc::kOwnerMask);
-    for (const auto& s : kServices) {
-        if (owner >= s.first_owner && owner <= s.last_owner) return &s;
-    }
-    return nullptr;
+    return kByOwner.entry[(id >> abi::smccc::kOwnerShift) & abi::smccc::kOwnerMask];
 }
 
 bool dispatch(Vcpu& vcpu, Conduit conduit) {
     Call call = Call::from(vcpu.regs);
     const Service* s = route(call.id);
     Result r = s ? s->handle(vcpu, call, conduit) : Result::not_supported();
-    for (unsigned i = 0; i < 4; ++i) {
-        vcpu.regs.x[i] = (call.smc64() || r.full_width) ? r.x[i] : (r.x[i] & 0xffffffffu);
-    }
+    uint64_t mask = (call.smc64() || r.full_width) ? ~uint64_t{0} : 0xffffffffu;
+    vcpu.regs.x[0] = r.x[0] & mask;
+    vcpu.regs.x[1] = r.x[1] & mask;
+    vcpu.regs.x[2] = r.x[2] & mask;
+    vcpu.regs.x[3] = r.x[3] & mask;
     return r.reschedule;
 }
 

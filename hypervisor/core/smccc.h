@@ -13,13 +13,15 @@ enum class Conduit : uint8_t { Hvc, Smc };
 
 const char* to_string(Conduit c);
 
-// A decoded call: w0 = function ID, x1..x7 = arguments (x7 also carries the
-// client ID when the call goes to a secure-world service).
+// A decoded call, read in place from the caller's saved registers: w0 = function
+// ID, x1..x7 = arguments (x7 also carries the client ID when the call goes to a
+// secure-world service).
 struct Call {
     uint32_t id;
-    uint64_t arg[8];  // arg[0] unused so that arg[n] is xn
+    const uint64_t* x;  // the caller's x0..x7
 
-    static Call from(const GuestRegs& r);
+    static Call from(const GuestRegs& r) { return Call{static_cast<uint32_t>(r.x[0]), r.x}; }
+    uint64_t arg(unsigned n) const { return x[n]; }
     bool fast() const { return id & abi::smccc::kFastBit; }
     bool smc64() const { return id & abi::smccc::kSmc64Bit; }
     uint8_t owner() const { return (id >> abi::smccc::kOwnerShift) & abi::smccc::kOwnerMask; }

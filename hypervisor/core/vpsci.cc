@@ -36,22 +36,22 @@ Vcpu* target_vcpu(Domain& d, uint64_t mpidr) {
 
 Result cpu_on(Vcpu& caller, const smccc::Call& call) {
     Domain& d = *caller.domain;
-    Vcpu* target = target_vcpu(d, call.arg[1]);
+    Vcpu* target = target_vcpu(d, call.arg(1));
     if (!target) return Result::value(psci::kInvalidParameters);
     if (target->state == VcpuState::Runnable) return Result::value(psci::kAlreadyOn);
-    Ipa entry(call.arg[2]);
+    Ipa entry(call.arg(2));
     if (entry < d.ram_base() || entry - d.ram_base() >= d.ram_size() ||
         !is_aligned(entry.value(), 4)) {
         return Result::value(psci::kInvalidAddress);
     }
-    arch::vcpu_reset(*target, entry, call.arg[3]);
+    arch::vcpu_reset(*target, entry, call.arg(3));
     target->state = VcpuState::Runnable;
     return Result::value(psci::kSuccess);
 }
 
 Result affinity_info(Vcpu& caller, const smccc::Call& call) {
-    if (call.arg[2] != 0) return Result::value(psci::kInvalidParameters);
-    Vcpu* target = target_vcpu(*caller.domain, call.arg[1]);
+    if (call.arg(2) != 0) return Result::value(psci::kInvalidParameters);
+    Vcpu* target = target_vcpu(*caller.domain, call.arg(1));
     if (!target) return Result::value(psci::kInvalidParameters);
     return Result::value(target->state == VcpuState::Off ? psci::kAffinityOff : psci::kAffinityOn);
 }
@@ -64,7 +64,7 @@ Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit) {
     case psci::kVersion:
         return Result::value(psci::kVersion1_1);
     case psci::kFeatures:
-        return Result::value(implemented(static_cast<uint32_t>(call.arg[1])) ? psci::kSuccess
+        return Result::value(implemented(static_cast<uint32_t>(call.arg(1))) ? psci::kSuccess
                                                                              : psci::kNotSupported);
     case psci::kMigrateInfoType:
         return Result::value(2);  // no Trusted OS that would need migrating

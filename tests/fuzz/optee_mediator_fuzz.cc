@@ -21,13 +21,30 @@ using namespace warden;
 namespace op = abi::optee;
 
 // IDs worth hitting more often than chance would.
-constexpr uint32_t kInteresting[] = {
-    op::kCallsCount,      op::kCallsUid,          op::kCallsRevision,   op::kGetOsUuid,
-    op::kGetOsRevision,   op::kReturnFromRpc,     op::kCallWithArg,     op::kGetShmConfig,
-    op::kL2ccMutex,       op::kExchangeCapabilities, op::kDisableShmCache, op::kEnableShmCache,
-    op::kBootSecondary,   op::kVmCreated,         op::kVmDestroyed,     op::kGetThreadCount,
-    op::kEnableAsyncNotif, op::kGetAsyncNotifValue, op::kCallWithRpcArg, op::kCallWithRegdArg,
-    0xF2000001,           0xB0000000,             0x30000000,           0xBF00FF02};
+constexpr uint32_t kInteresting[] = {op::kCallsCount,
+                                     op::kCallsUid,
+                                     op::kCallsRevision,
+                                     op::kGetOsUuid,
+                                     op::kGetOsRevision,
+                                     op::kReturnFromRpc,
+                                     op::kCallWithArg,
+                                     op::kGetShmConfig,
+                                     op::kL2ccMutex,
+                                     op::kExchangeCapabilities,
+                                     op::kDisableShmCache,
+                                     op::kEnableShmCache,
+                                     op::kBootSecondary,
+                                     op::kVmCreated,
+                                     op::kVmDestroyed,
+                                     op::kGetThreadCount,
+                                     op::kEnableAsyncNotif,
+                                     op::kGetAsyncNotifValue,
+                                     op::kCallWithRpcArg,
+                                     op::kCallWithRegdArg,
+                                     0xF2000001,
+                                     0xB0000000,
+                                     0x30000000,
+                                     0xBF00FF02};
 
 void check(bool ok, const char* what) {
     if (!ok) {
@@ -86,14 +103,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         smccc::dispatch(v, conduit);
 
         for (unsigned i = 4; i < 31; ++i) check(v.regs.x[i] == before.x[i], "x4..x30 preserved");
-        check(model.partitions() == 2 && model.partitions_of(2) == 1 &&
-                  model.partitions_of(3) == 1,
+        check(model.partitions() == 2 && model.partitions_of(2) == 1 && model.partitions_of(3) == 1,
               "guests cannot create or destroy partitions");
         if (!d.tee().enabled()) {
             check(model.total_calls() == total_before, "no TEE: secure world untouched");
         }
         for (uint16_t c = 0; c < 4; ++c) {
-            if (c != d.tee().client_id) check(model.calls_from(c) == from[c], "acts as itself only");
+            if (c != d.tee().client_id)
+                check(model.calls_from(c) == from[c], "acts as itself only");
         }
         if (static_cast<uint32_t>(before.x[0]) == op::kExchangeCapabilities &&
             v.regs.x[0] == op::kOk && d.tee().enabled()) {

@@ -13,7 +13,8 @@ namespace {
 using smccc::Conduit;
 
 TEST(SmcccDecode, SplitsTheFunctionId) {
-    auto c = smccc::Call::from(GuestRegs{{0xffffffffC4000003ull}, 0, 0});
+    GuestRegs regs{{0xffffffffC4000003ull}, 0, 0};
+    auto c = smccc::Call::from(regs);
     EXPECT_EQ(c.id, 0xC4000003u) << "only w0 is the function ID";
     EXPECT_TRUE(c.fast());
     EXPECT_TRUE(c.smc64());

@@ -30,20 +30,26 @@ uint64_t firmware_call(uint64_t id, uint64_t arg) {
 
 }  // namespace
 
-SecureRegs secure_call(const SecureRegs& in) {
-    register uint64_t x0 asm("x0") = in.x[0];
-    register uint64_t x1 asm("x1") = in.x[1];
-    register uint64_t x2 asm("x2") = in.x[2];
-    register uint64_t x3 asm("x3") = in.x[3];
-    register uint64_t x4 asm("x4") = in.x[4];
-    register uint64_t x5 asm("x5") = in.x[5];
-    register uint64_t x6 asm("x6") = in.x[6];
-    register uint64_t x7 asm("x7") = in.x[7];
+uint64_t counter() {
+    uint64_t v;
+    asm volatile("isb\n mrs %0, cntpct_el0" : "=r"(v)::"memory");
+    return v;
+}
+
+void secure_call(SecureRegs& regs) {
+    register uint64_t x0 asm("x0") = regs.x[0];
+    register uint64_t x1 asm("x1") = regs.x[1];
+    register uint64_t x2 asm("x2") = regs.x[2];
+    register uint64_t x3 asm("x3") = regs.x[3];
+    register uint64_t x4 asm("x4") = regs.x[4];
+    register uint64_t x5 asm("x5") = regs.x[5];
+    register uint64_t x6 asm("x6") = regs.x[6];
+    register uint64_t x7 asm("x7") = regs.x[7];
     asm volatile("smc #0"
                  : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3), "+r"(x4), "+r"(x5), "+r"(x6), "+r"(x7)
                  :
                  : "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "memory");
-    return SecureRegs{{x0, x1, x2, x3, x4, x5, x6, x7}};
+    regs = SecureRegs{{x0, x1, x2, x3, x4, x5, x6, x7}};
 }
 
 void platform_exit(uint32_t status) {

@@ -1,0 +1,234 @@
+// The domctl operations (warden/domctl.h) on the fake machine with the OP-TEE
+// model behind the TEE framework.
+#include "core/domctl.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "core/boot.h"
+#include "core/domain.h"
+#include "core/tee/tee.h"
+#include "fake_machine.h"
+#include "firmware/optee/model.h"
+#include "warden/errno.h"
+
+extern "C" {
+#include <libfdt.h>
+}
+
+namespace warden {
+namespace {
+
+namespace err = abi::err;
+
+class DomctlTest : public ::testing::Test {
+protected:
+    test::FakeMachine machine;
+    PageAllocator alloc;
+    DomainTable domains{alloc};
+    optee_model::Model model;
+    Domain* dom0 = nullptr;
+    Domain* dom[3] = {};
+
+    void SetUp() override {
+        ASSERT_TRUE(alloc.init(machine.ram_base(), machine.ram_size(), machine.ram_base()));
+        DomainConfig cfg;
+        cfg.ram_size = 2 * 1024 * 1024;
+        cfg.privileged = true;
+        ASSERT_EQ(domains.create(cfg, &dom0), 0);
+        dom0->mark_running();
+        cfg.privileged = false;
+        for (auto& d : dom) ASSERT_EQ(domains.create(cfg, &d), 0);
+        machine.secure_world = [this](const arch::SecureRegs& in) {
+            optee_model::Regs r{};
+            std::memcpy(r.x, in.x, sizeof r.x);
+            auto out = model.call(r);
+            arch::SecureRegs s{};
+            std::memcpy(s.x, out.x, sizeof s.x);
+            return s;
+        };
+        tee::reset();
+        ASSERT_EQ(tee::init(), 0);
+    }
+    void TearDown() override { tee::reset(); }
+
+    static abi::Domctl make(uint32_t cmd, uint16_t domid) {
+        abi::Domctl op;
+        std::memset(&op, 0, sizeof op);
+        op.cmd = cmd;
+        op.interface_version = abi::kDomctlInterfaceVersion;
+        op.domid = domid;
+        return op;
+    }
+    int run(abi::Domctl& op, Domain* caller = nullptr) {
+        return domctl::execute(domains, caller ? *caller : *dom0, op);
+    }
+    int enable(uint16_t domid, uint32_t method = abi::kTeeDtNone) {
+        auto op = make(abi::kTeeEnable, domid);
+        op.u.tee_enable.tee_type = abi::kTeeOptee;
+        op.u.tee_enable.dt_method = method;
+        return run(op);
+    }
+};
+
+TEST_F(DomctlTest, OnlyTheControlDomainMayCall) {
+    auto op = make(abi::kGetDomainInfo, 0);
+    EXPECT_EQ(run(op, dom[0]), -err::kPerm);
+    op = make(abi::kTeeEnable, 2);
+    op.u.tee_enable.tee_type = abi::kTeeOptee;
+    EXPECT_EQ(run(op, dom[0]), -err::kPerm);
+    EXPECT_FALSE(dom[1]->tee().enabled());
+}
+
+TEST_F(DomctlTest, EnvelopeIsValidated) {
+    auto op = make(abi::kTeeQuery, 1);
+    op.interface_version = 0;
+    EXPECT_EQ(run(op), -err::kInval);
+    op = make(abi::kTeeQuery, 1);
+    op.reserved0 = 1;
+    EXPECT_EQ(run(op), -err::kInval);
+    op = make(99, 1);
+    EXPECT_EQ(run(op), -err::kInval);
+    op = make(abi::kPause, 1);
+    op.u.raw[111] = 1;
+    EXPECT_EQ(run(op), -err::kInval);
+    EXPECT_FALSE(dom[0]->paused()) << "nothing happens on a bad request";
+    op = make(abi::kGetDomainInfo, 1);
+    op.u.info.flags = 0x80;
+    EXPECT_EQ(run(op), -err::kInval);
+}
+
+TEST_F(DomctlTest, GetDomainInfoAndListing) {
+    auto op = make(abi::kGetDomainInfo, 2);
+    ASSERT_EQ(run(op), 0);
+    EXPECT_EQ(op.u.info.domid, 2);
+    EXPECT_EQ(op.u.info.state, abi::kStateCreated);
+    EXPECT_EQ(op.u.info.ram_base, kGuestRamBase);
+    EXPECT_EQ(op.u.info.ram_size, 2u * 1024 * 1024);
+    EXPECT_EQ(op.u.info.dom_flags & abi::kDomainPrivileged, 0u);
+
+    domains.destroy(*dom[1]);  // domain 2
+    op = make(abi::kGetDomainInfo, 2);
+    EXPECT_EQ(run(op), -err::kSrch);
+    op = make(abi::kGetDomainInfo, 2);
+    op.u.info.flags = abi::kInfoFirstAtOrAfter;
+    ASSERT_EQ(run(op), 0);
+    EXPECT_EQ(op.u.info.domid, 3);
+    op = make(abi::kGetDomainInfo, 4);
+    op.u.info.flags = abi::kInfoFirstAtOrAfter;
+    EXPECT_EQ(run(op), -err::kSrch);
+}
+
+TEST_F(DomctlTest, PauseUnpauseAndDestroy) {
+    auto op = make(abi::kPause, 1);
+    ASSERT_EQ(run(op), 0);
+    EXPECT_TRUE(dom[0]->paused());
+    op = make(abi::kGetDomainInfo, 1);
+    ASSERT_EQ(run(op), 0);
+    EXPECT_EQ(op.u.info.state, abi::kStatePaused);
+    op = make(abi::kUnpause, 1);
+    ASSERT_EQ(run(op), 0);
+    EXPECT_FALSE(dom[0]->paused());
+    op = make(abi::kPause, 0);
+    EXPECT_EQ(run(op), -err::kInval) << "the caller cannot pause itself";
+    op = make(abi::kDestroy, 0);
+    EXPECT_EQ(run(op), -err::kInval) << "nor destroy itself";
+    op = make(abi::kDestroy, 7);
+    EXPECT_EQ(run(op), -err::kSrch);
+    dom[0]->shutdown(ShutdownReason::PowerOff);
+    op = make(abi::kUnpause, 1);
+    EXPECT_EQ(run(op), -err::kBusy);
+    op = make(abi::kDestroy, 1);
+    EXPECT_EQ(run(op), 0);
+    EXPECT_EQ(domains.find(DomId{1}), nullptr);
+}
+
+TEST_F(DomctlTest, TeeEnableErrorsAreDistinctAndChangeNothing) {
+    EXPECT_EQ(enable(9), -err::kSrch);
+    EXPECT_EQ(enable(0), -err::kBusy) << "dom0 has run";
+    auto op = make(abi::kTeeEnable, 1);
+    op.u.tee_enable.tee_type = abi::kTeeNone;
+    EXPECT_EQ(run(op), -err::kInval);
+    op.u.tee_enable.tee_type = 5;
+    EXPECT_EQ(run(op), -err::kNoDev) << "not the platform's TEE";
+    op.u.tee_enable.tee_type = abi::kTeeOptee;
+    op.u.tee_enable.dt_method = 3;
+    EXPECT_EQ(run(op), -err::kInval);
+    EXPECT_EQ(enable(1, abi::kTeeDtSmc), -err::kInval) << "no boot device tree to describe it in";
+    EXPECT_EQ(model.partitions(), 0u);
+
+    ASSERT_EQ(enable(1), 0);
+    EXPECT_EQ(enable(1), -err::kExist);
+    ASSERT_EQ(enable(2), 0);
+    EXPECT_EQ(enable(3), -err::kNoSpc);
+    EXPECT_EQ(model.partitions(), 2u);
+    EXPECT_FALSE(dom[2]->tee().enabled());
+
+    op = make(abi::kTeeQuery, 3);
+    ASSERT_EQ(run(op), 0);
+    EXPECT_EQ(op.u.tee_query.tee_type, abi::kTeeNone);
+    EXPECT_EQ(op.u.tee_query.guests_in_use, 2u);
+    EXPECT_EQ(op.u.tee_query.guest_limit, 2u);
+}
+
+TEST_F(DomctlTest, NoTeeIsENODEV) {
+    tee::reset();
+    EXPECT_EQ(enable(1), -err::kNoDev);
+}
+
+TEST_F(DomctlTest, TeeDisableRules) {
+    auto op = make(abi::kTeeDisable, 1);
+    EXPECT_EQ(run(op), -err::kNoEnt);
+    ASSERT_EQ(enable(1), 0);
+    dom[0]->mark_running();
+    op = make(abi::kTeeDisable, 1);
+    EXPECT_EQ(run(op), -err::kBusy) << "running: pause first";
+    dom[0]->set_paused(true);
+    op = make(abi::kTeeDisable, 1);
+    EXPECT_EQ(run(op), 0);
+    EXPECT_EQ(model.partitions(), 0u);
+}
+
+TEST_F(DomctlTest, TeeQueryReportsClientAndCounters) {
+    ASSERT_EQ(enable(1), 0);
+    auto op = make(abi::kTeeQuery, 1);
+    ASSERT_EQ(run(op), 0);
+    EXPECT_EQ(op.u.tee_query.tee_type, abi::kTeeOptee);
+    EXPECT_EQ(op.u.tee_query.client_id, 2);
+    op = make(abi::kGetDomainInfo, 1);
+    ASSERT_EQ(run(op), 0);
+    EXPECT_EQ(op.u.info.tee_client, 2);
+}
+
+TEST_F(DomctlTest, EnableDescribesTheTeeInABootDeviceTree) {
+    // Give domain 1 a hypervisor-built device tree, as boot does.
+    static unsigned char dt[4096];
+    GuestDtConfig cfg{dom[0]->ram_base(), dom[0]->ram_size(), 1, "x"};
+    int len = build_guest_dt(dt, sizeof dt, cfg);
+    ASSERT_GT(len, 0);
+    Ipa at = dom[0]->ram_base() + (dom[0]->ram_size() - kGuestDtMax);
+    ASSERT_TRUE(dom[0]->copy_to_guest(at, dt, static_cast<uint64_t>(len)));
+    dom[0]->set_boot_dt(at, static_cast<uint64_t>(len));
+
+    ASSERT_EQ(enable(1, abi::kTeeDtHvc), 0);
+    std::vector<unsigned char> back(dom[0]->boot_dt_size());
+    ASSERT_TRUE(dom[0]->copy_from_guest(back.data(), at, back.size()));
+    int node = fdt_path_offset(back.data(), "/firmware/optee");
+    ASSERT_GE(node, 0);
+    EXPECT_EQ(fdt_node_check_compatible(back.data(), node, "linaro,optee-tz"), 0);
+    EXPECT_STREQ(static_cast<const char*>(fdt_getprop(back.data(), node, "method", nullptr)),
+                 "hvc");
+}
+
+TEST_F(DomctlTest, CopiesThroughStage2Only) {
+    char buf[16] = {};
+    Ipa end = dom[0]->ram_base() + dom[0]->ram_size();
+    EXPECT_FALSE(dom[0]->copy_from_guest(buf, Ipa(end.value() - 8), 16)) << "crosses the end";
+    EXPECT_TRUE(dom[0]->copy_from_guest(buf, Ipa(end.value() - 16), 16));
+    EXPECT_FALSE(dom[0]->copy_from_guest(buf, Ipa(0x1000), 4));
+    EXPECT_TRUE(dom[0]->copy_to_guest(Ipa(end.value() - 4096 - 8), buf, 16)) << "page crossing";
+}
+
+}  // namespace
+}  // namespace warden
