@@ -73,19 +73,17 @@ bool Domain::in_ram(Ipa ipa, uint64_t size) const {
 bool Domain::copy_to_guest(Ipa dst, const void* src, uint64_t size) {
     if (!in_ram(dst, size)) return false;  // never into a device the guest may map
     const auto* from = static_cast<const unsigned char*>(src);
-    return for_each_guest_chunk(s2_, dst, size, true,
-                                [&](unsigned char* p, uint64_t off, uint64_t n) {
-                                    for (uint64_t i = 0; i < n; ++i) p[i] = from[off + i];
-                                });
+    return for_each_guest_chunk(
+        s2_, dst, size, true,
+        [&](unsigned char* p, uint64_t off, uint64_t n) { __builtin_memcpy(p, from + off, n); });
 }
 
 bool Domain::copy_from_guest(void* dst, Ipa src, uint64_t size) const {
     if (!in_ram(src, size)) return false;
     auto* to = static_cast<unsigned char*>(dst);
-    return for_each_guest_chunk(s2_, src, size, false,
-                                [&](unsigned char* p, uint64_t off, uint64_t n) {
-                                    for (uint64_t i = 0; i < n; ++i) to[off + i] = p[i];
-                                });
+    return for_each_guest_chunk(
+        s2_, src, size, false,
+        [&](unsigned char* p, uint64_t off, uint64_t n) { __builtin_memcpy(to + off, p, n); });
 }
 
 void Domain::shutdown(ShutdownReason reason) {

@@ -17,9 +17,11 @@
 #   --fw-opt NAME=VALUE       extra firmware option (fw_cfg opt/warden/NAME)
 #   --timeout SECONDS         wall-clock limit (default 60)
 #   --smp N                   CPUs (default 1)
+#   --no-firmware             boot the hypervisor with QEMU's own -kernel loader at
+#                             EL2 (no EL3 firmware: QEMU's PSCI, no exit status)
 set -uo pipefail
 
-name="" images="" logdir="" expect_exit=0 timeout_s=60 load_addr="" smp=1
+name="" images="" logdir="" expect_exit=0 timeout_s=60 load_addr="" smp=1 firmware=1
 modules=() expects=() rejects=("FAIL" "PANIC") fwopts=() sec_expects=() sec_rejects=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,7 +38,8 @@ while [ $# -gt 0 ]; do
     --fw-opt) fwopts+=("$2"); shift 2 ;;
     --timeout) timeout_s=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    --no-firmware) firmware=0; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "run-scenario: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,7 +47,7 @@ if [ -z "$name" ] || [ -z "$images" ] || [ -z "$logdir" ]; then
   echo "run-scenario: --name, --images and --log-dir are required" >&2
   exit 2
 fi
-for f in firmware.bin warden.bin; do
+for f in warden.bin; do
   [ -f "$images/$f" ] || { echo "run-scenario: $images/$f missing (build first)" >&2; exit 2; }
 done
 
@@ -53,13 +56,16 @@ log="$logdir/$name.log"
 seclog="$logdir/$name.secure.log"
 rm -f "$log" "$seclog"
 
-args=(-M virt,virtualization=on,secure=on,gic-version=2,dtb-randomness=off
-      -cpu cortex-a57 -smp "$smp" -m 1G -net none -display none -monitor none
-      -serial stdio -serial "file:$seclog"
-      -icount shift=4,sleep=off
-      -bios "$images/firmware.bin" -kernel "$images/warden.bin"
-      -semihosting-config enable=on,target=native
-      -fw_cfg name=opt/warden/test-mode,string=1)
+if [ "$firmware" -eq 1 ]; then
+  args=(-M virt,virtualization=on,secure=on,gic-version=2,dtb-randomness=off
+        -bios "$images/firmware.bin" -semihosting-config enable=on,target=native
+        -fw_cfg name=opt/warden/test-mode,string=1)
+else
+  args=(-M virt,virtualization=on,gic-version=2,dtb-randomness=off)
+fi
+args+=(-cpu cortex-a57 -smp "$smp" -m 1G -net none -display none -monitor none
+       -serial stdio -serial "file:$seclog" -icount shift=4,sleep=off
+       -kernel "$images/warden.bin")
 [ -n "$load_addr" ] && args+=(-fw_cfg "name=opt/warden/load-addr,string=$load_addr")
 for o in "${fwopts[@]}"; do
   args+=(-fw_cfg "name=opt/warden/${o%%=*},string=${o#*=}")
