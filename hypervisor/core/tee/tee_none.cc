@@ -14,16 +14,28 @@ int init() {
 }
 
 namespace {
-int init_call() { return init(); }
+int init_call() {
+    return init();
+}
 WARDEN_INITCALL(Service, init_call);
 }  // namespace
-const Mediator* active() { return nullptr; }
+const Mediator* active() {
+    return nullptr;
+}
 void reset() {}
-int enable(Domain&, abi::TeeType) { return -abi::err::kNoDev; }
-int disable(Domain&) { return -abi::err::kNoEnt; }
+int enable(Domain&, abi::TeeType) {
+    return -abi::err::kNoDev;
+}
+int disable(Domain&) {
+    return -abi::err::kNoEnt;
+}
 void domain_destroyed(Domain&) {}
-uint32_t guests_in_use() { return 0; }
-uint32_t guest_limit() { return 0; }
+uint32_t guests_in_use() {
+    return 0;
+}
+uint32_t guest_limit() {
+    return 0;
+}
 
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call&, smccc::Conduit) {
     ++vcpu.domain->tee().calls_refused;
