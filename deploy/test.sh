@@ -22,9 +22,12 @@ bash deploy/check-format.sh
 
 step "Testing (unit tests and QEMU scenarios)"
 ctest --preset asan -j "$(nproc)" --timeout 300
+tests=$(ctest --preset asan -N | sed -n 's/^Total Tests: //p')
 
 step "Fuzzing the OP-TEE mediator (libFuzzer, clang, ASan/UBSan)"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)"
 ctest --preset fuzz --timeout 300
+tests=$((tests + $(ctest --preset fuzz -N | sed -n 's/^Total Tests: //p')))
 step "All tests passed"
+echo "$tests passed, 0 failed"
