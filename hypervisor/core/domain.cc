@@ -116,22 +116,41 @@ void Domain::console_put(const char* s, uint64_t n) {
     for (uint64_t i = 0; i < n; ++i) {
         char c = s[i];
         if (c == '\n') {
+            console_ring_[console_pos_++ % kConsoleRingSize] = '\n';
             console_flush();
             continue;
         }
         if (c == '\r') continue;
         // Guests may send anything: keep the host terminal safe from control bytes.
         if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '.';
+        console_ring_[console_pos_++ % kConsoleRingSize] = c;
         console_line_[console_len_++] = c;
         if (console_len_ == sizeof console_line_) console_flush();
     }
 }
 
+Domain::ConsoleChunk Domain::console_read(uint64_t from, char* out, uint64_t max) const {
+    uint64_t oldest = console_pos_ > kConsoleRingSize ? console_pos_ - kConsoleRingSize : 0;
+    ConsoleChunk c{from, 0, 0};
+    if (c.start > console_pos_) c.start = console_pos_;
+    if (c.start < oldest) {
+        c.lost = oldest - c.start;
+        c.start = oldest;
+    }
+    c.count = console_pos_ - c.start;
+    if (c.count > max) c.count = max;
+    for (uint64_t i = 0; i < c.count; ++i) out[i] = console_ring_[(c.start + i) % kConsoleRingSize];
+    return c;
+}
+
 int DomainTable::create(const DomainConfig& cfg, Domain** out) {
     if (cfg.vcpus == 0 || cfg.vcpus > kMaxVcpusPerDomain || cfg.ram_size == 0 ||
-        !is_aligned(cfg.ram_size, kPageSize)) {
+        !is_aligned(cfg.ram_size, kPageSize) || !cfg.name) {
         return -abi::err::kInval;
     }
+    unsigned name_len = 0;
+    while (name_len < kDomainNameMax && cfg.name[name_len]) ++name_len;
+    if (name_len == kDomainNameMax) return -abi::err::kInval;
     Domain* d = nullptr;
     for (unsigned i = 0; i < kMaxDomains; ++i) {
         if (domains_[i].state_ == DomainState::Free) {
@@ -176,6 +195,9 @@ int DomainTable::create(const DomainConfig& cfg, Domain** out) {
     d->nr_vcpus_ = cfg.vcpus;
     d->reason_ = ShutdownReason::None;
     d->console_len_ = 0;
+    d->console_pos_ = 0;
+    for (unsigned i = 0; i < kDomainNameMax; ++i) d->name_[i] = i < name_len ? cfg.name[i] : '\0';
+    d->tool_data_ = cfg.tool_data;
     for (unsigned i = 0; i < cfg.vcpus; ++i) {
         Vcpu& v = d->vcpus_[i];
         v = Vcpu{};

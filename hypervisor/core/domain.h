@@ -28,7 +28,12 @@ enum class ShutdownReason : uint8_t { None, PowerOff, Reset, CpusOff, Crash };
 const char* to_string(DomainState s);
 const char* to_string(ShutdownReason r);
 
+inline constexpr unsigned kDomainNameMax = 32;
+inline constexpr unsigned kConsoleRingSize = 4096;
+
 struct DomainConfig {
+    const char* name = "";      // for the toolstack; at most kDomainNameMax - 1 chars
+    uint64_t tool_data = 0;     // opaque value kept for the toolstack
     bool privileged = false;    // control domain: may issue domctls
     bool identity_map = false;  // IPA == PA (dom0 drives DMA devices)
     Pa ram_pa{};                // identity-mapped domains: where their RAM is
@@ -82,7 +87,18 @@ public:
     // Called when a vCPU of this domain turned itself off.
     void vcpu_stopped();
     // Appends guest console output; complete lines are printed prefixed "[dN] ".
+    // Everything (sanitised) also goes into a ring the control domain can read.
     void console_put(const char* s, uint64_t n);
+    // Copies console bytes from position `from` (see kConsoleRead).
+    struct ConsoleChunk {
+        uint64_t start;  // position of the first byte copied
+        uint64_t count;
+        uint64_t lost;   // bytes between `from` and `start` no longer kept
+    };
+    ConsoleChunk console_read(uint64_t from, char* out, uint64_t max) const;
+    uint64_t console_position() const { return console_pos_; }
+    const char* name() const { return name_; }
+    uint64_t tool_data() const { return tool_data_; }
 
 private:
     friend class DomainTable;
@@ -105,6 +121,10 @@ private:
     std::array<Vcpu, kMaxVcpusPerDomain> vcpus_{};
     char console_line_[128];
     unsigned console_len_ = 0;
+    char console_ring_[kConsoleRingSize];
+    uint64_t console_pos_ = 0;  // bytes ever written into the ring
+    char name_[kDomainNameMax] = {};
+    uint64_t tool_data_ = 0;
 };
 
 class DomainTable {

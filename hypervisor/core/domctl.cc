@@ -1,5 +1,6 @@
 #include "core/domctl.h"
 
+#include "core/arch.h"
 #include "core/domain.h"
 #include "core/guest_dt.h"
 #include "core/hv.h"
@@ -19,6 +20,14 @@ uint64_t input_bytes(uint32_t cmd) {
         return sizeof(uint32_t) * 2;  // flags + reserved (reserved checked separately)
     case abi::kTeeEnable:
         return sizeof(abi::DomctlTeeEnable);
+    case abi::kCreateDomain:
+        return offsetof(abi::DomctlCreateDomain, domid);
+    case abi::kCopyToDomain:
+        return sizeof(abi::DomctlCopyToDomain);
+    case abi::kSetVcpuEntry:
+        return sizeof(abi::DomctlSetVcpuEntry);
+    case abi::kConsoleRead:
+        return offsetof(abi::DomctlConsoleRead, copied);
     default:
         return 0;
     }
@@ -33,6 +42,10 @@ bool known(uint32_t cmd) {
     case abi::kTeeEnable:
     case abi::kTeeDisable:
     case abi::kTeeQuery:
+    case abi::kCreateDomain:
+    case abi::kCopyToDomain:
+    case abi::kSetVcpuEntry:
+    case abi::kConsoleRead:
         return true;
     default:
         return false;
@@ -103,8 +116,86 @@ int get_info(DomainTable& domains, abi::Domctl& op) {
     out.ram_size = d->ram_size();
     out.tee_type = d->tee().type;
     out.tee_client = d->tee().client_id;
+    for (unsigned i = 0; i < abi::kDomainNameMax; ++i) out.name[i] = d->name()[i];
+    out.tool_data = d->tool_data();
     in = out;
     return 0;
+}
+
+constexpr uint64_t k2M = 2 * 1024 * 1024;
+constexpr uint64_t kMaxDomainRam = uint64_t{1} << 30;
+
+int create_domain(DomainTable& domains, abi::Domctl& op) {
+    auto& in = op.u.create;
+    if (in.ram_size == 0 || !is_aligned(in.ram_size, k2M) || in.ram_size > kMaxDomainRam ||
+        in.vcpus == 0 || in.vcpus > kMaxVcpusPerDomain || in.flags || in.name[0] == '\0') {
+        return -err::kInval;
+    }
+    bool terminated = false;
+    for (char c : in.name) terminated = terminated || c == '\0';
+    if (!terminated) return -err::kInval;
+    DomainConfig cfg;
+    cfg.name = in.name;
+    cfg.tool_data = in.tool_data;
+    cfg.ram_size = in.ram_size;
+    cfg.vcpus = in.vcpus;
+    Domain* d = nullptr;
+    int rc = domains.create(cfg, &d);
+    if (rc) return rc;
+    d->set_paused(true);
+    in.domid = d->id().value;
+    WARDEN_LOG_INFO("d%u: created \"%s\", %lu MiB, %u vCPU(s), paused", d->id().value, d->name(),
+                    d->ram_size() >> 20, d->vcpu_count());
+    return 0;
+}
+
+int copy_to_domain(Domain& caller, Domain& target, const abi::DomctlCopyToDomain& in) {
+    if (&target == &caller || in.size == 0 || in.size > abi::kCopyMax) return -err::kInval;
+    if (target.has_run()) return -err::kBusy;
+    if (!target.in_ram(Ipa(in.dst), in.size) || !caller.in_ram(Ipa(in.src), in.size)) {
+        return -err::kFault;
+    }
+    static unsigned char bounce[kPageSize];
+    for (uint64_t done = 0; done < in.size;) {
+        uint64_t n = in.size - done < sizeof bounce ? in.size - done : sizeof bounce;
+        if (!caller.copy_from_guest(bounce, Ipa(in.src) + done, n) ||
+            !target.copy_to_guest(Ipa(in.dst) + done, bounce, n)) {
+            return -err::kFault;  // both ranges were checked: only an unmapped page gets here
+        }
+        done += n;
+    }
+    return 0;
+}
+
+int set_vcpu_entry(Domain& target, const abi::DomctlSetVcpuEntry& in) {
+    if (in.reserved || in.vcpu >= target.vcpu_count() || !is_aligned(in.pc, 4) ||
+        !target.in_ram(Ipa(in.pc), 4)) {
+        return -err::kInval;
+    }
+    if (target.has_run()) return -err::kBusy;
+    Vcpu& v = target.vcpu(in.vcpu);
+    arch::vcpu_reset(v, Ipa(in.pc), in.x0);
+    v.state = VcpuState::Runnable;
+    return 0;
+}
+
+int console_read(Domain& caller, const Domain& target, abi::DomctlConsoleRead& io) {
+    static char chunk[kConsoleRingSize];
+    uint64_t max = io.size < sizeof chunk ? io.size : sizeof chunk;
+    if (io.size && !caller.in_ram(Ipa(io.buf), io.size)) return -err::kFault;
+    Domain::ConsoleChunk c = target.console_read(io.from, chunk, max);
+    if (c.count && !caller.copy_to_guest(Ipa(io.buf), chunk, c.count)) return -err::kFault;
+    io.copied = static_cast<uint32_t>(c.count);
+    io.next = c.start + c.count;
+    io.lost = c.lost;
+    return 0;
+}
+
+bool any_vcpu_started(Domain& d) {
+    for (unsigned i = 0; i < d.vcpu_count(); ++i) {
+        if (d.vcpu(i).state == VcpuState::Runnable) return true;
+    }
+    return false;
 }
 
 // Adds /firmware/optee to the device tree the hypervisor built for a boot domain.
@@ -157,6 +248,7 @@ int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
     if (!caller.privileged()) return -err::kPerm;
     if (!valid_envelope(op)) return -err::kInval;
     if (op.cmd == abi::kGetDomainInfo) return get_info(domains, op);
+    if (op.cmd == abi::kCreateDomain) return create_domain(domains, op);
 
     Domain* d = domains.find(DomId{op.domid});
     if (!d) return -err::kSrch;
@@ -168,8 +260,15 @@ int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
         return 0;
     case abi::kUnpause:
         if (!d->alive()) return -err::kBusy;
+        if (!any_vcpu_started(*d)) return -err::kInval;  // set an entry point first
         d->set_paused(false);
         return 0;
+    case abi::kCopyToDomain:
+        return copy_to_domain(caller, *d, op.u.copy);
+    case abi::kSetVcpuEntry:
+        return set_vcpu_entry(*d, op.u.entry);
+    case abi::kConsoleRead:
+        return console_read(caller, *d, op.u.console);
     case abi::kDestroy:
         if (d == &caller) return -err::kInval;
         WARDEN_LOG_INFO("d%u: destroyed by d%u", d->id().value, caller.id().value);

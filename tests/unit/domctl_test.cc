@@ -128,6 +128,9 @@ TEST_F(DomctlTest, PauseUnpauseAndDestroy) {
     ASSERT_EQ(run(op), 0);
     EXPECT_EQ(op.u.info.state, abi::kStatePaused);
     op = make(abi::kUnpause, 1);
+    EXPECT_EQ(run(op), -err::kInval) << "no vCPU has an entry point yet";
+    dom[0]->vcpu(0).state = VcpuState::Runnable;
+    op = make(abi::kUnpause, 1);
     ASSERT_EQ(run(op), 0);
     EXPECT_FALSE(dom[0]->paused());
     op = make(abi::kPause, 0);
@@ -228,6 +231,138 @@ TEST_F(DomctlTest, CopiesThroughStage2Only) {
     EXPECT_TRUE(dom[0]->copy_from_guest(buf, Ipa(end.value() - 16), 16));
     EXPECT_FALSE(dom[0]->copy_from_guest(buf, Ipa(0x1000), 4));
     EXPECT_TRUE(dom[0]->copy_to_guest(Ipa(end.value() - 4096 - 8), buf, 16)) << "page crossing";
+}
+
+TEST_F(DomctlTest, CreateDomainValidatesAndReturnsAPausedDomain) {
+    auto op = make(abi::kCreateDomain, 99);  // domid is ignored
+    op.u.create.ram_size = 4 * 1024 * 1024;
+    op.u.create.vcpus = 2;
+    std::strcpy(op.u.create.name, "web-1");
+    op.u.create.tool_data = 0xabcdef;
+    ASSERT_EQ(run(op), 0);
+    uint16_t id = op.u.create.domid;
+    Domain* d = domains.find(DomId{id});
+    ASSERT_NE(d, nullptr);
+    EXPECT_TRUE(d->paused());
+    EXPECT_FALSE(d->has_run());
+    EXPECT_STREQ(d->name(), "web-1");
+    auto info = make(abi::kGetDomainInfo, id);
+    ASSERT_EQ(run(info), 0);
+    EXPECT_STREQ(info.u.info.name, "web-1");
+    EXPECT_EQ(info.u.info.tool_data, 0xabcdefu);
+    EXPECT_EQ(info.u.info.vcpus, 2);
+    EXPECT_EQ(info.u.info.state, abi::kStatePaused);
+
+    auto bad = [&](auto mutate) {
+        auto o = make(abi::kCreateDomain, 0);
+        o.u.create.ram_size = 2 * 1024 * 1024;
+        o.u.create.vcpus = 1;
+        std::strcpy(o.u.create.name, "x");
+        mutate(o);
+        return run(o);
+    };
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.ram_size = 0; }), -err::kInval);
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.ram_size = 3 * 1024 * 1024; }), -err::kInval);
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.ram_size = uint64_t{2} << 30; }), -err::kInval);
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.vcpus = 0; }), -err::kInval);
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.vcpus = 5; }), -err::kInval);
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.flags = 1; }), -err::kInval);
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.name[0] = 0; }), -err::kInval);
+    EXPECT_EQ(bad([](abi::Domctl& o) { std::memset(o.u.create.name, 'a', 32); }), -err::kInval);
+    uint64_t before = alloc.free_pages();
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.ram_size = 512 * 1024 * 1024; }),
+              -err::kNoMem);
+    EXPECT_EQ(alloc.free_pages(), before) << "a failed create keeps nothing";
+}
+
+TEST_F(DomctlTest, CreateFailsWithENOSPCWhenTheTableIsFull) {
+    int rc = 0;
+    for (unsigned i = 0; i < kMaxDomains && rc == 0; ++i) {
+        auto o = make(abi::kCreateDomain, 0);
+        o.u.create.ram_size = 2 * 1024 * 1024;
+        o.u.create.vcpus = 1;
+        std::strcpy(o.u.create.name, "filler");
+        rc = run(o);
+    }
+    EXPECT_EQ(rc, -err::kNoSpc);
+}
+
+TEST_F(DomctlTest, CopyToDomainChecksBothSidesAndCopies) {
+    // Source bytes in the caller's RAM.
+    const char payload[] = "guest image bytes";
+    Ipa src = dom0->ram_base() + 0x1000;
+    ASSERT_TRUE(dom0->copy_to_guest(src, payload, sizeof payload));
+    auto copy = [&](uint16_t domid, uint64_t dst, uint64_t from, uint64_t size) {
+        auto o = make(abi::kCopyToDomain, domid);
+        o.u.copy = {dst, from, size};
+        return run(o);
+    };
+    ASSERT_EQ(copy(1, kGuestRamBase + 0x80000, src.value(), sizeof payload), 0);
+    char back[sizeof payload] = {};
+    ASSERT_TRUE(dom[0]->copy_from_guest(back, Ipa(kGuestRamBase + 0x80000), sizeof back));
+    EXPECT_STREQ(back, payload);
+
+    EXPECT_EQ(copy(1, kGuestRamBase + 2 * 1024 * 1024 - 4, src.value(), 8), -err::kFault);
+    EXPECT_EQ(copy(1, kGuestRamBase, 0x1000, 8), -err::kFault) << "source outside the caller";
+    EXPECT_EQ(copy(1, kGuestRamBase, src.value(), 0), -err::kInval);
+    EXPECT_EQ(copy(1, kGuestRamBase, src.value(), abi::kCopyMax + 1), -err::kInval);
+    EXPECT_EQ(copy(0, dom0->ram_base().value(), src.value(), 8), -err::kInval) << "not itself";
+    dom[0]->mark_running();
+    EXPECT_EQ(copy(1, kGuestRamBase, src.value(), 8), -err::kBusy);
+}
+
+TEST_F(DomctlTest, SetVcpuEntry) {
+    auto entry = [&](uint16_t domid, uint32_t vcpu, uint64_t pc) {
+        auto o = make(abi::kSetVcpuEntry, domid);
+        o.u.entry.vcpu = vcpu;
+        o.u.entry.pc = pc;
+        o.u.entry.x0 = 0x41fff000;
+        return run(o);
+    };
+    EXPECT_EQ(entry(1, 1, kGuestRamBase), -err::kInval) << "one vCPU only";
+    EXPECT_EQ(entry(1, 0, kGuestRamBase + 2), -err::kInval);
+    EXPECT_EQ(entry(1, 0, 0x1000), -err::kInval);
+    ASSERT_EQ(entry(1, 0, kGuestRamBase + 0x80000), 0);
+    EXPECT_EQ(dom[0]->vcpu(0).state, VcpuState::Runnable);
+    EXPECT_EQ(dom[0]->vcpu(0).regs.pc, kGuestRamBase + 0x80000);
+    EXPECT_EQ(dom[0]->vcpu(0).regs.x[0], 0x41fff000u);
+    dom[0]->mark_running();
+    EXPECT_EQ(entry(1, 0, kGuestRamBase), -err::kBusy);
+}
+
+TEST_F(DomctlTest, ConsoleReadFollowsTheRingAndReportsLoss) {
+    std::string text = "hello\nworld\n";
+    dom[0]->console_put(text.data(), text.size());
+    Ipa buf = dom0->ram_base() + 0x2000;
+    auto read = [&](uint64_t from, uint32_t size) {
+        auto o = make(abi::kConsoleRead, 1);
+        o.u.console.from = from;
+        o.u.console.buf = buf.value();
+        o.u.console.size = size;
+        EXPECT_EQ(run(o), 0);
+        return o.u.console;
+    };
+    auto r = read(0, 64);
+    EXPECT_EQ(r.copied, text.size());
+    EXPECT_EQ(r.next, text.size());
+    EXPECT_EQ(r.lost, 0u);
+    std::string got(r.copied, '\0');
+    ASSERT_TRUE(dom0->copy_from_guest(got.data(), buf, got.size()));
+    EXPECT_EQ(got, text);
+    r = read(6, 3);
+    EXPECT_EQ(r.copied, 3u);
+    EXPECT_EQ(r.next, 9u);
+
+    std::string flood(kConsoleRingSize + 100, 'z');
+    dom[0]->console_put(flood.data(), flood.size());
+    r = read(0, 16);
+    EXPECT_EQ(r.lost, text.size() + 100);
+    EXPECT_EQ(r.copied, 16u);
+
+    auto o = make(abi::kConsoleRead, 1);
+    o.u.console.buf = 0x10;
+    o.u.console.size = 16;
+    EXPECT_EQ(run(o), -err::kFault);
 }
 
 }  // namespace

@@ -32,6 +32,25 @@
 //                   is running (pause it first).
 //   kTeeQuery       type, client ID and counters. -ESRCH. A domain without TEE
 //                   reports kTeeNone (not an error).
+//   kCreateDomain   a new domain, paused, with `ram_size` bytes of RAM at IPA
+//                   0x40000000 and `vcpus` vCPUs (all off). domid in the header is
+//                   ignored; the new ID is returned in u.create.domid.
+//                   -EINVAL  ram_size not a multiple of 2 MiB, 0, or above 1 GiB;
+//                            vcpus not 1..4; name not NUL-terminated or empty
+//                   -ENOMEM  not enough free memory (nothing is kept)
+//                   -ENOSPC  the domain table is full
+//   kCopyToDomain   copies `size` bytes from the caller's RAM at `src` into the
+//                   target's RAM at `dst`. -EFAULT if either range is not RAM of
+//                   its domain; -EBUSY once the target has run; -EINVAL for the
+//                   caller itself or size 0 or above 1 MiB.
+//   kSetVcpuEntry   vCPU `vcpu` will start at `pc` (in the target's RAM, 4-byte
+//                   aligned) with x0 = `x0`, EL1, MMU off. -EINVAL; -EBUSY once the
+//                   target has run.
+//   kConsoleRead    copies console output of the target, from byte position
+//                   `from` (0 = the start), into the caller's RAM at `buf` (up to
+//                   `size` bytes). Returns the next position and how many bytes
+//                   were lost because the ring overwrote them. -EFAULT for a bad
+//                   buffer.
 #pragma once
 
 #include <cstddef>
@@ -50,6 +69,10 @@ enum DomctlCmd : uint32_t {
     kPause = 2,
     kUnpause = 3,
     kDestroy = 4,
+    kCreateDomain = 5,
+    kCopyToDomain = 6,
+    kSetVcpuEntry = 7,
+    kConsoleRead = 8,
     kTeeEnable = 16,
     kTeeDisable = 17,
     kTeeQuery = 18,
@@ -88,21 +111,62 @@ inline constexpr uint32_t kInfoFirstAtOrAfter = 1u << 0;  // GetDomainInfo flags
 inline constexpr uint32_t kDomainPrivileged = 1u << 0;    // DomainInfo flags
 inline constexpr uint32_t kDomainBootDt = 1u << 1;        // DT built by the hypervisor
 
+inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
+
 struct DomctlGetDomainInfo {
-    uint32_t flags;       // in: kInfoFirstAtOrAfter
-    uint32_t reserved;    // in: 0
-    uint16_t domid;       // out: the domain described
-    uint16_t vcpus;       // out
-    uint32_t state;       // out: DomainStateCode
-    uint32_t shutdown;    // out: ShutdownCode
-    uint32_t dom_flags;   // out: kDomainPrivileged, kDomainBootDt
-    uint64_t ram_base;    // out: IPA
-    uint64_t ram_size;    // out: bytes
-    uint32_t tee_type;    // out: TeeType
-    uint16_t tee_client;  // out: TEE client ID (0 if none)
+    uint32_t flags;             // in: kInfoFirstAtOrAfter
+    uint32_t reserved;          // in: 0
+    uint16_t domid;             // out: the domain described
+    uint16_t vcpus;             // out
+    uint32_t state;             // out: DomainStateCode
+    uint32_t shutdown;          // out: ShutdownCode
+    uint32_t dom_flags;         // out: kDomainPrivileged, kDomainBootDt
+    uint64_t ram_base;          // out: IPA
+    uint64_t ram_size;          // out: bytes
+    uint32_t tee_type;          // out: TeeType
+    uint16_t tee_client;        // out: TEE client ID (0 if none)
     uint16_t reserved2;
+    char name[kDomainNameMax];  // out: given at creation ("" for boot domains)
+    uint64_t tool_data;         // out: opaque value the toolstack stored at creation
 };
-static_assert(sizeof(DomctlGetDomainInfo) == 48);
+static_assert(sizeof(DomctlGetDomainInfo) == 88);
+
+struct DomctlCreateDomain {
+    uint64_t ram_size;          // in: bytes, multiple of 2 MiB
+    uint32_t vcpus;             // in: 1..4
+    uint32_t flags;             // in: 0
+    char name[kDomainNameMax];  // in: NUL-terminated, not empty
+    uint64_t tool_data;         // in: kept and reported by kGetDomainInfo
+    uint16_t domid;             // out
+    uint16_t reserved[3];
+};
+static_assert(sizeof(DomctlCreateDomain) == 64);
+
+struct DomctlCopyToDomain {
+    uint64_t dst;   // in: IPA in the target
+    uint64_t src;   // in: IPA in the caller
+    uint64_t size;  // in: bytes, 1..kCopyMax
+};
+static_assert(sizeof(DomctlCopyToDomain) == 24);
+inline constexpr uint64_t kCopyMax = 1024 * 1024;
+
+struct DomctlSetVcpuEntry {
+    uint32_t vcpu;      // in
+    uint32_t reserved;  // in: 0
+    uint64_t pc;        // in: IPA
+    uint64_t x0;        // in
+};
+static_assert(sizeof(DomctlSetVcpuEntry) == 24);
+
+struct DomctlConsoleRead {
+    uint64_t from;    // in: byte position (0 = the first byte ever written)
+    uint64_t buf;     // in: IPA in the caller
+    uint32_t size;    // in: room at buf
+    uint32_t copied;  // out: bytes written to buf
+    uint64_t next;    // out: position after the last byte copied
+    uint64_t lost;    // out: bytes between `from` and the oldest byte still kept
+};
+static_assert(sizeof(DomctlConsoleRead) == 40);
 
 struct DomctlTeeEnable {
     uint32_t tee_type;   // in: TeeType (kTeeOptee)
@@ -130,6 +194,10 @@ struct Domctl {
     uint32_t reserved1;          // 0
     union {
         DomctlGetDomainInfo info;
+        DomctlCreateDomain create;
+        DomctlCopyToDomain copy;
+        DomctlSetVcpuEntry entry;
+        DomctlConsoleRead console;
         DomctlTeeEnable tee_enable;
         DomctlTeeQuery tee_query;
         uint8_t raw[112];  // room for later operations; unused bytes must be 0
