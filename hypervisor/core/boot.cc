@@ -30,9 +30,10 @@ bool has_word(const char* s, const char* word) {
 }
 
 // Puts the device tree in the last 64 KiB of the domain's RAM and prepares vCPU 0.
-bool finish_domain(Domain& d, const BootModule& m, Ipa entry) {
+bool finish_domain(Domain& d, const BootModule& m, Ipa entry, const GuestDtDevice* virtio = nullptr,
+                   unsigned virtio_count = 0) {
     static unsigned char dt_buf[kGuestDtMax];
-    GuestDtConfig cfg{d.ram_base(), d.ram_size(), d.vcpu_count(), m.bootargs};
+    GuestDtConfig cfg{d.ram_base(), d.ram_size(), d.vcpu_count(), m.bootargs, virtio, virtio_count};
     int len = build_guest_dt(dt_buf, sizeof dt_buf, cfg);
     if (len < 0) {
         WARDEN_LOG_ERROR("d%u: cannot build its device tree (%d)", d.id().value, len);
@@ -89,7 +90,24 @@ Domain* build_dom0(Hypervisor& hv, const BootInfo& info, const BootModule& m,
         WARDEN_LOG_ERROR("dom0: cannot create (%d)", err);
         return nullptr;
     }
-    if (!finish_domain(*d, m, Ipa(m.base.value()))) {
+    // The control channel: every virtio-mmio transport, mapped 1:1 as device memory.
+    static GuestDtDevice virtio[kMaxPassthrough];
+    unsigned nvirtio = 0;
+    for (unsigned i = 0; i < info.virtio_count; ++i) {
+        const DeviceRegion& r = info.virtio[i];
+        uint64_t lo = align_down(r.base.value(), kPageSize);
+        uint64_t hi = align_up(r.base.value() + r.size, kPageSize);
+        for (uint64_t pg = lo; pg < hi; pg += kPageSize) {
+            if (d->stage2().translate(Ipa(pg))) continue;  // several transports share a page
+            if (d->stage2().map(Ipa(pg), Pa(pg), kPageSize, S2Attr::DeviceRw) != 0) {
+                WARDEN_LOG_ERROR("dom0: cannot map device page 0x%lx", pg);
+                hv.domains().destroy(*d);
+                return nullptr;
+            }
+        }
+        virtio[nvirtio++] = GuestDtDevice{r.base.value(), r.size};
+    }
+    if (!finish_domain(*d, m, Ipa(m.base.value()), virtio, nvirtio)) {
         hv.domains().destroy(*d);
         return nullptr;
     }

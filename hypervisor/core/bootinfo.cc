@@ -110,6 +110,18 @@ void parse_gic(const void* fdt, BootInfo& out) {
     }
 }
 
+void parse_virtio(const void* fdt, BootInfo& out) {
+    for (int node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
+         node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) {
+        uint64_t a = 0, s = 0;
+        if (!node_enabled(fdt, node) || !reg_at(fdt, node, 0, a, s) || s == 0 || a + s < a) {
+            continue;
+        }
+        if (out.virtio_count == kMaxPassthrough) return;
+        out.virtio[out.virtio_count++] = DeviceRegion{Pa(a), s};
+    }
+}
+
 BootInfoError parse_modules(const void* fdt, BootInfo& out) {
     int chosen = fdt_path_offset(fdt, "/chosen");
     if (chosen < 0) return BootInfoError::None;
@@ -165,6 +177,7 @@ BootInfoError parse_boot_info(const void* fdt, BootInfo& out) {
     if (!parse_memory(fdt, out)) return BootInfoError::NoMemory;
     parse_uart(fdt, out);
     parse_gic(fdt, out);
+    parse_virtio(fdt, out);
     return parse_modules(fdt, out);
 }
 

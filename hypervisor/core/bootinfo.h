@@ -18,6 +18,14 @@ struct BootModule {
     char bootargs[kMaxBootargs] = {};
 };
 
+inline constexpr unsigned kMaxPassthrough = 32;
+
+// An MMIO device the control domain gets direct access to.
+struct DeviceRegion {
+    Pa base{};
+    uint64_t size = 0;
+};
+
 struct BootInfo {
     Pa ram_base{};
     uint64_t ram_size = 0;
@@ -26,6 +34,9 @@ struct BootInfo {
     Pa gich{}, gicv{};  // virtualization control and virtual CPU interface
     unsigned module_count = 0;
     std::array<BootModule, kMaxBootModules> modules{};  // sorted by address
+    // virtio-mmio transports: passed through to dom0 (its control channel).
+    unsigned virtio_count = 0;
+    std::array<DeviceRegion, kMaxPassthrough> virtio{};
 };
 
 enum class BootInfoError {

@@ -93,7 +93,7 @@ public:
     struct ConsoleChunk {
         uint64_t start;  // position of the first byte copied
         uint64_t count;
-        uint64_t lost;   // bytes between `from` and `start` no longer kept
+        uint64_t lost;  // bytes between `from` and `start` no longer kept
     };
     ConsoleChunk console_read(uint64_t from, char* out, uint64_t max) const;
     uint64_t console_position() const { return console_pos_; }

@@ -79,6 +79,14 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     w.str("method", "hvc");
     w.end();
 
+    for (unsigned i = 0; i < cfg.virtio_count; ++i) {
+        format(name, sizeof name, "virtio_mmio@%lx", cfg.virtio[i].base);
+        w.begin(name);
+        w.str("compatible", "virtio,mmio");
+        w.reg64("reg", cfg.virtio[i].base, cfg.virtio[i].size);
+        w.end();
+    }
+
     w.begin("chosen");
     w.str("bootargs", cfg.bootargs);
     w.end();

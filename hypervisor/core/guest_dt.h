@@ -11,11 +11,19 @@ namespace warden {
 // The most room a guest device tree built by the hypervisor takes.
 inline constexpr uint64_t kGuestDtMaxSize = 64 * 1024;
 
+struct GuestDtDevice {
+    uint64_t base;  // IPA
+    uint64_t size;
+};
+
 struct GuestDtConfig {
     Ipa ram_base{};
     uint64_t ram_size = 0;
     unsigned vcpus = 1;
     const char* bootargs = "";
+    // virtio-mmio transports passed through (dom0's control channel).
+    const GuestDtDevice* virtio = nullptr;
+    unsigned virtio_count = 0;
 };
 
 // Writes a complete FDT (memory, cpus, PSCI over HVC, chosen/bootargs) into buf.

@@ -89,6 +89,25 @@ TEST_F(BootTest, Dom0IsIdentityMappedAndDomUsGetTheirOwnSpace) {
     EXPECT_NE(d1->ram_pa(), Pa(0x40400000)) << "domU RAM is not dom0's";
 }
 
+TEST_F(BootTest, VirtioTransportsArePassedThroughToDom0Only) {
+    put_image(Pa(0x40400000), 0, 0x3000);
+    put_image(Pa(0x41000000), 0, 0x3000);
+    add_module(Pa(0x40400000), 0x3000, "mem=4M");
+    add_module(Pa(0x41000000), 0x3000, "mem=4M");
+    info.virtio_count = 2;
+    info.virtio[0] = DeviceRegion{Pa(0x0a000000), 0x200};
+    info.virtio[1] = DeviceRegion{Pa(0x0a000200), 0x200};
+    ASSERT_EQ(build_boot_domains(h, info), 2u);
+    Domain* d0 = h.domains().find(DomId{0});
+    Domain* d1 = h.domains().find(DomId{1});
+    EXPECT_EQ(d0->stage2().translate(Ipa(0x0a000200)), Pa(0x0a000200));
+    EXPECT_FALSE(d0->stage2().translate(Ipa(0x0a001000)).has_value());
+    EXPECT_FALSE(d1->stage2().translate(Ipa(0x0a000000)).has_value());
+    EXPECT_FALSE(d0->in_ram(Ipa(0x0a000000), 4)) << "device memory is never copied to or from";
+    const void* fdt = machine.host(Pa(d0->vcpu(0).regs.x[0]));
+    EXPECT_GE(fdt_path_offset(fdt, "/virtio_mmio@a000200"), 0);
+}
+
 TEST_F(BootTest, DomUImageIsPlacedAtTextOffset) {
     put_image(Pa(0x40400000), 0, 0x3000);
     put_image(Pa(0x41000000), 0x80000, 0x2000);

@@ -36,6 +36,10 @@ TEST(BootInfo, ParsesQemuVirt) {
     EXPECT_STREQ(info.modules[0].bootargs, "name=A");
     EXPECT_EQ(info.modules[1].base, Pa(0x4a000000));
     EXPECT_STREQ(info.modules[1].bootargs, "name=B mem=8M");
+    ASSERT_EQ(info.virtio_count, 2u);
+    EXPECT_EQ(info.virtio[0].base, Pa(0x0a000000));
+    EXPECT_EQ(info.virtio[1].base, Pa(0x0a000200));
+    EXPECT_EQ(info.virtio[1].size, 0x200u);
 }
 
 TEST(BootInfo, RejectsGarbage) {

@@ -270,8 +270,7 @@ TEST_F(DomctlTest, CreateDomainValidatesAndReturnsAPausedDomain) {
     EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.name[0] = 0; }), -err::kInval);
     EXPECT_EQ(bad([](abi::Domctl& o) { std::memset(o.u.create.name, 'a', 32); }), -err::kInval);
     uint64_t before = alloc.free_pages();
-    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.ram_size = 512 * 1024 * 1024; }),
-              -err::kNoMem);
+    EXPECT_EQ(bad([](abi::Domctl& o) { o.u.create.ram_size = 512 * 1024 * 1024; }), -err::kNoMem);
     EXPECT_EQ(alloc.free_pages(), before) << "a failed create keeps nothing";
 }
 

@@ -32,6 +32,8 @@ constexpr uint32_t crc32_update(uint32_t crc, const void* data, size_t n) {
     return ~crc;
 }
 
-constexpr uint32_t crc32(const void* data, size_t n) { return crc32_update(0, data, n); }
+constexpr uint32_t crc32(const void* data, size_t n) {
+    return crc32_update(0, data, n);
+}
 
 }  // namespace warden::abi

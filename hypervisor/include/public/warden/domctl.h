@@ -114,17 +114,17 @@ inline constexpr uint32_t kDomainBootDt = 1u << 1;        // DT built by the hyp
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 
 struct DomctlGetDomainInfo {
-    uint32_t flags;             // in: kInfoFirstAtOrAfter
-    uint32_t reserved;          // in: 0
-    uint16_t domid;             // out: the domain described
-    uint16_t vcpus;             // out
-    uint32_t state;             // out: DomainStateCode
-    uint32_t shutdown;          // out: ShutdownCode
-    uint32_t dom_flags;         // out: kDomainPrivileged, kDomainBootDt
-    uint64_t ram_base;          // out: IPA
-    uint64_t ram_size;          // out: bytes
-    uint32_t tee_type;          // out: TeeType
-    uint16_t tee_client;        // out: TEE client ID (0 if none)
+    uint32_t flags;       // in: kInfoFirstAtOrAfter
+    uint32_t reserved;    // in: 0
+    uint16_t domid;       // out: the domain described
+    uint16_t vcpus;       // out
+    uint32_t state;       // out: DomainStateCode
+    uint32_t shutdown;    // out: ShutdownCode
+    uint32_t dom_flags;   // out: kDomainPrivileged, kDomainBootDt
+    uint64_t ram_base;    // out: IPA
+    uint64_t ram_size;    // out: bytes
+    uint32_t tee_type;    // out: TeeType
+    uint16_t tee_client;  // out: TEE client ID (0 if none)
     uint16_t reserved2;
     char name[kDomainNameMax];  // out: given at creation ("" for boot domains)
     uint64_t tool_data;         // out: opaque value the toolstack stored at creation

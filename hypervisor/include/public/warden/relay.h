@@ -61,9 +61,9 @@ enum RelayType : uint16_t {
 };
 
 struct RelayPingReply {
-    uint32_t agent_version;       // kRelayVersion
-    uint32_t hypercall_version;   // the hypervisor's (warden/hypercall.h kVersion)
-    uint32_t max_payload;         // kRelayMaxPayload
+    uint32_t agent_version;      // kRelayVersion
+    uint32_t hypercall_version;  // the hypervisor's (warden/hypercall.h kVersion)
+    uint32_t max_payload;        // kRelayMaxPayload
     uint32_t reserved;
 };
 
@@ -104,15 +104,15 @@ static_assert(sizeof(RelayConsoleReply) == 32);
 enum RelayErrorCode : uint32_t {
     kRelayErrBadHeaderCrc = 1,
     kRelayErrBadPayloadCrc = 2,
-    kRelayErrTooLarge = 3,     // length above kRelayMaxPayload
+    kRelayErrTooLarge = 3,  // length above kRelayMaxPayload
     kRelayErrUnknownType = 4,
     kRelayErrBadVersion = 5,
-    kRelayErrBadLength = 6,    // payload size wrong for the type
+    kRelayErrBadLength = 6,  // payload size wrong for the type
 };
 
 struct RelayErrorReply {
-    uint32_t code;       // RelayErrorCode
-    uint32_t bad_type;   // the offending request's type, if it was readable
+    uint32_t code;      // RelayErrorCode
+    uint32_t bad_type;  // the offending request's type, if it was readable
 };
 
 }  // namespace warden::abi
