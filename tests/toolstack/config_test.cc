@@ -1,0 +1,101 @@
+#include "config.h"
+
+#include <gtest/gtest.h>
+
+namespace warden::toolstack {
+namespace {
+
+Result<GuestConfig> parse(const std::string& text) {
+    return parse_guest_config(text, "web.toml", "/etc/warden/guests");
+}
+
+std::string error_of(const std::string& text) {
+    auto r = parse(text);
+    EXPECT_FALSE(r.ok()) << text;
+    return r.ok() ? "" : r.error().reason();
+}
+
+TEST(GuestConfig, ParsesEveryField) {
+    auto r = parse(R"(
+name = "web-1"
+kernel = "web.bin"
+memory = "64M"
+vcpus = 2
+tee = "optee"
+tee_method = "hvc"
+bootargs = "console=hvc0"
+[quotas]
+tee_sessions = 8
+tee_shm_pages = 512
+)");
+    ASSERT_TRUE(r.ok()) << r.error().reason();
+    EXPECT_EQ(r->name, "web-1");
+    EXPECT_EQ(r->kernel, "/etc/warden/guests/web.bin");
+    EXPECT_EQ(r->memory, 64ull << 20);
+    EXPECT_EQ(r->vcpus, 2u);
+    EXPECT_EQ(r->tee, TeeType::Optee);
+    EXPECT_EQ(r->tee_method, TeeMethod::Hvc);
+    EXPECT_EQ(r->bootargs, "console=hvc0");
+    EXPECT_EQ(r->quotas.tee_sessions, 8u);
+    EXPECT_EQ(r->quotas.tee_shm_pages, 512u);
+}
+
+TEST(GuestConfig, DefaultsAndIntegerMemory) {
+    auto r = parse("name = \"a\"\nkernel = \"/abs/k.bin\"\nmemory = 32\n");
+    ASSERT_TRUE(r.ok()) << r.error().reason();
+    EXPECT_EQ(r->kernel, "/abs/k.bin");
+    EXPECT_EQ(r->memory, 32ull << 20);
+    EXPECT_EQ(r->vcpus, 1u);
+    EXPECT_EQ(r->tee, TeeType::None);
+    EXPECT_EQ(r->tee_method, TeeMethod::Smc);
+}
+
+TEST(GuestConfig, ErrorsNameTheFileLineAndField) {
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\nmemory = \"3M\"\n"),
+              "web.toml:3: memory: expected 2 MiB to 1 GiB, a multiple of 2 MiB (e.g. \"64M\")");
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\ntee = \"sgx\"\n"),
+              "web.toml:3: tee: \"sgx\": expected \"optee\" or \"none\"");
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\nmemroy = \"64M\"\n"),
+              "web.toml:3: memroy: unknown key");
+    EXPECT_EQ(error_of("name = \"Web!\"\nkernel = \"k\"\n").substr(0, 18), "web.toml:1: name: ");
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\nvcpus = 9\n"),
+              "web.toml:3: vcpus: expected 1 to 4");
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\ntee_method = \"svc\"\n"),
+              "web.toml:3: tee_method: \"svc\": expected \"smc\" or \"hvc\"");
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\n[quotas]\ntee_sessions = 0\n"),
+              "web.toml:4: quotas.tee_sessions: expected 1 to 128");
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\n[quotas]\nthreads = 2\n"),
+              "web.toml:4: quotas.threads: unknown quota");
+    EXPECT_EQ(error_of("kernel = \"k\"\n"), "web.toml: name: required");
+    EXPECT_EQ(error_of("name = \"a\"\n"), "web.toml: kernel: required");
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = 5\n"), "web.toml:2: kernel: expected a string");
+    EXPECT_NE(error_of("name = \"a\nkernel").find("web.toml:1"), std::string::npos)
+        << "TOML syntax errors carry the line too";
+}
+
+TEST(GuestConfig, Sizes) {
+    EXPECT_EQ(parse_size("64M"), 64ull << 20);
+    EXPECT_EQ(parse_size("1G"), 1ull << 30);
+    EXPECT_EQ(parse_size("512k"), 512ull << 10);
+    EXPECT_EQ(parse_size("4096"), 4096u);
+    EXPECT_EQ(parse_size(""), 0u);
+    EXPECT_EQ(parse_size("M"), 0u);
+    EXPECT_EQ(parse_size("12MB"), 0u);
+    EXPECT_EQ(parse_size("99999999999999999999G"), 0u);
+}
+
+TEST(GuestConfig, NamesAndValidationOfApiFields) {
+    EXPECT_TRUE(valid_guest_name("web-1"));
+    EXPECT_FALSE(valid_guest_name("1web"));
+    EXPECT_FALSE(valid_guest_name("Web"));
+    EXPECT_FALSE(valid_guest_name(std::string(32, 'a')));
+    GuestConfig c;
+    c.name = "ok";
+    c.kernel = "k";
+    EXPECT_TRUE(validate_guest_config(c).ok());
+    c.memory = 1;
+    EXPECT_EQ(validate_guest_config(c).error().reason().substr(0, 7), "memory:");
+}
+
+}  // namespace
+}  // namespace warden::toolstack

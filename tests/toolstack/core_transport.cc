@@ -1,0 +1,94 @@
+#include "core_transport.h"
+
+#include <cstring>
+
+#include "core/domctl.h"
+#include "core/tee/tee.h"
+#include "warden/hypercall.h"
+#include "warden/relay.h"
+
+namespace warden::toolstack::testing {
+namespace {
+constexpr uint64_t kBufferOffset = 0x100000;  // scratch area in dom0's RAM
+}
+
+CoreTransport::CoreTransport(const CoreTransportConfig& cfg)
+    : machine_(cfg.ram), model_(optee_model::Config{cfg.tee_guests ? cfg.tee_guests : 1, 2}) {
+    alloc_.init(machine_.ram_base(), machine_.ram_size(), machine_.ram_base());
+    DomainConfig d0;
+    d0.privileged = true;
+    d0.ram_size = 4ull << 20;
+    d0.name = "control";
+    domains_.create(d0, &dom0_);
+    dom0_->mark_running();
+    if (cfg.tee_guests) {
+        machine_.secure_world = [this](const arch::SecureRegs& in) {
+            optee_model::Regs r{};
+            std::memcpy(r.x, in.x, sizeof r.x);
+            auto out = model_.call(r);
+            arch::SecureRegs s{};
+            std::memcpy(s.x, out.x, sizeof s.x);
+            return s;
+        };
+    }
+    tee::reset();
+    tee::init();
+}
+
+CoreTransport::~CoreTransport() {
+    tee::reset();
+}
+
+std::optional<Result<int64_t>> CoreTransport::injected(uint32_t cmd) {
+    if (!inject) return std::nullopt;
+    return inject(cmd);
+}
+
+Result<int64_t> CoreTransport::domctl(abi::Domctl& op) {
+    std::lock_guard lock(mu_);
+    ++domctls_;
+    if (auto r = injected(op.cmd)) return *r;
+    return static_cast<int64_t>(domctl::execute(domains_, *dom0_, op));
+}
+
+Result<int64_t> CoreTransport::load(uint16_t domid, uint64_t dst, std::span<const uint8_t> data) {
+    std::lock_guard lock(mu_);
+    if (auto r = injected(abi::kCopyToDomain)) return *r;
+    Ipa buf = dom0_->ram_base() + kBufferOffset;
+    for (size_t done = 0; done < data.size();) {
+        size_t n = std::min<size_t>(data.size() - done, 512 * 1024);
+        dom0_->copy_to_guest(buf, data.data() + done, n);
+        auto op = make_domctl(abi::kCopyToDomain, domid);
+        op.u.copy = {dst + done, buf.value(), n};
+        ++domctls_;
+        int rc = domctl::execute(domains_, *dom0_, op);
+        if (rc) return static_cast<int64_t>(rc);
+        done += n;
+    }
+    return int64_t{0};
+}
+
+Result<int64_t> CoreTransport::console_read(uint16_t domid, uint64_t from, uint32_t max,
+                                            ConsoleChunk& out) {
+    std::lock_guard lock(mu_);
+    if (auto r = injected(abi::kConsoleRead)) return *r;
+    Ipa buf = dom0_->ram_base() + kBufferOffset;
+    auto op = make_domctl(abi::kConsoleRead, domid);
+    op.u.console.from = from;
+    op.u.console.buf = buf.value();
+    op.u.console.size = max;
+    ++domctls_;
+    int rc = domctl::execute(domains_, *dom0_, op);
+    if (rc) return static_cast<int64_t>(rc);
+    out.data.resize(op.u.console.copied);
+    dom0_->copy_from_guest(out.data.data(), buf, out.data.size());
+    out.next = op.u.console.next;
+    out.lost = op.u.console.lost;
+    return int64_t{0};
+}
+
+Result<PingInfo> CoreTransport::ping() {
+    return PingInfo{abi::kRelayVersion, abi::hc::kInterfaceVersion, abi::kRelayMaxPayload};
+}
+
+}  // namespace warden::toolstack::testing

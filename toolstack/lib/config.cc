@@ -1,0 +1,196 @@
+#include "config.h"
+
+#include <toml++/toml.h>
+#include <fstream>
+#include <sstream>
+
+namespace warden::toolstack {
+namespace {
+
+constexpr uint64_t k2M = 2ull << 20;
+constexpr uint64_t kMaxMemory = 1ull << 30;
+constexpr size_t kMaxBootargs = 255;
+
+struct Ctx {
+    const std::string& source;
+    Error fail(const toml::node* n, const std::string& field, const std::string& what) const {
+        std::string where = source;
+        if (n && n->source().begin) where += ":" + std::to_string(n->source().begin.line);
+        return Error(ErrorKind::InvalidInput, where + ": " + field + ": " + what);
+    }
+};
+
+Status check_memory(uint64_t m) {
+    if (m < k2M || m > kMaxMemory || m % k2M) {
+        return Error(ErrorKind::InvalidInput,
+                     "expected 2 MiB to 1 GiB, a multiple of 2 MiB (e.g. \"64M\")");
+    }
+    return {};
+}
+
+}  // namespace
+
+const char* to_string(TeeMethod m) {
+    return m == TeeMethod::Hvc ? "hvc" : "smc";
+}
+
+bool valid_guest_name(const std::string& name) {
+    if (name.empty() || name.size() > 31 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+    for (char c : name) {
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    }
+    return true;
+}
+
+uint64_t parse_size(const std::string& s) {
+    if (s.empty()) return 0;
+    uint64_t v = 0;
+    size_t i = 0;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+        if (v > (1ull << 40)) return 0;
+        v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+    }
+    if (i == 0) return 0;
+    if (i == s.size()) return v;
+    if (i + 1 != s.size()) return 0;
+    switch (s[i]) {
+    case 'K':
+    case 'k':
+        return v << 10;
+    case 'M':
+    case 'm':
+        return v << 20;
+    case 'G':
+    case 'g':
+        return v << 30;
+    default:
+        return 0;
+    }
+}
+
+Status validate_guest_config(const GuestConfig& c) {
+    auto bad = [](const std::string& field, const std::string& what) {
+        return Status(Error(ErrorKind::InvalidInput, field + ": " + what));
+    };
+    if (!valid_guest_name(c.name)) {
+        return bad("name", "1-31 characters of a-z, 0-9 and '-', starting with a letter");
+    }
+    if (c.kernel.empty()) return bad("kernel", "required");
+    if (auto s = check_memory(c.memory); !s) return bad("memory", s.error().reason());
+    if (c.vcpus < 1 || c.vcpus > 4) return bad("vcpus", "expected 1 to 4");
+    if (c.bootargs.size() > kMaxBootargs) return bad("bootargs", "at most 255 bytes");
+    if (c.quotas.tee_sessions < 1 || c.quotas.tee_sessions > 128) {
+        return bad("quotas.tee_sessions", "expected 1 to 128");
+    }
+    if (c.quotas.tee_shm_pages < 1 || c.quotas.tee_shm_pages > 16384) {
+        return bad("quotas.tee_shm_pages", "expected 1 to 16384");
+    }
+    return {};
+}
+
+Result<GuestConfig> parse_guest_config(const std::string& text, const std::string& source,
+                                       const std::filesystem::path& base_dir) {
+    Ctx ctx{source};
+    toml::table t;
+    try {
+        t = toml::parse(text, source);
+    } catch (const toml::parse_error& e) {
+        return Error(ErrorKind::InvalidInput, source + ":" + std::to_string(e.source().begin.line) +
+                                                  ": " + std::string(e.description()));
+    }
+    GuestConfig c;
+    for (auto&& [key, node] : t) {
+        const std::string k(key.str());
+        const toml::node* n = &node;
+        auto want_string = [&](std::string& out) -> Status {
+            if (!n->is_string()) return ctx.fail(n, k, "expected a string");
+            out = n->as_string()->get();
+            return {};
+        };
+        if (k == "name") {
+            if (auto s = want_string(c.name); !s) return s.error();
+            if (!valid_guest_name(c.name)) {
+                return ctx.fail(n, k,
+                                "\"" + c.name +
+                                    "\": 1-31 characters of a-z, 0-9 and '-', starting "
+                                    "with a letter");
+            }
+        } else if (k == "kernel") {
+            std::string path;
+            if (auto s = want_string(path); !s) return s.error();
+            if (path.empty()) return ctx.fail(n, k, "empty path");
+            c.kernel = std::filesystem::path(path).is_absolute() ? std::filesystem::path(path)
+                                                                 : base_dir / path;
+        } else if (k == "memory") {
+            uint64_t m = 0;
+            if (n->is_integer()) {
+                int64_t mib = n->as_integer()->get();
+                m = mib > 0 && mib <= 1024 ? static_cast<uint64_t>(mib) << 20 : 0;
+            } else if (n->is_string()) {
+                m = parse_size(n->as_string()->get());
+            }
+            if (auto s = check_memory(m); !s) return ctx.fail(n, k, s.error().reason());
+            c.memory = m;
+        } else if (k == "vcpus") {
+            if (!n->is_integer()) return ctx.fail(n, k, "expected an integer");
+            int64_t v = n->as_integer()->get();
+            if (v < 1 || v > 4) return ctx.fail(n, k, "expected 1 to 4");
+            c.vcpus = static_cast<uint32_t>(v);
+        } else if (k == "tee") {
+            std::string v;
+            if (auto s = want_string(v); !s) return s.error();
+            if (v == "optee")
+                c.tee = TeeType::Optee;
+            else if (v == "none")
+                c.tee = TeeType::None;
+            else
+                return ctx.fail(n, k, "\"" + v + "\": expected \"optee\" or \"none\"");
+        } else if (k == "tee_method") {
+            std::string v;
+            if (auto s = want_string(v); !s) return s.error();
+            if (v == "smc")
+                c.tee_method = TeeMethod::Smc;
+            else if (v == "hvc")
+                c.tee_method = TeeMethod::Hvc;
+            else
+                return ctx.fail(n, k, "\"" + v + "\": expected \"smc\" or \"hvc\"");
+        } else if (k == "bootargs") {
+            if (auto s = want_string(c.bootargs); !s) return s.error();
+            if (c.bootargs.size() > kMaxBootargs) return ctx.fail(n, k, "at most 255 bytes");
+        } else if (k == "quotas") {
+            if (!n->is_table()) return ctx.fail(n, k, "expected a table [quotas]");
+            for (auto&& [qkey, qnode] : *n->as_table()) {
+                const std::string q(qkey.str());
+                const std::string field = "quotas." + q;
+                if (!qnode.is_integer()) return ctx.fail(&qnode, field, "expected an integer");
+                int64_t v = qnode.as_integer()->get();
+                if (q == "tee_sessions") {
+                    if (v < 1 || v > 128) return ctx.fail(&qnode, field, "expected 1 to 128");
+                    c.quotas.tee_sessions = static_cast<uint32_t>(v);
+                } else if (q == "tee_shm_pages") {
+                    if (v < 1 || v > 16384) return ctx.fail(&qnode, field, "expected 1 to 16384");
+                    c.quotas.tee_shm_pages = static_cast<uint32_t>(v);
+                } else {
+                    return ctx.fail(&qnode, field, "unknown quota");
+                }
+            }
+        } else {
+            return ctx.fail(n, k, "unknown key");
+        }
+    }
+    if (c.name.empty()) return Error(ErrorKind::InvalidInput, source + ": name: required");
+    if (c.kernel.empty()) return Error(ErrorKind::InvalidInput, source + ": kernel: required");
+    return c;
+}
+
+Result<GuestConfig> load_guest_config(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) {
+        return Error(ErrorKind::InvalidInput, file.string() + ": cannot be read");
+    }
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return parse_guest_config(ss.str(), file.string(), file.parent_path());
+}
+
+}  // namespace warden::toolstack

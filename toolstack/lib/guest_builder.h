@@ -1,0 +1,47 @@
+// Builds a guest the way a real toolstack does: create the domain paused, load
+// its kernel, enable its TEE if asked, write its device tree, set its entry point,
+// unpause. Any failure destroys the half-built domain (which also releases a TEE
+// client ID it got), so there is never a half-built guest.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config.h"
+#include "hypervisor.h"
+
+namespace warden::toolstack {
+
+inline constexpr uint64_t kGuestRamBase = 0x40000000;   // where the hypervisor puts domU RAM
+inline constexpr uint64_t kDeviceTreeRoom = 64 * 1024;  // at the top of guest RAM
+
+// What a domain's tool_data records for the toolstack (so a restarted daemon can
+// tell how a guest was built).
+struct ToolData {
+    TeeMethod tee_method = TeeMethod::Smc;
+    bool built_by_toolstack = false;
+    static ToolData decode(uint64_t v);
+    uint64_t encode() const;
+};
+
+// The steps, in order; rollback tests fail each one in turn.
+enum class BuildStep { Validate, Create, LoadKernel, EnableTee, LoadDeviceTree, SetEntry, Unpause };
+const char* to_string(BuildStep s);
+
+// The guest's device tree: memory, CPUs, PSCI (HVC), timer, the hypervisor's
+// console, /firmware/optee when its TEE is enabled, chosen/bootargs.
+Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t ram_base);
+
+class GuestBuilder {
+public:
+    explicit GuestBuilder(Hypervisor& hv) : hv_(hv) {}
+    // Returns the new domain's ID. On failure the error names the step.
+    Result<uint16_t> build(const GuestConfig& cfg, std::span<const uint8_t> kernel);
+
+private:
+    Hypervisor& hv_;
+};
+
+}  // namespace warden::toolstack

@@ -1,0 +1,322 @@
+#include "hypervisor.h"
+
+#include <cstring>
+
+#include "warden/errno.h"
+
+namespace warden::toolstack {
+namespace {
+
+namespace e = abi::err;
+
+DomainState state_of(uint32_t s) {
+    switch (s) {
+    case abi::kStateCreated:
+        return DomainState::Created;
+    case abi::kStateRunning:
+        return DomainState::Running;
+    case abi::kStatePaused:
+        return DomainState::Paused;
+    case abi::kStateShutdown:
+        return DomainState::Shutdown;
+    case abi::kStateCrashed:
+        return DomainState::Crashed;
+    default:
+        return DomainState::Unknown;
+    }
+}
+
+ShutdownReason shutdown_of(uint32_t s) {
+    switch (s) {
+    case abi::kShutdownNone:
+        return ShutdownReason::None;
+    case abi::kShutdownPowerOff:
+        return ShutdownReason::PowerOff;
+    case abi::kShutdownReset:
+        return ShutdownReason::Reset;
+    case abi::kShutdownCpusOff:
+        return ShutdownReason::CpusOff;
+    case abi::kShutdownCrash:
+        return ShutdownReason::Crash;
+    default:
+        return ShutdownReason::Unknown;
+    }
+}
+
+TeeType tee_of(uint32_t t) {
+    return t == abi::kTeeOptee ? TeeType::Optee : TeeType::None;
+}
+
+uint32_t abi_tee(TeeType t) {
+    return t == TeeType::Optee ? abi::kTeeOptee : abi::kTeeNone;
+}
+
+DomainInfo info_of(const abi::DomctlGetDomainInfo& i) {
+    DomainInfo d;
+    d.id = i.domid;
+    d.name.assign(i.name, strnlen(i.name, sizeof i.name));
+    d.tool_data = i.tool_data;
+    d.state = state_of(i.state);
+    d.shutdown = shutdown_of(i.shutdown);
+    d.privileged = i.dom_flags & abi::kDomainPrivileged;
+    d.vcpus = i.vcpus;
+    d.ram_base = i.ram_base;
+    d.ram_size = i.ram_size;
+    d.tee = tee_of(i.tee_type);
+    d.tee_client = i.tee_client;
+    return d;
+}
+
+const char* op_name(uint32_t cmd) {
+    switch (cmd) {
+    case abi::kGetDomainInfo:
+        return "get domain info";
+    case abi::kPause:
+        return "pause";
+    case abi::kUnpause:
+        return "unpause";
+    case abi::kDestroy:
+        return "destroy";
+    case abi::kCreateDomain:
+        return "create domain";
+    case abi::kCopyToDomain:
+        return "load";
+    case abi::kSetVcpuEntry:
+        return "set vCPU entry";
+    case abi::kConsoleRead:
+        return "read console";
+    case abi::kTeeEnable:
+        return "enable TEE";
+    case abi::kTeeDisable:
+        return "disable TEE";
+    case abi::kTeeQuery:
+        return "query TEE";
+    default:
+        return "domctl";
+    }
+}
+
+}  // namespace
+
+const char* to_string(DomainState s) {
+    switch (s) {
+    case DomainState::Created:
+        return "created";
+    case DomainState::Running:
+        return "running";
+    case DomainState::Paused:
+        return "paused";
+    case DomainState::Shutdown:
+        return "shutdown";
+    case DomainState::Crashed:
+        return "crashed";
+    case DomainState::Unknown:
+        return "unknown";
+    }
+    return "unknown";
+}
+
+const char* to_string(ShutdownReason r) {
+    switch (r) {
+    case ShutdownReason::None:
+        return "none";
+    case ShutdownReason::PowerOff:
+        return "poweroff";
+    case ShutdownReason::Reset:
+        return "reset";
+    case ShutdownReason::CpusOff:
+        return "cpus-off";
+    case ShutdownReason::Crash:
+        return "crash";
+    case ShutdownReason::Unknown:
+        return "unknown";
+    }
+    return "unknown";
+}
+
+const char* to_string(TeeType t) {
+    return t == TeeType::Optee ? "optee" : "none";
+}
+
+abi::Domctl make_domctl(uint32_t cmd, uint16_t domid) {
+    abi::Domctl op;
+    std::memset(&op, 0, sizeof op);
+    op.cmd = cmd;
+    op.interface_version = abi::kDomctlInterfaceVersion;
+    op.domid = domid;
+    return op;
+}
+
+std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int rc) {
+    std::string what = std::string(op_name(cmd)) + " of domain " + std::to_string(domid) + ": ";
+    switch (-rc) {
+    case e::kSrch:
+        return what + "no such domain";
+    case e::kPerm:
+        return what + "the caller is not the control domain";
+    case e::kNoMem:
+        return what + "not enough free memory in the hypervisor";
+    case e::kFault:
+        return what + "address outside the domain's memory";
+    default:
+        break;
+    }
+    if (cmd == abi::kTeeEnable) {
+        switch (-rc) {
+        case e::kNoDev:
+            return what + "the platform has no TEE of that type";
+        case e::kNoSpc:
+            return what + "the TEE has no room for another guest (client IDs exhausted)";
+        case e::kExist:
+            return what + "TEE already enabled";
+        case e::kBusy:
+            return what + "the domain has already run; enable the TEE before it starts";
+        case e::kIo:
+            return what + "the TEE failed unexpectedly";
+        default:
+            break;
+        }
+    }
+    if (cmd == abi::kTeeDisable) {
+        if (-rc == e::kNoEnt) return what + "TEE not enabled";
+        if (-rc == e::kBusy) return what + "the domain is running; pause it first";
+    }
+    if (cmd == abi::kCreateDomain && -rc == e::kNoSpc) return what + "the domain table is full";
+    if (-rc == e::kBusy) return what + "not allowed in the domain's current state";
+    if (-rc == e::kInval) return what + "invalid argument";
+    return what + "failed";
+}
+
+Result<int64_t> Hypervisor::call(abi::Domctl& op) {
+    uint32_t cmd = op.cmd;
+    uint16_t domid = op.domid;
+    auto rc = t_->domctl(op);
+    if (!rc) return rc.error();
+    if (*rc != 0) {
+        return Error::hypervisor(static_cast<int>(*rc),
+                                 domctl_error_reason(cmd, domid, static_cast<int>(*rc)));
+    }
+    return rc;
+}
+
+Result<uint16_t> Hypervisor::create_domain(const CreateSpec& spec) {
+    auto op = make_domctl(abi::kCreateDomain, 0);
+    if (spec.name.empty() || spec.name.size() >= abi::kDomainNameMax) {
+        return Error(ErrorKind::InvalidInput, "domain name must have 1 to 31 characters");
+    }
+    op.u.create.ram_size = spec.ram_size;
+    op.u.create.vcpus = spec.vcpus;
+    op.u.create.tool_data = spec.tool_data;
+    std::memcpy(op.u.create.name, spec.name.data(), spec.name.size());
+    auto rc = call(op);
+    if (!rc) return rc.error();
+    return op.u.create.domid;
+}
+
+Status Hypervisor::load(uint16_t domid, uint64_t ipa, std::span<const uint8_t> data) {
+    auto rc = t_->load(domid, ipa, data);
+    if (!rc) return rc.error();
+    if (*rc != 0) {
+        return Error::hypervisor(
+            static_cast<int>(*rc),
+            domctl_error_reason(abi::kCopyToDomain, domid, static_cast<int>(*rc)));
+    }
+    return {};
+}
+
+Status Hypervisor::set_vcpu_entry(uint16_t domid, uint32_t vcpu, uint64_t pc, uint64_t x0) {
+    auto op = make_domctl(abi::kSetVcpuEntry, domid);
+    op.u.entry.vcpu = vcpu;
+    op.u.entry.pc = pc;
+    op.u.entry.x0 = x0;
+    auto rc = call(op);
+    return rc ? Status() : Status(rc.error());
+}
+
+Status Hypervisor::pause(uint16_t domid) {
+    auto op = make_domctl(abi::kPause, domid);
+    auto rc = call(op);
+    return rc ? Status() : Status(rc.error());
+}
+
+Status Hypervisor::unpause(uint16_t domid) {
+    auto op = make_domctl(abi::kUnpause, domid);
+    auto rc = call(op);
+    return rc ? Status() : Status(rc.error());
+}
+
+Status Hypervisor::destroy(uint16_t domid) {
+    auto op = make_domctl(abi::kDestroy, domid);
+    auto rc = call(op);
+    return rc ? Status() : Status(rc.error());
+}
+
+Result<DomainInfo> Hypervisor::get_info(uint16_t domid) {
+    auto op = make_domctl(abi::kGetDomainInfo, domid);
+    auto rc = call(op);
+    if (!rc) return rc.error();
+    return info_of(op.u.info);
+}
+
+Result<std::vector<DomainInfo>> Hypervisor::list() {
+    std::vector<DomainInfo> out;
+    for (uint32_t next = 0; next <= 0xffff;) {
+        auto op = make_domctl(abi::kGetDomainInfo, static_cast<uint16_t>(next));
+        op.u.info.flags = abi::kInfoFirstAtOrAfter;
+        auto rc = t_->domctl(op);
+        if (!rc) return rc.error();
+        if (*rc == -abi::err::kSrch) break;
+        if (*rc != 0) {
+            return Error::hypervisor(
+                static_cast<int>(*rc),
+                domctl_error_reason(abi::kGetDomainInfo, static_cast<uint16_t>(next),
+                                    static_cast<int>(*rc)));
+        }
+        out.push_back(info_of(op.u.info));
+        next = op.u.info.domid + 1u;
+    }
+    return out;
+}
+
+Status Hypervisor::tee_enable(uint16_t domid, TeeType type) {
+    auto op = make_domctl(abi::kTeeEnable, domid);
+    op.u.tee_enable.tee_type = abi_tee(type);
+    op.u.tee_enable.dt_method = abi::kTeeDtNone;  // the toolstack writes the device tree
+    auto rc = call(op);
+    return rc ? Status() : Status(rc.error());
+}
+
+Status Hypervisor::tee_disable(uint16_t domid) {
+    auto op = make_domctl(abi::kTeeDisable, domid);
+    auto rc = call(op);
+    return rc ? Status() : Status(rc.error());
+}
+
+Result<TeeStatus> Hypervisor::tee_query(uint16_t domid) {
+    auto op = make_domctl(abi::kTeeQuery, domid);
+    auto rc = call(op);
+    if (!rc) return rc.error();
+    const auto& q = op.u.tee_query;
+    TeeStatus s;
+    s.type = tee_of(q.tee_type);
+    s.client_id = q.client_id;
+    s.calls_forwarded = q.calls_forwarded;
+    s.calls_refused = q.calls_refused;
+    s.guest_limit = q.guest_limit;
+    s.guests_in_use = q.guests_in_use;
+    return s;
+}
+
+Result<ConsoleChunk> Hypervisor::console_read(uint16_t domid, uint64_t from, uint32_t max) {
+    ConsoleChunk c;
+    auto rc = t_->console_read(domid, from, max, c);
+    if (!rc) return rc.error();
+    if (*rc != 0) {
+        return Error::hypervisor(
+            static_cast<int>(*rc),
+            domctl_error_reason(abi::kConsoleRead, domid, static_cast<int>(*rc)));
+    }
+    return c;
+}
+
+}  // namespace warden::toolstack

@@ -1,0 +1,112 @@
+// The toolstack's view of the hypervisor: typed operations mirroring the domctls
+// (warden/domctl.h). One implementation drives a real hypervisor through a
+// Transport (the relay to the dom0 agent); tests use the same class over a fake
+// transport, so everything above it is tested against the real semantics.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "status.h"
+#include "warden/domctl.h"
+
+namespace warden::toolstack {
+
+enum class DomainState { Created, Running, Paused, Shutdown, Crashed, Unknown };
+enum class ShutdownReason { None, PowerOff, Reset, CpusOff, Crash, Unknown };
+enum class TeeType { None, Optee };
+
+const char* to_string(DomainState s);
+const char* to_string(ShutdownReason r);
+const char* to_string(TeeType t);
+
+struct DomainInfo {
+    uint16_t id = 0;
+    std::string name;
+    uint64_t tool_data = 0;
+    DomainState state = DomainState::Unknown;
+    ShutdownReason shutdown = ShutdownReason::None;
+    bool privileged = false;
+    uint16_t vcpus = 0;
+    uint64_t ram_base = 0;
+    uint64_t ram_size = 0;
+    TeeType tee = TeeType::None;
+    uint16_t tee_client = 0;
+};
+
+struct TeeStatus {
+    TeeType type = TeeType::None;
+    uint16_t client_id = 0;
+    uint64_t calls_forwarded = 0;
+    uint64_t calls_refused = 0;
+    uint32_t guest_limit = 0;  // 0: not known yet
+    uint32_t guests_in_use = 0;
+};
+
+struct ConsoleChunk {
+    std::string data;
+    uint64_t next = 0;
+    uint64_t lost = 0;
+};
+
+struct CreateSpec {
+    std::string name;
+    uint64_t ram_size = 0;
+    uint32_t vcpus = 1;
+    uint64_t tool_data = 0;
+};
+
+struct PingInfo {
+    uint32_t agent_version = 0;
+    uint32_t hypercall_version = 0;
+    uint32_t max_payload = 0;
+};
+
+// The raw operations a transport carries, one at a time.
+class Transport {
+public:
+    virtual ~Transport() = default;
+    // Issues the domctl; returns its rc (0 or -errno) with `op` as written back.
+    virtual Result<int64_t> domctl(abi::Domctl& op) = 0;
+    // Copies bytes into a domain (any size: the transport splits it).
+    virtual Result<int64_t> load(uint16_t domid, uint64_t dst, std::span<const uint8_t> data) = 0;
+    virtual Result<int64_t> console_read(uint16_t domid, uint64_t from, uint32_t max,
+                                         ConsoleChunk& out) = 0;
+    virtual Result<PingInfo> ping() = 0;
+};
+
+class Hypervisor {
+public:
+    explicit Hypervisor(std::shared_ptr<Transport> transport) : t_(std::move(transport)) {}
+
+    Result<PingInfo> ping() { return t_->ping(); }
+    Result<uint16_t> create_domain(const CreateSpec& spec);
+    Status load(uint16_t domid, uint64_t ipa, std::span<const uint8_t> data);
+    Status set_vcpu_entry(uint16_t domid, uint32_t vcpu, uint64_t pc, uint64_t x0);
+    Status pause(uint16_t domid);
+    Status unpause(uint16_t domid);
+    Status destroy(uint16_t domid);
+    Result<DomainInfo> get_info(uint16_t domid);
+    Result<std::vector<DomainInfo>> list();
+    Status tee_enable(uint16_t domid, TeeType type);
+    Status tee_disable(uint16_t domid);
+    Result<TeeStatus> tee_query(uint16_t domid);
+    Result<ConsoleChunk> console_read(uint16_t domid, uint64_t from, uint32_t max = 4096);
+
+    Transport& transport() { return *t_; }
+
+private:
+    Result<int64_t> call(abi::Domctl& op);
+    std::shared_ptr<Transport> t_;
+};
+
+// A domctl with the envelope filled in.
+abi::Domctl make_domctl(uint32_t cmd, uint16_t domid);
+
+// The sentence for a domctl error: what the errno means for that operation.
+std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int negative_errno);
+
+}  // namespace warden::toolstack

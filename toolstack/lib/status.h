@@ -1,0 +1,80 @@
+// Errors of the toolstack: what went wrong (kind), the hypervisor's errno when it
+// said no, and a sentence for people. Every layer above maps these, and only
+// these, to its own codes (gRPC status, CLI exit codes).
+#pragma once
+
+#include <string>
+#include <utility>
+#include <variant>
+
+namespace warden::toolstack {
+
+enum class ErrorKind {
+    Hypervisor,    // the hypervisor refused: errno() says why
+    InvalidInput,  // a request or configuration the toolstack itself rejects
+    Unavailable,   // the platform is down or unreachable (QEMU exited, no agent)
+    Timeout,       // no answer in time (after retries)
+    Protocol,      // the relay answered with an error frame or nonsense
+    Internal,
+};
+
+const char* to_string(ErrorKind k);
+
+class Error {
+public:
+    Error(ErrorKind kind, std::string reason, int err = 0)
+        : kind_(kind), err_(err), reason_(std::move(reason)) {}
+    static Error hypervisor(int negative_errno, std::string what);
+
+    ErrorKind kind() const { return kind_; }
+    // Positive errno for ErrorKind::Hypervisor, else 0.
+    int err() const { return err_; }
+    const std::string& reason() const { return reason_; }
+    // "what: reason (ENOSPC)" style, for logs and messages.
+    std::string message() const;
+
+private:
+    ErrorKind kind_;
+    int err_;
+    std::string reason_;
+};
+
+// "ENOSPC" for 28, etc.
+std::string errno_name(int err);
+
+// Either a value or an Error.
+template <typename T>
+class Result {
+public:
+    Result(T value) : v_(std::move(value)) {}
+    Result(Error e) : v_(std::move(e)) {}
+    bool ok() const { return v_.index() == 0; }
+    explicit operator bool() const { return ok(); }
+    T& value() { return std::get<0>(v_); }
+    const T& value() const { return std::get<0>(v_); }
+    T& operator*() { return value(); }
+    const T& operator*() const { return value(); }
+    T* operator->() { return &value(); }
+    const T* operator->() const { return &value(); }
+    const Error& error() const { return std::get<1>(v_); }
+
+private:
+    std::variant<T, Error> v_;
+};
+
+// Success or an Error.
+class Status {
+public:
+    Status() = default;
+    Status(Error e) : e_(std::move(e)), ok_(false) {}
+    static Status ok_status() { return Status(); }
+    bool ok() const { return ok_; }
+    explicit operator bool() const { return ok_; }
+    const Error& error() const { return e_; }
+
+private:
+    Error e_{ErrorKind::Internal, ""};
+    bool ok_ = true;
+};
+
+}  // namespace warden::toolstack
