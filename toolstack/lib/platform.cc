@@ -1,0 +1,243 @@
+#include "platform.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace warden::toolstack {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Host-file channels a user platform must never get.
+constexpr const char* kForbidden[] = {
+    "-semihosting", "-semihosting-config", "-virtfs", "-fsdev", "-plugin", "-gdb", "-s"};
+
+std::string tail(const fs::path& file, size_t bytes = 600) {
+    std::ifstream in(file);
+    if (!in) return "";
+    std::stringstream ss;
+    ss << in.rdbuf();
+    std::string s = ss.str();
+    return s.size() > bytes ? "..." + s.substr(s.size() - bytes) : s;
+}
+
+}  // namespace
+
+struct Platform::Process {
+    std::mutex mu;
+    pid_t pid = -1;
+    bool exited = false;
+    int status = 0;
+
+    void reap(bool block) {
+        if (exited || pid <= 0) return;
+        int st = 0;
+        pid_t r = ::waitpid(pid, &st, block ? 0 : WNOHANG);
+        if (r == pid) {
+            exited = true;
+            status = st;
+        }
+    }
+    std::string down_reason() {
+        std::lock_guard lock(mu);
+        reap(false);
+        if (!exited) return "";
+        if (WIFEXITED(status))
+            return "QEMU exited with status " + std::to_string(WEXITSTATUS(status));
+        if (WIFSIGNALED(status)) {
+            return "QEMU was killed by signal " + std::to_string(WTERMSIG(status));
+        }
+        return "QEMU stopped";
+    }
+};
+
+fs::path default_images_dir(const fs::path& executable) {
+    if (const char* env = std::getenv("WARDEN_IMAGES"); env && *env) return env;
+    fs::path dir = executable.parent_path();
+    for (const fs::path& c :
+         {dir / "../share/warden/images", dir / "../images", dir / "../../images"}) {
+        if (fs::exists(c / "warden.bin")) return fs::weakly_canonical(c);
+    }
+    return dir / "../share/warden/images";
+}
+
+Result<std::vector<std::string>> Platform::command_line(const PlatformOptions& o) {
+    auto bad = [](const std::string& s) { return Error(ErrorKind::InvalidInput, s); };
+    for (const char* image : {"firmware.bin", "warden.bin", "warden-agent.bin"}) {
+        if (!fs::exists(o.images_dir / image)) {
+            return bad("platform image " + (o.images_dir / image).string() +
+                       " not found (build the images or set the images directory)");
+        }
+    }
+    if (o.memory_mib < 256 || o.memory_mib > 4096) {
+        return bad("platform memory must be 256 to 4096 MiB");
+    }
+    if (!o.no_tee && (o.tee_guests < 1 || o.tee_guests > 16)) {
+        return bad("TEE guest limit must be 1 to 16");
+    }
+    for (const std::string& a : o.extra_args) {
+        for (const char* f : kForbidden) {
+            if (a == f || a.rfind(std::string(f) + "=", 0) == 0) {
+                return bad("QEMU option " + a +
+                           " is refused: it would give guests a channel to the host");
+            }
+        }
+    }
+    fs::path sock = o.run_dir / "relay.sock";
+    std::vector<std::string> a = {
+        o.qemu,
+        "-M",
+        "virt,virtualization=on,secure=on,gic-version=2",
+        "-cpu",
+        "cortex-a57",
+        "-smp",
+        "1",
+        "-m",
+        std::to_string(o.memory_mib),
+        "-nodefaults",
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-net",
+        "none",
+        "-no-reboot",
+        "-serial",
+        "file:" + (o.run_dir / "console.log").string(),
+        "-serial",
+        "file:" + (o.run_dir / "secure-console.log").string(),
+        "-bios",
+        (o.images_dir / "firmware.bin").string(),
+        "-kernel",
+        (o.images_dir / "warden.bin").string(),
+        "-global",
+        "virtio-mmio.force-legacy=false",
+        "-device",
+        "virtio-serial-device",
+        "-chardev",
+        "socket,id=relay,path=" + sock.string() + ",server=on,wait=off",
+        "-device",
+        "virtconsole,chardev=relay",
+        "-device",
+        "guest-loader,addr=0x48000000,kernel=" + (o.images_dir / "warden-agent.bin").string() +
+            ",bootargs=warden.agent",
+    };
+    if (o.no_tee) {
+        a.insert(a.end(), {"-fw_cfg", "name=opt/warden/no-tee,string=1"});
+    } else {
+        a.insert(a.end(),
+                 {"-fw_cfg", "name=opt/warden/tee-guests,string=" + std::to_string(o.tee_guests)});
+    }
+    if (o.icount) a.insert(a.end(), {"-icount", "shift=4,sleep=off"});
+    if (o.test_mode) {
+        a.insert(a.end(), {"-semihosting-config", "enable=on,target=native", "-fw_cfg",
+                           "name=opt/warden/test-mode,string=1"});
+    }
+    a.insert(a.end(), o.extra_args.begin(), o.extra_args.end());
+    return a;
+}
+
+Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
+    auto argv = command_line(opts);
+    if (!argv) return argv.error();
+    std::error_code ec;
+    fs::create_directories(opts.run_dir, ec);
+    if (ec) {
+        return Error(ErrorKind::InvalidInput,
+                     "cannot create " + opts.run_dir.string() + ": " + ec.message());
+    }
+    fs::path sock = opts.run_dir / "relay.sock";
+    fs::remove(sock, ec);  // a stale socket from an earlier run
+
+    std::unique_ptr<Platform> p(new Platform());
+    p->opts_ = opts;
+    std::vector<char*> cargv;
+    for (auto& s : *argv) cargv.push_back(s.data());
+    cargv.push_back(nullptr);
+    std::string log = p->qemu_log().string();
+
+    pid_t pid = ::fork();
+    if (pid < 0) return Error(ErrorKind::Internal, std::string("fork: ") + std::strerror(errno));
+    if (pid == 0) {
+        // Own process group: a terminal's Ctrl-C reaches the daemon, which stops
+        // QEMU in order, not QEMU directly.
+        ::setpgid(0, 0);
+        int in = ::open("/dev/null", O_RDONLY);
+        int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0640);
+        if (in >= 0) ::dup2(in, 0);
+        if (out >= 0) {
+            ::dup2(out, 1);
+            ::dup2(out, 2);
+        }
+        ::execvp(cargv[0], cargv.data());
+        _exit(127);
+    }
+    p->pid_ = pid;
+    p->proc_ = std::make_shared<Process>();
+    p->proc_->pid = pid;
+
+    RelayOptions ro;
+    ro.socket_path = sock.string();
+    ro.timeout = opts.request_timeout;
+    ro.platform_down = [proc = p->proc_] { return proc->down_reason(); };
+    p->transport_ = std::make_shared<RelayTransport>(ro);
+
+    // Ready when the agent answers a ping.
+    auto deadline = Clock::now() + opts.boot_timeout;
+    for (;;) {
+        std::string down = p->down_reason();
+        if (!down.empty()) {
+            return Error(ErrorKind::Unavailable, "the platform did not start: " + down +
+                                                     "; QEMU said: " + tail(p->qemu_log()) +
+                                                     " console: " + tail(p->console_log()));
+        }
+        if (fs::exists(sock)) {
+            auto ping = p->transport_->ping();
+            if (ping) break;
+        }
+        if (Clock::now() > deadline) {
+            std::string console = tail(p->console_log());
+            p->stop();
+            return Error(ErrorKind::Timeout, "the dom0 agent did not answer within " +
+                                                 std::to_string(opts.boot_timeout.count()) +
+                                                 " ms; console: " + console);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return p;
+}
+
+std::string Platform::down_reason() {
+    return proc_ ? proc_->down_reason() : "not started";
+}
+
+void Platform::stop(std::chrono::milliseconds grace) {
+    if (!proc_) return;
+    std::lock_guard lock(proc_->mu);
+    proc_->reap(false);
+    if (proc_->exited) return;
+    ::kill(pid_, SIGTERM);
+    auto deadline = Clock::now() + grace;
+    while (!proc_->exited && Clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        proc_->reap(false);
+    }
+    if (!proc_->exited) {
+        ::kill(pid_, SIGKILL);
+        proc_->reap(true);
+    }
+}
+
+Platform::~Platform() {
+    stop();
+}
+
+}  // namespace warden::toolstack
