@@ -1,0 +1,132 @@
+// The toolstack library against the real platform in QEMU: the relay, the dom0
+// agent, the domctls and the OP-TEE mediator, from the host.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include "guest_builder.h"
+#include "platform.h"
+#include "warden/errno.h"
+
+namespace warden::toolstack {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+PlatformOptions options(const std::string& name, uint32_t tee_guests = 2) {
+    PlatformOptions o;
+    o.images_dir = WARDEN_IMAGE_DIR;
+    o.run_dir = fs::path(WARDEN_RUN_DIR) / name;
+    o.tee_guests = tee_guests;
+    o.test_mode = true;
+    o.boot_timeout = 60s;
+    return o;
+}
+
+std::vector<uint8_t> read_file(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+GuestConfig optee_guest(const std::string& name) {
+    GuestConfig c;
+    c.name = name;
+    c.kernel = fs::path(WARDEN_IMAGE_DIR) / "tg_optee_client.bin";
+    c.memory = 16ull << 20;
+    c.tee = TeeType::Optee;
+    c.bootargs = "expect=optee";
+    return c;
+}
+
+// Polls a guest's console until `needle` shows up (bounded).
+std::string wait_console(Hypervisor& hv, uint16_t id, const std::string& needle,
+                         std::chrono::seconds limit = 30s) {
+    std::string all;
+    uint64_t pos = 0;
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+        auto c = hv.console_read(id, pos);
+        if (!c) return all + " [console read failed: " + c.error().message() + "]";
+        all += c->data;
+        pos = c->next;
+        if (all.find(needle) != std::string::npos) return all;
+        std::this_thread::sleep_for(50ms);
+    }
+    return all;
+}
+
+TEST(PlatformQemu, BuildGuestFindsOpteeThroughItsDeviceTree) {
+    auto p = Platform::start(options("build_guest"));
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    Hypervisor hv((*p)->transport());
+    auto kernel = read_file(fs::path(WARDEN_IMAGE_DIR) / "tg_optee_client.bin");
+    ASSERT_FALSE(kernel.empty());
+    GuestBuilder b(hv);
+    auto id = b.build(optee_guest("web"), kernel);
+    ASSERT_TRUE(id.ok()) << id.error().message();
+    auto console = wait_console(hv, *id, "optee_client: done");
+    EXPECT_NE(console.find("optee: found over smc: OP-TEE 4.10"), std::string::npos) << console;
+    EXPECT_NE(console.find("optee_client: done"), std::string::npos) << console;
+    auto info = hv.get_info(*id);
+    ASSERT_TRUE(info.ok());
+    EXPECT_EQ(info->name, "web");
+    EXPECT_EQ(info->tee, TeeType::Optee);
+    auto q = hv.tee_query(*id);
+    ASSERT_TRUE(q.ok());
+    EXPECT_GT(q->calls_forwarded, 0u) << "the guest's calls reached OP-TEE through the mediator";
+}
+
+TEST(PlatformQemu, ThirdTeeGuestIsExhaustionAndLeavesNoDomain) {
+    auto p = Platform::start(options("exhaustion", 2));
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    Hypervisor hv((*p)->transport());
+    auto kernel = read_file(fs::path(WARDEN_IMAGE_DIR) / "tg_optee_client.bin");
+    GuestBuilder b(hv);
+    ASSERT_TRUE(b.build(optee_guest("a"), kernel).ok());
+    auto second = b.build(optee_guest("b"), kernel);
+    ASSERT_TRUE(second.ok()) << second.error().message();
+    auto before = hv.list();
+    ASSERT_TRUE(before.ok());
+    auto third = b.build(optee_guest("c"), kernel);
+    ASSERT_FALSE(third.ok());
+    EXPECT_EQ(third.error().kind(), ErrorKind::Hypervisor);
+    EXPECT_EQ(third.error().err(), abi::err::kNoSpc);
+    EXPECT_EQ(third.error().message(),
+              "enable TEE: enable TEE of domain 3: the TEE has no room for another guest (client "
+              "IDs exhausted) (ENOSPC)");
+    auto after = hv.list();
+    ASSERT_TRUE(after.ok());
+    EXPECT_EQ(after->size(), before->size()) << "the failed guest was rolled back";
+    // Destroying a guest frees its client ID: the retry succeeds.
+    ASSERT_TRUE(hv.destroy(*second).ok());
+    auto retry = b.build(optee_guest("c"), kernel);
+    ASSERT_TRUE(retry.ok()) << retry.error().message();
+    auto console = wait_console(hv, *retry, "optee_client: done");
+    EXPECT_NE(console.find("optee: found over smc"), std::string::npos) << console;
+}
+
+TEST(PlatformQemu, CrashOfQemuIsReportedNotHung) {
+    auto p = Platform::start(options("crash"));
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    Hypervisor hv((*p)->transport());
+    ASSERT_TRUE(hv.list().ok());
+    ASSERT_EQ(::kill((*p)->pid(), SIGKILL), 0);
+    auto start = std::chrono::steady_clock::now();
+    auto r = hv.list();
+    auto took = std::chrono::steady_clock::now() - start;
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind(), ErrorKind::Unavailable);
+    EXPECT_NE(r.error().reason().find("killed by signal 9"), std::string::npos)
+        << r.error().reason();
+    EXPECT_LT(took, 15s);
+    EXPECT_FALSE((*p)->running());
+}
+
+}  // namespace
+}  // namespace warden::toolstack
