@@ -46,6 +46,7 @@ bool known(uint32_t cmd) {
     case abi::kCopyToDomain:
     case abi::kSetVcpuEntry:
     case abi::kConsoleRead:
+    case abi::kTeeInfo:
         return true;
     default:
         return false;
@@ -249,6 +250,10 @@ int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
     if (!valid_envelope(op)) return -err::kInval;
     if (op.cmd == abi::kGetDomainInfo) return get_info(domains, op);
     if (op.cmd == abi::kCreateDomain) return create_domain(domains, op);
+    if (op.cmd == abi::kTeeInfo) {
+        tee::describe(op.u.tee_info);
+        return 0;
+    }
 
     Domain* d = domains.find(DomId{op.domid});
     if (!d) return -err::kSrch;

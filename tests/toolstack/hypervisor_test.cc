@@ -42,6 +42,14 @@ TEST(HypervisorOps, LifecycleAndQueries) {
     ASSERT_FALSE(missing.ok());
     EXPECT_EQ(missing.error().message(), "get domain info of domain 9: no such domain (ESRCH)");
 
+    auto info_tee = hv.tee_info();
+    ASSERT_TRUE(info_tee.ok());
+    EXPECT_EQ(info_tee->type, TeeType::Optee);
+    EXPECT_EQ(info_tee->os_major, 4u);
+    EXPECT_EQ(info_tee->os_minor, 10u);
+    EXPECT_EQ(info_tee->guests_in_use, 1u);
+    EXPECT_EQ(info_tee->guest_limit, 0u) << "not known until OP-TEE refuses a guest";
+
     auto unpause = hv.unpause(*id);
     EXPECT_EQ(unpause.error().err(), abi::err::kInval) << "no entry point yet";
     ASSERT_TRUE(hv.destroy(*id).ok());

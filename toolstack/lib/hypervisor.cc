@@ -307,6 +307,15 @@ Result<TeeStatus> Hypervisor::tee_query(uint16_t domid) {
     return s;
 }
 
+Result<TeeInfo> Hypervisor::tee_info() {
+    auto op = make_domctl(abi::kTeeInfo, 0);
+    auto rc = call(op);
+    if (!rc) return rc.error();
+    const auto& i = op.u.tee_info;
+    return TeeInfo{tee_of(i.tee_type), i.os_major,      i.os_minor,
+                   i.guest_limit,      i.guests_in_use, i.threads};
+}
+
 Result<ConsoleChunk> Hypervisor::console_read(uint16_t domid, uint64_t from, uint32_t max) {
     ConsoleChunk c;
     auto rc = t_->console_read(domid, from, max, c);

@@ -46,6 +46,14 @@ struct TeeStatus {
     uint32_t guests_in_use = 0;
 };
 
+struct TeeInfo {
+    TeeType type = TeeType::None;
+    uint32_t os_major = 0, os_minor = 0;
+    uint32_t guest_limit = 0;  // 0: not known yet
+    uint32_t guests_in_use = 0;
+    uint32_t threads = 0;
+};
+
 struct ConsoleChunk {
     std::string data;
     uint64_t next = 0;
@@ -94,6 +102,7 @@ public:
     Status tee_enable(uint16_t domid, TeeType type);
     Status tee_disable(uint16_t domid);
     Result<TeeStatus> tee_query(uint16_t domid);
+    Result<TeeInfo> tee_info();
     Result<ConsoleChunk> console_read(uint16_t domid, uint64_t from, uint32_t max = 4096);
 
     Transport& transport() { return *t_; }

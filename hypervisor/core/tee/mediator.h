@@ -39,6 +39,8 @@ struct Mediator {
                                  smccc::Conduit conduit);
     // Guests the TEE can hold, if the mediator knows (0 otherwise).
     uint32_t (*guest_limit)();
+    // The TEE's revision and thread count, as found by probe().
+    void (*describe)(uint32_t& os_major, uint32_t& os_minor, uint32_t& threads);
 };
 
 }  // namespace warden::tee

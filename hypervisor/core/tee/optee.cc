@@ -41,6 +41,8 @@ constexpr unsigned kMaxClients = kMaxDomains + 1;
 struct State {
     uint32_t secure_caps = 0;
     uint32_t threads = 0;
+    uint32_t os_major = 0;
+    uint32_t os_minor = 0;
     uint32_t observed_limit = 0;  // guests in use when OP-TEE last said ENOTAVAIL
     bool live[kMaxClients] = {};  // client IDs this mediator has created
     uint32_t live_count = 0;
@@ -87,6 +89,8 @@ bool probe() {
     SecureRegs os{};
     for (unsigned i = 0; i < kRounds; ++i) os = call_as_hypervisor(op::kGetOsRevision);
     uint64_t per_call = (arch::counter() - t0) / kRounds;
+    g_state.os_major = static_cast<uint32_t>(os.x[0]);
+    g_state.os_minor = static_cast<uint32_t>(os.x[1]);
     WARDEN_LOG_INFO(
         "tee: OP-TEE %u.%u, capabilities 0x%x, %u threads, fast call from EL2: %lu "
         "ticks",
@@ -225,6 +229,12 @@ uint32_t guest_limit() {
     return g_state.observed_limit;
 }
 
+void describe(uint32_t& os_major, uint32_t& os_minor, uint32_t& threads) {
+    os_major = g_state.os_major;
+    os_minor = g_state.os_minor;
+    threads = g_state.threads;
+}
+
 const Mediator kOptee = {
     .name = "OP-TEE",
     .type = abi::kTeeOptee,
@@ -233,6 +243,7 @@ const Mediator kOptee = {
     .domain_destroy = domain_destroy,
     .handle_call = handle_call,
     .guest_limit = guest_limit,
+    .describe = describe,
 };
 WARDEN_REGISTER_TEE_MEDIATOR(kOptee);
 

@@ -31,6 +31,8 @@ void domain_destroyed(Domain& d);
 // Domains currently registered with the TEE.
 uint32_t guests_in_use();
 uint32_t guest_limit();
+// The platform's TEE for kTeeInfo.
+void describe(abi::DomctlTeeInfo& out);
 
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit conduit);
 

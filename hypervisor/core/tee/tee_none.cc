@@ -36,6 +36,9 @@ uint32_t guests_in_use() {
 uint32_t guest_limit() {
     return 0;
 }
+void describe(abi::DomctlTeeInfo& out) {
+    out = abi::DomctlTeeInfo{};
+}
 
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call&, smccc::Conduit) {
     ++vcpu.domain->tee().calls_refused;

@@ -32,6 +32,9 @@
 //                   is running (pause it first).
 //   kTeeQuery       type, client ID and counters. -ESRCH. A domain without TEE
 //                   reports kTeeNone (not an error).
+//   kTeeInfo        the platform's TEE: type (kTeeNone without one), its revision,
+//                   how many guests it holds now and, once it has refused one, how
+//                   many it can hold. domid is ignored. Never fails.
 //   kCreateDomain   a new domain, paused, with `ram_size` bytes of RAM at IPA
 //                   0x40000000 and `vcpus` vCPUs (all off). domid in the header is
 //                   ignored; the new ID is returned in u.create.domid.
@@ -76,6 +79,7 @@ enum DomctlCmd : uint32_t {
     kTeeEnable = 16,
     kTeeDisable = 17,
     kTeeQuery = 18,
+    kTeeInfo = 19,
 };
 
 enum TeeType : uint32_t {
@@ -186,6 +190,16 @@ struct DomctlTeeQuery {
 };
 static_assert(sizeof(DomctlTeeQuery) == 32);
 
+struct DomctlTeeInfo {
+    uint32_t tee_type;       // out: TeeType of the platform's TEE
+    uint32_t os_major;       // out: the TEE's own revision (OP-TEE: GET_OS_REVISION)
+    uint32_t os_minor;       // out
+    uint32_t guest_limit;    // out: 0 until the TEE has refused a guest
+    uint32_t guests_in_use;  // out
+    uint32_t threads;        // out: the TEE's thread count (0 if unknown)
+};
+static_assert(sizeof(DomctlTeeInfo) == 24);
+
 struct Domctl {
     uint32_t cmd;                // DomctlCmd
     uint32_t interface_version;  // kDomctlInterfaceVersion
@@ -200,6 +214,7 @@ struct Domctl {
         DomctlConsoleRead console;
         DomctlTeeEnable tee_enable;
         DomctlTeeQuery tee_query;
+        DomctlTeeInfo tee_info;
         uint8_t raw[112];  // room for later operations; unused bytes must be 0
     } u;
 };
