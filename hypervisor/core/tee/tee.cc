@@ -78,6 +78,15 @@ uint32_t guest_limit() {
     return g_active && g_active->guest_limit ? g_active->guest_limit() : 0;
 }
 
+void describe(abi::DomctlTeeInfo& out) {
+    out = abi::DomctlTeeInfo{};
+    out.guests_in_use = g_in_use;
+    if (!g_active) return;
+    out.tee_type = g_active->type;
+    out.guest_limit = guest_limit();
+    if (g_active->describe) g_active->describe(out.os_major, out.os_minor, out.threads);
+}
+
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit conduit) {
     DomainTee& state = vcpu.domain->tee();
     if (!g_active || !state.enabled()) {
