@@ -99,6 +99,7 @@ public:
     uint64_t console_position() const { return console_pos_; }
     const char* name() const { return name_; }
     uint64_t tool_data() const { return tool_data_; }
+    void set_tool_data(uint64_t v) { tool_data_ = v; }
 
 private:
     friend class DomainTable;

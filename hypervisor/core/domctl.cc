@@ -28,6 +28,8 @@ uint64_t input_bytes(uint32_t cmd) {
         return sizeof(abi::DomctlSetVcpuEntry);
     case abi::kConsoleRead:
         return offsetof(abi::DomctlConsoleRead, copied);
+    case abi::kSetToolData:
+        return sizeof(uint64_t);
     default:
         return 0;
     }
@@ -47,6 +49,7 @@ bool known(uint32_t cmd) {
     case abi::kSetVcpuEntry:
     case abi::kConsoleRead:
     case abi::kTeeInfo:
+    case abi::kSetToolData:
         return true;
     default:
         return false;
@@ -274,6 +277,9 @@ int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
         return set_vcpu_entry(*d, op.u.entry);
     case abi::kConsoleRead:
         return console_read(caller, *d, op.u.console);
+    case abi::kSetToolData:
+        d->set_tool_data(op.u.tool_data);
+        return 0;
     case abi::kDestroy:
         if (d == &caller) return -err::kInval;
         WARDEN_LOG_INFO("d%u: destroyed by d%u", d->id().value, caller.id().value);

@@ -71,15 +71,23 @@ struct Fdt {
 
 }  // namespace
 
+// Layout: bit 0 TEE method (1 = HVC), bit 1 built by the toolstack,
+// bits 8..15 TEE session quota, bits 16..31 TEE shared-memory page quota.
 ToolData ToolData::decode(uint64_t v) {
     ToolData t;
     t.tee_method = (v & 1) ? TeeMethod::Hvc : TeeMethod::Smc;
     t.built_by_toolstack = v & 2;
+    uint32_t sessions = (v >> 8) & 0xff;
+    uint32_t pages = (v >> 16) & 0xffff;
+    if (sessions) t.quotas.tee_sessions = sessions;
+    if (pages) t.quotas.tee_shm_pages = pages;
     return t;
 }
 
 uint64_t ToolData::encode() const {
-    return (tee_method == TeeMethod::Hvc ? 1u : 0u) | (built_by_toolstack ? 2u : 0u);
+    return (tee_method == TeeMethod::Hvc ? 1u : 0u) | (built_by_toolstack ? 2u : 0u) |
+           (uint64_t{quotas.tee_sessions & 0xff} << 8) |
+           (uint64_t{quotas.tee_shm_pages & 0xffff} << 16);
 }
 
 const char* to_string(BuildStep s) {
@@ -175,7 +183,19 @@ Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t 
     return f.buf;
 }
 
-Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uint8_t> kernel) {
+Status GuestBuilder::rewrite_device_tree(uint16_t domid, const GuestConfig& cfg) {
+    auto dt = build_device_tree(cfg, kGuestRamBase);
+    if (!dt) return dt.error();
+    if (auto s = hv_.load(domid, kGuestRamBase + cfg.memory - kDeviceTreeRoom, *dt); !s) return s;
+    ToolData td;
+    td.tee_method = cfg.tee_method;
+    td.built_by_toolstack = true;
+    td.quotas = cfg.quotas;
+    return hv_.set_tool_data(domid, td.encode());
+}
+
+Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uint8_t> kernel,
+                                     bool start) {
     if (auto s = validate_guest_config(cfg); !s) return step_error(BuildStep::Validate, s.error());
     auto layout = image_layout(kernel);
     if (!layout) return step_error(BuildStep::Validate, layout.error());
@@ -192,6 +212,7 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
     ToolData td;
     td.tee_method = cfg.tee_method;
     td.built_by_toolstack = true;
+    td.quotas = cfg.quotas;
     auto id = hv_.create_domain({cfg.name, cfg.memory, cfg.vcpus, td.encode()});
     if (!id) return step_error(BuildStep::Create, id.error());
     uint16_t domid = *id;
@@ -223,7 +244,9 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
     if (auto s = hv_.set_vcpu_entry(domid, 0, entry, dt_ipa); !s) {
         return fail(BuildStep::SetEntry, s.error());
     }
-    if (auto s = hv_.unpause(domid); !s) return fail(BuildStep::Unpause, s.error());
+    if (start) {
+        if (auto s = hv_.unpause(domid); !s) return fail(BuildStep::Unpause, s.error());
+    }
     return domid;
 }
 

@@ -22,6 +22,7 @@ inline constexpr uint64_t kDeviceTreeRoom = 64 * 1024;  // at the top of guest R
 struct ToolData {
     TeeMethod tee_method = TeeMethod::Smc;
     bool built_by_toolstack = false;
+    GuestQuotas quotas;
     static ToolData decode(uint64_t v);
     uint64_t encode() const;
 };
@@ -37,8 +38,13 @@ Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t 
 class GuestBuilder {
 public:
     explicit GuestBuilder(Hypervisor& hv) : hv_(hv) {}
-    // Returns the new domain's ID. On failure the error names the step.
-    Result<uint16_t> build(const GuestConfig& cfg, std::span<const uint8_t> kernel);
+    // Returns the new domain's ID. With start = false the guest stays paused,
+    // never run, so its TEE can still be changed. On failure the error names the step.
+    Result<uint16_t> build(const GuestConfig& cfg, std::span<const uint8_t> kernel,
+                           bool start = true);
+    // Rewrites the device tree of a guest that has not run yet (after its TEE
+    // settings changed) and records the settings in its tool data.
+    Status rewrite_device_tree(uint16_t domid, const GuestConfig& cfg);
 
 private:
     Hypervisor& hv_;

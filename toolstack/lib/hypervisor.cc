@@ -91,6 +91,10 @@ const char* op_name(uint32_t cmd) {
         return "disable TEE";
     case abi::kTeeQuery:
         return "query TEE";
+    case abi::kTeeInfo:
+        return "describe the TEE";
+    case abi::kSetToolData:
+        return "record toolstack data";
     default:
         return "domctl";
     }
@@ -305,6 +309,13 @@ Result<TeeStatus> Hypervisor::tee_query(uint16_t domid) {
     s.guest_limit = q.guest_limit;
     s.guests_in_use = q.guests_in_use;
     return s;
+}
+
+Status Hypervisor::set_tool_data(uint16_t domid, uint64_t value) {
+    auto op = make_domctl(abi::kSetToolData, domid);
+    op.u.tool_data = value;
+    auto rc = call(op);
+    return rc ? Status() : Status(rc.error());
 }
 
 Result<TeeInfo> Hypervisor::tee_info() {

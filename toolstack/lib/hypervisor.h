@@ -103,6 +103,7 @@ public:
     Status tee_disable(uint16_t domid);
     Result<TeeStatus> tee_query(uint16_t domid);
     Result<TeeInfo> tee_info();
+    Status set_tool_data(uint16_t domid, uint64_t value);
     Result<ConsoleChunk> console_read(uint16_t domid, uint64_t from, uint32_t max = 4096);
 
     Transport& transport() { return *t_; }

@@ -32,6 +32,8 @@
 //                   is running (pause it first).
 //   kTeeQuery       type, client ID and counters. -ESRCH. A domain without TEE
 //                   reports kTeeNone (not an error).
+//   kSetToolData    replaces the opaque toolstack value (u.create.tool_data's
+//                   place: u.tool_data). Any state. -ESRCH.
 //   kTeeInfo        the platform's TEE: type (kTeeNone without one), its revision,
 //                   how many guests it holds now and, once it has refused one, how
 //                   many it can hold. domid is ignored. Never fails.
@@ -76,6 +78,7 @@ enum DomctlCmd : uint32_t {
     kCopyToDomain = 6,
     kSetVcpuEntry = 7,
     kConsoleRead = 8,
+    kSetToolData = 9,
     kTeeEnable = 16,
     kTeeDisable = 17,
     kTeeQuery = 18,
@@ -215,6 +218,7 @@ struct Domctl {
         DomctlTeeEnable tee_enable;
         DomctlTeeQuery tee_query;
         DomctlTeeInfo tee_info;
+        uint64_t tool_data;
         uint8_t raw[112];  // room for later operations; unused bytes must be 0
     } u;
 };
