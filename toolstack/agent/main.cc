@@ -99,8 +99,8 @@ int guest_main() {
     if (!found.base) {
         if (found.legacy) {
             guest::print(
-                "agent: the virtio console speaks only the legacy interface (QEMU needs "
-                "-global virtio-mmio.force-legacy=false): no control channel");
+                "agent: the virtio console is legacy-only (QEMU needs -global "
+                "virtio-mmio.force-legacy=false)");
         } else {
             guest::print(
                 "agent: no virtio console among %u virtio-mmio transport(s): no control "
