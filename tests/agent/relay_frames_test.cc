@@ -5,6 +5,9 @@
 // "the next frame" and an unexpected extra frame fails the following check.
 //
 // Usage: relay_frames_test --qemu BIN --images DIR --log-dir DIR [--name NAME]
+//                          [--icount on]
+// Without --icount QEMU runs in real time, so the LOAD throughput it prints is
+// wall-clock; host I/O drives the test, so -icount would not make it repeatable.
 // QEMU runs with the log directory as its working directory; its console goes to
 // NAME.log there, and it is killed when the test ends, whatever happens.
 #include <fcntl.h>
@@ -588,6 +591,7 @@ struct Options {
     fs::path images;
     fs::path log_dir;
     std::string name = "relay_bad_frames";
+    bool icount = false;
 };
 
 std::vector<std::string> qemu_args(const Options& o, const std::string& sock) {
@@ -649,6 +653,7 @@ int run(const Options& o) {
     fs::remove(sock);
     fs::path log = o.log_dir / (o.name + ".log");
     auto args = qemu_args(o, sock);
+    if (o.icount) args.insert(args.end(), {"-icount", "shift=4,sleep=off"});
     {
         std::ofstream cmd(o.name + ".cmd");
         for (const auto& a : args) cmd << a << ' ';
@@ -713,6 +718,8 @@ int main(int argc, char** argv) {
             o.log_dir = fs::absolute(argv[i + 1]);
         } else if (k == "--name") {
             o.name = argv[i + 1];
+        } else if (k == "--icount") {
+            o.icount = std::string(argv[i + 1]) == "on";
         } else {
             std::fprintf(stderr, "relay_frames_test: unknown argument %s\n", argv[i]);
             return 2;

@@ -41,8 +41,10 @@ protected:
 class RelayServer {
 public:
     static constexpr size_t kMaxFrame = sizeof(abi::RelayHeader) + abi::kRelayMaxPayload;
-    // How long an incomplete frame may wait for its next byte.
-    static constexpr uint64_t kStallMs = 200;
+    // How long an incomplete frame may wait for its next byte: long enough that a
+    // busy host does not trip it mid-frame, shorter than the toolstack's retry
+    // timeout, so that a retry after a cut-off frame starts on a clean stream.
+    static constexpr uint64_t kStallMs = 1000;
 
     explicit RelayServer(RelayPort& port) : port_(port) {}
 
