@@ -115,7 +115,8 @@ int get_info(DomainTable& domains, abi::Domctl& op) {
     out.state = state_code(*d);
     out.shutdown = shutdown_code(d->shutdown_reason());
     out.dom_flags = (d->privileged() ? abi::kDomainPrivileged : 0) |
-                    (d->boot_dt_size() ? abi::kDomainBootDt : 0);
+                    (d->boot_dt_size() ? abi::kDomainBootDt : 0) |
+                    (d->has_run() ? abi::kDomainHasRun : 0);
     out.ram_base = d->ram_base().value();
     out.ram_size = d->ram_size();
     out.tee_type = d->tee().type;

@@ -59,6 +59,7 @@ DomainInfo info_of(const abi::DomctlGetDomainInfo& i) {
     d.state = state_of(i.state);
     d.shutdown = shutdown_of(i.shutdown);
     d.privileged = i.dom_flags & abi::kDomainPrivileged;
+    d.has_run = i.dom_flags & abi::kDomainHasRun;
     d.vcpus = i.vcpus;
     d.ram_base = i.ram_base;
     d.ram_size = i.ram_size;

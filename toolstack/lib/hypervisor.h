@@ -30,6 +30,7 @@ struct DomainInfo {
     DomainState state = DomainState::Unknown;
     ShutdownReason shutdown = ShutdownReason::None;
     bool privileged = false;
+    bool has_run = false;  // a guest that has run can no longer change its TEE
     uint16_t vcpus = 0;
     uint64_t ram_base = 0;
     uint64_t ram_size = 0;

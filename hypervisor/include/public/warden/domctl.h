@@ -117,6 +117,7 @@ enum ShutdownCode : uint32_t {
 inline constexpr uint32_t kInfoFirstAtOrAfter = 1u << 0;  // GetDomainInfo flags
 inline constexpr uint32_t kDomainPrivileged = 1u << 0;    // DomainInfo flags
 inline constexpr uint32_t kDomainBootDt = 1u << 1;        // DT built by the hypervisor
+inline constexpr uint32_t kDomainHasRun = 1u << 2;        // has been scheduled at least once
 
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 

@@ -1,0 +1,385 @@
+// wardend's services over an in-process gRPC channel, with the real hypervisor
+// core (CoreTransport) behind them: every error mapping, idempotency,
+// validation, Watch, restart recovery and concurrent exhaustion.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "core_transport.h"
+#include "daemon.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "service.h"
+
+namespace warden::wardend {
+namespace {
+
+namespace fs = std::filesystem;
+using toolstack::testing::CoreTransport;
+using toolstack::testing::CoreTransportConfig;
+
+fs::path make_kernel() {
+    fs::path p = fs::temp_directory_path() / ("warden-svc-kernel-" + std::to_string(::getpid()));
+    std::vector<char> k(8192, 0);
+    uint64_t size = k.size();
+    std::memcpy(k.data() + 16, &size, 8);
+    std::memcpy(k.data() + 0x38, "ARM\x64", 4);
+    std::ofstream(p, std::ios::binary).write(k.data(), static_cast<long>(k.size()));
+    return p;
+}
+
+struct Decoded {
+    grpc::StatusCode code;
+    std::string reason;
+    std::map<std::string, std::string> metadata;
+    std::string field;
+};
+
+Decoded decode(const grpc::Status& s) {
+    Decoded d{s.error_code(), "", {}, ""};
+    google::rpc::Status st;
+    if (!st.ParseFromString(s.error_details())) return d;
+    for (const auto& any : st.details()) {
+        google::rpc::ErrorInfo info;
+        google::rpc::BadRequest br;
+        if (any.UnpackTo(&info)) {
+            d.reason = info.reason();
+            d.metadata.insert(info.metadata().begin(), info.metadata().end());
+        } else if (any.UnpackTo(&br) && br.field_violations_size()) {
+            d.field = br.field_violations(0).field();
+        }
+    }
+    return d;
+}
+
+class ServiceTest : public ::testing::Test {
+protected:
+    fs::path kernel = make_kernel();
+    std::shared_ptr<CoreTransport> core;
+    std::unique_ptr<Daemon> daemon;
+    PeerRegistry peers;
+    std::unique_ptr<ServiceContext> ctx;
+    std::unique_ptr<GuestsService> guests_svc;
+    std::unique_ptr<TeeService> tee_svc;
+    std::unique_ptr<EventsService> events_svc;
+    std::unique_ptr<grpc::Server> server;
+    std::unique_ptr<v1::Guests::Stub> guests;
+    std::unique_ptr<v1::Tee::Stub> tee;
+    std::unique_ptr<v1::Events::Stub> events;
+
+    void SetUp() override { start(CoreTransportConfig{}); }
+    void TearDown() override {
+        if (server) server->Shutdown();
+        fs::remove(kernel);
+    }
+
+    void start(const CoreTransportConfig& cfg, std::shared_ptr<CoreTransport> reuse = nullptr) {
+        if (server) server->Shutdown();
+        server.reset();
+        daemon.reset();
+        if (!reuse) core.reset();  // one fake machine at a time
+        core = reuse ? reuse : std::make_shared<CoreTransport>(cfg);
+        daemon = std::make_unique<Daemon>(core);
+        ASSERT_TRUE(daemon->recover().ok());
+        ctx = std::make_unique<ServiceContext>(ServiceContext{*daemon, peers, {}, true, nullptr});
+        guests_svc = std::make_unique<GuestsService>(*ctx);
+        tee_svc = std::make_unique<TeeService>(*ctx);
+        events_svc = std::make_unique<EventsService>(*ctx);
+        grpc::ServerBuilder b;
+        b.RegisterService(guests_svc.get());
+        b.RegisterService(tee_svc.get());
+        b.RegisterService(events_svc.get());
+        server = b.BuildAndStart();
+        auto ch = server->InProcessChannel(grpc::ChannelArguments());
+        guests = v1::Guests::NewStub(ch);
+        tee = v1::Tee::NewStub(ch);
+        events = v1::Events::NewStub(ch);
+    }
+
+    v1::CreateGuestRequest spec(const std::string& name, bool with_tee = true) {
+        v1::CreateGuestRequest r;
+        r.mutable_spec()->set_name(name);
+        r.mutable_spec()->set_kernel(kernel.string());
+        r.mutable_spec()->set_memory_bytes(4ull << 20);
+        if (with_tee) r.mutable_spec()->set_tee(v1::TEE_TYPE_OPTEE);
+        return r;
+    }
+    grpc::Status create(const v1::CreateGuestRequest& r, v1::Guest* out = nullptr) {
+        grpc::ClientContext c;
+        v1::Guest g;
+        return guests->CreateGuest(&c, r, out ? out : &g);
+    }
+    grpc::Status enable(const std::string& name, v1::TeeMethod m = v1::TEE_METHOD_SMC,
+                        v1::GuestTee* out = nullptr) {
+        grpc::ClientContext c;
+        v1::EnableTeeRequest r;
+        r.set_guest(name);
+        r.set_method(m);
+        v1::GuestTee t;
+        return tee->EnableTee(&c, r, out ? out : &t);
+    }
+    int guest_count() {
+        grpc::ClientContext c;
+        v1::ListGuestsResponse l;
+        EXPECT_TRUE(guests->ListGuests(&c, {}, &l).ok());
+        return l.guests_size();
+    }
+};
+
+TEST_F(ServiceTest, CreateWithTeeAndQuery) {
+    v1::Guest g;
+    auto st = create(spec("web"), &g);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(g.state(), v1::GUEST_STATE_CREATED);
+    EXPECT_EQ(g.tee().state(), v1::TEE_STATE_ENABLED);
+    EXPECT_EQ(g.tee().client_id(), g.domain_id() + 1);
+    grpc::ClientContext c;
+    v1::GetTeeRequest gt;
+    gt.set_guest("web");
+    v1::GuestTee t;
+    ASSERT_TRUE(tee->GetTee(&c, gt, &t).ok());
+    EXPECT_EQ(t.type(), v1::TEE_TYPE_OPTEE);
+    EXPECT_EQ(t.quotas().tee_sessions(), 16u);
+    grpc::ClientContext c2;
+    v1::StartGuestRequest s;
+    s.set_name("web");
+    ASSERT_TRUE(guests->StartGuest(&c2, s, &g).ok());
+    grpc::ClientContext c3;
+    v1::TeeCapabilities caps;
+    ASSERT_TRUE(tee->GetCapabilities(&c3, {}, &caps).ok());
+    EXPECT_EQ(caps.type(), v1::TEE_TYPE_OPTEE);
+    EXPECT_EQ(caps.os_revision(), "4.10");
+    EXPECT_EQ(caps.guests_in_use(), 1u);
+    EXPECT_FALSE(caps.guest_limit_known());
+}
+
+TEST_F(ServiceTest, ExhaustionIsResourceExhaustedWithReasonAndMetadata) {
+    ASSERT_TRUE(create(spec("a")).ok());
+    ASSERT_TRUE(create(spec("b")).ok());
+    auto st = create(spec("c"));
+    auto d = decode(st);
+    EXPECT_EQ(d.code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_EQ(d.reason, "TEE_CLIENT_IDS_EXHAUSTED");
+    EXPECT_EQ(d.metadata["guest"], "c");
+    EXPECT_EQ(d.metadata["limit"], "2");
+    EXPECT_EQ(d.metadata["in_use"], "2");
+    EXPECT_EQ(st.error_message(),
+              "enable TEE for \"c\": the TEE has no room for another guest (2 of 2 client IDs "
+              "in use)");
+    EXPECT_EQ(guest_count(), 2) << "the failed guest was rolled back";
+
+    // A guest created without TEE and enabled later hits the same wall.
+    ASSERT_TRUE(create(spec("d", false)).ok());
+    d = decode(enable("d"));
+    EXPECT_EQ(d.code, grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_EQ(d.reason, "TEE_CLIENT_IDS_EXHAUSTED");
+    // Destroying one frees a slot.
+    grpc::ClientContext c;
+    v1::DestroyGuestRequest dr;
+    dr.set_name("a");
+    v1::DestroyGuestResponse resp;
+    ASSERT_TRUE(guests->DestroyGuest(&c, dr, &resp).ok());
+    EXPECT_TRUE(enable("d").ok());
+}
+
+TEST_F(ServiceTest, ValidationNamesTheField) {
+    auto d = decode(create(spec("Bad_Name")));
+    EXPECT_EQ(d.code, grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(d.reason, "INVALID_FIELD");
+    EXPECT_EQ(d.field, "spec.name");
+    auto r = spec("m");
+    r.mutable_spec()->set_memory_bytes(3ull << 20);
+    d = decode(create(r));
+    EXPECT_EQ(d.field, "spec.memory");
+    r = spec("k");
+    r.mutable_spec()->set_kernel("relative/path.bin");
+    d = decode(create(r));
+    EXPECT_EQ(d.field, "kernel");
+    r = spec("missing");
+    r.mutable_spec()->set_kernel("/nonexistent/kernel.bin");
+    EXPECT_EQ(decode(create(r)).field, "kernel");
+    v1::CreateGuestRequest empty;
+    EXPECT_EQ(decode(create(empty)).field, "source");
+    v1::CreateGuestRequest toml;
+    toml.set_config_toml("name = \"t\"\nkernel = \"" + kernel.string() + "\"\nvcpus = 9\n");
+    d = decode(create(toml));
+    EXPECT_EQ(d.code, grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_EQ(d.field, "config_toml");
+    EXPECT_NE(d.metadata["field"], "");
+    EXPECT_EQ(guest_count(), 0);
+}
+
+TEST_F(ServiceTest, ValidateOnlyChangesNothing) {
+    auto r = spec("dry");
+    r.set_validate_only(true);
+    v1::Guest g;
+    ASSERT_TRUE(create(r, &g).ok());
+    EXPECT_EQ(g.name(), "dry");
+    EXPECT_EQ(guest_count(), 0);
+    EXPECT_EQ(core->optee().partitions(), 0u);
+}
+
+TEST_F(ServiceTest, IdempotencyAndConflicts) {
+    ASSERT_TRUE(create(spec("x", false)).ok());
+    v1::GuestTee t1, t2;
+    ASSERT_TRUE(enable("x", v1::TEE_METHOD_HVC, &t1).ok());
+    ASSERT_TRUE(enable("x", v1::TEE_METHOD_HVC, &t2).ok()) << "same settings: success";
+    EXPECT_EQ(t1.client_id(), t2.client_id());
+    EXPECT_EQ(core->optee().partitions(), 1u);
+    auto d = decode(enable("x", v1::TEE_METHOD_SMC));
+    EXPECT_EQ(d.code, grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(d.reason, "TEE_SETTINGS_CONFLICT");
+    EXPECT_EQ(decode(create(spec("x"))).code, grpc::StatusCode::ALREADY_EXISTS);
+
+    grpc::ClientContext c;
+    v1::DestroyGuestRequest dr;
+    dr.set_name("ghost");
+    v1::DestroyGuestResponse resp;
+    EXPECT_EQ(decode(guests->DestroyGuest(&c, dr, &resp)).reason, "GUEST_NOT_FOUND");
+    grpc::ClientContext c2;
+    dr.set_allow_missing(true);
+    EXPECT_TRUE(guests->DestroyGuest(&c2, dr, &resp).ok());
+
+    grpc::ClientContext c3;
+    v1::DisableTeeRequest dis;
+    dis.set_guest("x");
+    ASSERT_TRUE(tee->DisableTee(&c3, dis, &t1).ok());
+    EXPECT_EQ(t1.state(), v1::TEE_STATE_DISABLED);
+    grpc::ClientContext c4;
+    EXPECT_TRUE(tee->DisableTee(&c4, dis, &t1).ok()) << "disabling again succeeds";
+    EXPECT_EQ(core->optee().partitions(), 0u);
+}
+
+TEST_F(ServiceTest, StartedGuestCannotChangeItsTee) {
+    ASSERT_TRUE(create(spec("s", false)).ok());
+    core->domain(1)->mark_running();  // as if the guest had been scheduled
+    auto d = decode(enable("s"));
+    EXPECT_EQ(d.code, grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(d.reason, "GUEST_ALREADY_STARTED");
+}
+
+TEST_F(ServiceTest, NotFoundAndBadNames) {
+    grpc::ClientContext c;
+    v1::GetGuestRequest r;
+    r.set_name("nobody");
+    v1::Guest g;
+    auto d = decode(guests->GetGuest(&c, r, &g));
+    EXPECT_EQ(d.code, grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ(d.reason, "GUEST_NOT_FOUND");
+    EXPECT_EQ(d.metadata["guest"], "nobody");
+    grpc::ClientContext c2;
+    r.set_name(std::string(5000, 'x'));
+    EXPECT_EQ(decode(guests->GetGuest(&c2, r, &g)).code, grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(ServiceTest, PlatformWithoutTee) {
+    start(CoreTransportConfig{0});
+    ASSERT_TRUE(create(spec("n", false)).ok());
+    auto d = decode(enable("n"));
+    EXPECT_EQ(d.code, grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(d.reason, "TEE_UNAVAILABLE");
+    grpc::ClientContext c;
+    v1::TeeCapabilities caps;
+    ASSERT_TRUE(tee->GetCapabilities(&c, {}, &caps).ok());
+    EXPECT_EQ(caps.type(), v1::TEE_TYPE_NONE);
+}
+
+TEST_F(ServiceTest, PlatformDownIsUnavailable) {
+    ASSERT_TRUE(create(spec("u", false)).ok());
+    core->inject = [](uint32_t) -> std::optional<toolstack::Result<int64_t>> {
+        return toolstack::Result<int64_t>(
+            toolstack::Error(toolstack::ErrorKind::Unavailable, "platform down: QEMU exited"));
+    };
+    grpc::ClientContext c;
+    v1::ListGuestsResponse l;
+    auto d = decode(guests->ListGuests(&c, {}, &l));
+    EXPECT_EQ(d.code, grpc::StatusCode::UNAVAILABLE);
+    EXPECT_EQ(d.reason, "PLATFORM_UNAVAILABLE");
+    core->inject = nullptr;
+}
+
+TEST_F(ServiceTest, RestartRecoversGuestsAndTeeState) {
+    ASSERT_TRUE(create(spec("keep", false)).ok());
+    ASSERT_TRUE(enable("keep", v1::TEE_METHOD_HVC).ok());
+    ASSERT_TRUE(create(spec("plain", false)).ok());
+    start({}, core);  // a new daemon over the same hypervisor
+    EXPECT_EQ(guest_count(), 2);
+    grpc::ClientContext c;
+    v1::GetTeeRequest r;
+    r.set_guest("keep");
+    v1::GuestTee t;
+    ASSERT_TRUE(tee->GetTee(&c, r, &t).ok());
+    EXPECT_EQ(t.state(), v1::TEE_STATE_ENABLED);
+    EXPECT_EQ(t.method(), v1::TEE_METHOD_HVC);
+    EXPECT_EQ(t.client_id(), 2u);
+}
+
+TEST_F(ServiceTest, ConcurrentEnablesLetExactlyTheAvailableNumberSucceed) {
+    constexpr int kGuests = 14;  // the hypervisor's domain table holds 16
+    for (int i = 0; i < kGuests; ++i)
+        ASSERT_TRUE(create(spec("g" + std::to_string(i), false)).ok());
+    std::atomic<int> ok{0}, exhausted{0}, other{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 50; ++i) {
+        threads.emplace_back([&, i] {
+            auto st = enable("g" + std::to_string(i % kGuests));
+            if (st.ok()) {
+                ++ok;
+            } else if (decode(st).reason == "TEE_CLIENT_IDS_EXHAUSTED") {
+                ++exhausted;
+            } else {
+                ++other;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(core->optee().partitions(), 2u);
+    int enabled = 0;
+    for (int i = 0; i < kGuests; ++i) {
+        grpc::ClientContext c;
+        v1::GetTeeRequest r;
+        r.set_guest("g" + std::to_string(i));
+        v1::GuestTee t;
+        ASSERT_TRUE(tee->GetTee(&c, r, &t).ok());
+        enabled += t.state() == v1::TEE_STATE_ENABLED;
+    }
+    EXPECT_EQ(enabled, 2);
+    EXPECT_EQ(other, 0);
+    EXPECT_EQ(ok + exhausted, 50);
+}
+
+TEST_F(ServiceTest, WatchSendsSnapshotThenChanges) {
+    ASSERT_TRUE(create(spec("before", false)).ok());
+    grpc::ClientContext c;
+    auto reader = events->Watch(&c, {});
+    v1::Event e;
+    ASSERT_TRUE(reader->Read(&e));
+    EXPECT_EQ(e.kind(), v1::Event::KIND_SNAPSHOT);
+    EXPECT_EQ(e.guest().name(), "before");
+    ASSERT_TRUE(reader->Read(&e));
+    EXPECT_EQ(e.kind(), v1::Event::KIND_SNAPSHOT_DONE);
+    ASSERT_TRUE(create(spec("after", false)).ok());
+    ASSERT_TRUE(reader->Read(&e));
+    EXPECT_EQ(e.kind(), v1::Event::KIND_GUEST_CHANGED);
+    EXPECT_EQ(e.guest().name(), "after");
+    ASSERT_TRUE(enable("after").ok());
+    ASSERT_TRUE(reader->Read(&e));
+    EXPECT_EQ(e.kind(), v1::Event::KIND_TEE_CHANGED);
+    EXPECT_EQ(e.guest().tee().state(), v1::TEE_STATE_ENABLED);
+    c.TryCancel();
+}
+
+TEST_F(ServiceTest, UnknownCallersAreDeniedChangesWhenNotTrusted) {
+    ctx->trust_unknown_peers = false;
+    auto d = decode(create(spec("denied")));
+    EXPECT_EQ(d.code, grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_EQ(guest_count(), 0) << "reads still work";
+}
+
+}  // namespace
+}  // namespace warden::wardend

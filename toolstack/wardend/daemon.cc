@@ -1,0 +1,485 @@
+#include "daemon.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+namespace warden::wardend {
+namespace {
+
+namespace ts = toolstack;
+namespace fs = std::filesystem;
+using grpc::StatusCode;
+
+ApiError precondition(const std::string& reason, const std::string& message,
+                      const std::string& guest) {
+    ApiError a;
+    a.code = StatusCode::FAILED_PRECONDITION;
+    a.reason = reason;
+    a.message = message;
+    a.metadata["guest"] = guest;
+    return a;
+}
+
+ts::TeeMethod method_of(v1::TeeMethod m) {
+    return m == v1::TEE_METHOD_HVC ? ts::TeeMethod::Hvc : ts::TeeMethod::Smc;
+}
+
+}  // namespace
+
+v1::GuestState to_proto(ts::DomainState s, bool has_run) {
+    switch (s) {
+    case ts::DomainState::Created:
+        return v1::GUEST_STATE_CREATED;
+    case ts::DomainState::Running:
+        return v1::GUEST_STATE_RUNNING;
+    case ts::DomainState::Paused:
+        return has_run ? v1::GUEST_STATE_STOPPED : v1::GUEST_STATE_CREATED;
+    case ts::DomainState::Shutdown:
+        return v1::GUEST_STATE_SHUTDOWN;
+    case ts::DomainState::Crashed:
+        return v1::GUEST_STATE_CRASHED;
+    default:
+        return v1::GUEST_STATE_UNSPECIFIED;
+    }
+}
+
+v1::TeeType to_proto(ts::TeeType t) {
+    return t == ts::TeeType::Optee ? v1::TEE_TYPE_OPTEE : v1::TEE_TYPE_NONE;
+}
+
+v1::TeeMethod to_proto(ts::TeeMethod m) {
+    return m == ts::TeeMethod::Hvc ? v1::TEE_METHOD_HVC : v1::TEE_METHOD_SMC;
+}
+
+Daemon::Daemon(std::shared_ptr<ts::Transport> transport, DaemonLimits limits)
+    : transport_(std::move(transport)), hv_(transport_), limits_(limits) {}
+
+ts::Status Daemon::recover() {
+    auto all = hv_.list();
+    if (!all) return all.error();
+    std::lock_guard lock(mu_);
+    guests_.clear();
+    for (const auto& d : *all) {
+        if (d.privileged || d.name.empty()) continue;  // the control domain, boot domains
+        auto td = ts::ToolData::decode(d.tool_data);
+        Record r;
+        r.domid = d.id;
+        r.cfg.name = d.name;
+        r.cfg.memory = d.ram_size;
+        r.cfg.vcpus = d.vcpus;
+        r.cfg.tee = d.tee;
+        r.cfg.tee_method = td.tee_method;
+        r.cfg.quotas = td.quotas;
+        guests_[d.name] = r;
+    }
+    return {};
+}
+
+std::shared_ptr<std::mutex> Daemon::guest_lock(const std::string& name) {
+    std::lock_guard lock(mu_);
+    auto& l = locks_[name];
+    if (!l) l = std::make_shared<std::mutex>();
+    return l;
+}
+
+bool Daemon::find(const std::string& name, Record& out) {
+    std::lock_guard lock(mu_);
+    auto it = guests_.find(name);
+    if (it == guests_.end()) return false;
+    out = it->second;
+    return true;
+}
+
+void Daemon::publish(v1::Event::Kind kind, const v1::Guest& g) {
+    std::lock_guard lock(mu_);
+    if (kind == v1::Event::KIND_GUEST_REMOVED) {
+        last_.erase(g.name());
+    } else {
+        last_[g.name()] = change_key(g);
+    }
+    bus_.publish(kind, g);
+}
+
+// What makes a guest change worth an event: not its call counters.
+std::string change_key(const v1::Guest& g) {
+    return std::to_string(g.state()) + "|" + g.shutdown_reason() + "|" +
+           std::to_string(g.tee().state()) + "|" + std::to_string(g.tee().client_id()) + "|" +
+           std::to_string(g.tee().method()) + "|" + std::to_string(g.domain_id());
+}
+
+ApiResult<v1::GuestTee> Daemon::describe_tee(const std::string& name, const Record& r) {
+    auto q = hv_.tee_query(r.domid);
+    if (!q) return api_error(q.error(), {"query TEE", name});
+    v1::GuestTee t;
+    t.set_guest(name);
+    t.set_type(to_proto(q->type));
+    t.set_state(q->type == ts::TeeType::None ? v1::TEE_STATE_DISABLED : v1::TEE_STATE_ENABLED);
+    t.set_client_id(q->client_id);
+    t.set_method(to_proto(r.cfg.tee_method));
+    t.set_calls_forwarded(q->calls_forwarded);
+    t.set_calls_refused(q->calls_refused);
+    t.mutable_quotas()->set_tee_sessions(r.cfg.quotas.tee_sessions);
+    t.mutable_quotas()->set_tee_shm_pages(r.cfg.quotas.tee_shm_pages);
+    return t;
+}
+
+ApiResult<v1::Guest> Daemon::describe(const std::string& name, const Record& r) {
+    auto info = hv_.get_info(r.domid);
+    if (!info) return api_error(info.error(), {"describe guest", name});
+    v1::Guest g;
+    g.set_name(name);
+    g.set_domain_id(r.domid);
+    g.set_state(to_proto(info->state, info->has_run));
+    if (info->shutdown != ts::ShutdownReason::None) {
+        g.set_shutdown_reason(ts::to_string(info->shutdown));
+    }
+    g.set_memory_bytes(info->ram_size);
+    g.set_vcpus(info->vcpus);
+    auto tee = describe_tee(name, r);
+    if (auto* e = std::get_if<ApiError>(&tee)) return *e;
+    *g.mutable_tee() = std::get<v1::GuestTee>(tee);
+    return g;
+}
+
+ApiResult<ts::GuestConfig> Daemon::config_from(const v1::CreateGuestRequest& req) {
+    ts::GuestConfig c;
+    if (req.has_spec()) {
+        const auto& s = req.spec();
+        c.name = s.name();
+        c.kernel = s.kernel();
+        if (s.memory_bytes()) c.memory = s.memory_bytes();
+        if (s.vcpus()) c.vcpus = s.vcpus();
+        if (s.tee() == v1::TEE_TYPE_OPTEE) c.tee = ts::TeeType::Optee;
+        c.tee_method = method_of(s.tee_method());
+        c.bootargs = s.bootargs();
+        if (s.has_quotas()) {
+            if (s.quotas().tee_sessions()) c.quotas.tee_sessions = s.quotas().tee_sessions();
+            if (s.quotas().tee_shm_pages()) c.quotas.tee_shm_pages = s.quotas().tee_shm_pages();
+        }
+        if (!ts::valid_guest_name(c.name)) {
+            return ApiError::invalid("spec.name",
+                                     "1-31 characters of a-z, 0-9 and '-', starting with a letter");
+        }
+        if (auto v = ts::validate_guest_config(c); !v) {
+            auto a = api_error(v.error(), {});
+            a.field = "spec." + a.field;
+            a.metadata["field"] = a.field;
+            return a;
+        }
+    } else if (req.source_case() == v1::CreateGuestRequest::kConfigToml) {
+        if (req.config_toml().size() > limits_.max_config_bytes) {
+            return ApiError::invalid("config_toml", "larger than 64 KiB");
+        }
+        auto parsed = ts::parse_guest_config(req.config_toml(), "config_toml", "/");
+        if (!parsed) {
+            auto a = api_error(parsed.error(), {});
+            a.field = "config_toml";
+            a.metadata["field"] = "config_toml";
+            return a;
+        }
+        c = *parsed;
+    } else {
+        return ApiError::invalid("source", "give either spec or config_toml");
+    }
+    if (!c.kernel.is_absolute()) {
+        return ApiError::invalid("kernel", "must be an absolute path on the daemon's host");
+    }
+    return c;
+}
+
+ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req) {
+    auto cfgr = config_from(req);
+    if (auto* e = std::get_if<ApiError>(&cfgr)) return *e;
+    auto cfg = std::get<ts::GuestConfig>(cfgr);
+
+    auto lock = guest_lock(cfg.name);
+    std::lock_guard guard(*lock);
+    Record existing;
+    if (find(cfg.name, existing)) {
+        ApiError a;
+        a.code = StatusCode::ALREADY_EXISTS;
+        a.reason = "GUEST_ALREADY_EXISTS";
+        a.message = "a guest named \"" + cfg.name + "\" exists (domain " +
+                    std::to_string(existing.domid) + ")";
+        a.metadata["guest"] = cfg.name;
+        return a;
+    }
+    std::error_code ec;
+    auto size = fs::file_size(cfg.kernel, ec);
+    if (ec || !fs::is_regular_file(cfg.kernel)) {
+        return ApiError::invalid("kernel", cfg.kernel.string() + ": cannot be read");
+    }
+    if (size == 0 || size > limits_.max_kernel_bytes) {
+        return ApiError::invalid("kernel",
+                                 cfg.kernel.string() + ": size must be 1 byte to 256 MiB");
+    }
+    if (req.validate_only()) {
+        v1::Guest g;
+        g.set_name(cfg.name);
+        g.set_memory_bytes(cfg.memory);
+        g.set_vcpus(cfg.vcpus);
+        g.mutable_tee()->set_guest(cfg.name);
+        g.mutable_tee()->set_type(to_proto(cfg.tee));
+        g.mutable_tee()->set_method(to_proto(cfg.tee_method));
+        return g;
+    }
+    std::ifstream in(cfg.kernel, std::ios::binary);
+    std::vector<uint8_t> kernel{std::istreambuf_iterator<char>(in),
+                                std::istreambuf_iterator<char>()};
+    if (kernel.size() != size) return ApiError::invalid("kernel", "changed while being read");
+
+    auto id = builder_.build(cfg, kernel, req.start());
+    if (!id) {
+        if (id.error().kind() == ts::ErrorKind::Hypervisor && id.error().err() == 28 &&
+            cfg.tee != ts::TeeType::None && id.error().reason().rfind("enable TEE", 0) == 0) {
+            return exhausted(id.error(), cfg.name);
+        }
+        return api_error(id.error(), {"create guest", cfg.name});
+    }
+    Record r{*id, cfg};
+    {
+        std::lock_guard l(mu_);
+        guests_[cfg.name] = r;
+    }
+    auto g = describe(cfg.name, r);
+    if (auto* gg = std::get_if<v1::Guest>(&g)) publish(v1::Event::KIND_GUEST_CHANGED, *gg);
+    return g;
+}
+
+ApiError Daemon::exhausted(const ts::Error& e, const std::string& name) {
+    ApiError a = api_error(e, {"enable TEE", name});
+    a.code = StatusCode::RESOURCE_EXHAUSTED;
+    a.reason = "TEE_CLIENT_IDS_EXHAUSTED";
+    auto info = hv_.tee_info();
+    if (info) {
+        a.metadata["limit"] = std::to_string(info->guest_limit);
+        a.metadata["in_use"] = std::to_string(info->guests_in_use);
+        a.message = "enable TEE for \"" + name + "\": the TEE has no room for another guest (" +
+                    std::to_string(info->guests_in_use) + " of " +
+                    std::to_string(info->guest_limit) + " client IDs in use)";
+    }
+    return a;
+}
+
+ApiResult<v1::Guest> Daemon::get(const std::string& name) {
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    return describe(name, r);
+}
+
+ApiResult<v1::ListGuestsResponse> Daemon::list() {
+    std::map<std::string, Record> copy;
+    {
+        std::lock_guard lock(mu_);
+        copy = guests_;
+    }
+    v1::ListGuestsResponse out;
+    for (const auto& [name, r] : copy) {
+        auto g = describe(name, r);
+        if (auto* e = std::get_if<ApiError>(&g)) {
+            if (e->code == StatusCode::NOT_FOUND) continue;  // destroyed meanwhile
+            return *e;
+        }
+        *out.add_guests() = std::get<v1::Guest>(g);
+    }
+    return out;
+}
+
+ApiResult<v1::Guest> Daemon::start(const std::string& name) {
+    auto lock = guest_lock(name);
+    std::lock_guard guard(*lock);
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    auto info = hv_.get_info(r.domid);
+    if (!info) return api_error(info.error(), {"start guest", name});
+    // Running, or unpaused and waiting for its first time slice: already started.
+    if (info->state == ts::DomainState::Running || info->state == ts::DomainState::Created) {
+        return describe(name, r);
+    }
+    if (info->state == ts::DomainState::Shutdown || info->state == ts::DomainState::Crashed) {
+        return precondition(
+            "GUEST_STOPPED_ITSELF",
+            "start guest \"" + name + "\": it has " +
+                (info->state == ts::DomainState::Crashed ? "crashed" : "shut down") +
+                "; destroy and create it again",
+            name);
+    }
+    if (auto s = hv_.unpause(r.domid); !s) return api_error(s.error(), {"start guest", name});
+    auto g = describe(name, r);
+    if (auto* gg = std::get_if<v1::Guest>(&g)) publish(v1::Event::KIND_GUEST_CHANGED, *gg);
+    return g;
+}
+
+ApiResult<v1::Guest> Daemon::stop(const std::string& name) {
+    auto lock = guest_lock(name);
+    std::lock_guard guard(*lock);
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    auto info = hv_.get_info(r.domid);
+    if (!info) return api_error(info.error(), {"stop guest", name});
+    if (info->state == ts::DomainState::Paused || info->state == ts::DomainState::Shutdown ||
+        info->state == ts::DomainState::Crashed) {
+        return describe(name, r);  // already not running
+    }
+    if (auto s = hv_.pause(r.domid); !s) return api_error(s.error(), {"stop guest", name});
+    auto g = describe(name, r);
+    if (auto* gg = std::get_if<v1::Guest>(&g)) publish(v1::Event::KIND_GUEST_CHANGED, *gg);
+    return g;
+}
+
+ApiResult<v1::DestroyGuestResponse> Daemon::destroy(const std::string& name, bool allow_missing) {
+    auto lock = guest_lock(name);
+    std::lock_guard guard(*lock);
+    Record r;
+    if (!find(name, r)) {
+        if (allow_missing) return v1::DestroyGuestResponse{};
+        return ApiError::not_found(name);
+    }
+    v1::Guest last;
+    if (auto g = describe(name, r); std::holds_alternative<v1::Guest>(g)) {
+        last = std::get<v1::Guest>(g);
+    }
+    last.set_name(name);
+    if (auto s = hv_.destroy(r.domid); !s) {
+        // Gone already (destroyed behind our back): the outcome is what was asked.
+        if (!(s.error().kind() == ts::ErrorKind::Hypervisor && s.error().err() == 3)) {
+            return api_error(s.error(), {"destroy guest", name});
+        }
+    }
+    {
+        std::lock_guard l(mu_);
+        guests_.erase(name);
+    }
+    publish(v1::Event::KIND_GUEST_REMOVED, last);
+    return v1::DestroyGuestResponse{};
+}
+
+ApiResult<v1::TeeCapabilities> Daemon::capabilities() {
+    auto info = hv_.tee_info();
+    if (!info) return api_error(info.error(), {"describe the TEE", ""});
+    v1::TeeCapabilities c;
+    c.set_type(to_proto(info->type));
+    if (info->type != ts::TeeType::None) {
+        c.set_os_revision(std::to_string(info->os_major) + "." + std::to_string(info->os_minor));
+    }
+    c.set_guest_limit(info->guest_limit);
+    c.set_guest_limit_known(info->guest_limit != 0);
+    c.set_guests_in_use(info->guests_in_use);
+    c.set_threads(info->threads);
+    return c;
+}
+
+ApiResult<v1::GuestTee> Daemon::get_tee(const std::string& name) {
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    return describe_tee(name, r);
+}
+
+ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
+    const std::string& name = req.guest();
+    if (req.type() == v1::TEE_TYPE_NONE) {
+        return ApiError::invalid("type", "use DisableTee to turn the TEE off");
+    }
+    auto lock = guest_lock(name);
+    std::lock_guard guard(*lock);
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    auto method = method_of(req.method());
+    auto info = hv_.get_info(r.domid);
+    if (!info) return api_error(info.error(), {"enable TEE", name});
+    if (info->tee == ts::TeeType::Optee) {
+        if (r.cfg.tee_method == method) return describe_tee(name, r);  // same settings: done
+        return precondition("TEE_SETTINGS_CONFLICT",
+                            "enable TEE for \"" + name + "\": already enabled with method " +
+                                ts::to_string(r.cfg.tee_method) + ", not " + ts::to_string(method),
+                            name);
+    }
+    if (info->has_run) {
+        return precondition("GUEST_ALREADY_STARTED",
+                            "enable TEE for \"" + name +
+                                "\": the guest has already run; a guest finds its TEE at boot",
+                            name);
+    }
+    if (auto s = hv_.tee_enable(r.domid, ts::TeeType::Optee); !s) {
+        if (s.error().kind() == ts::ErrorKind::Hypervisor && s.error().err() == 28) {
+            return exhausted(s.error(), name);
+        }
+        return api_error(s.error(), {"enable TEE", name});
+    }
+    auto cfg = r.cfg;
+    cfg.tee = ts::TeeType::Optee;
+    cfg.tee_method = method;
+    if (auto s = builder_.rewrite_device_tree(r.domid, cfg); !s) {
+        hv_.tee_disable(r.domid);  // never half-enabled
+        return api_error(s.error(), {"enable TEE", name});
+    }
+    {
+        std::lock_guard l(mu_);
+        guests_[name].cfg = cfg;
+        r.cfg = cfg;
+    }
+    auto tee = describe_tee(name, r);
+    if (auto g = describe(name, r); std::holds_alternative<v1::Guest>(g)) {
+        publish(v1::Event::KIND_TEE_CHANGED, std::get<v1::Guest>(g));
+    }
+    return tee;
+}
+
+ApiResult<v1::GuestTee> Daemon::disable_tee(const std::string& name) {
+    auto lock = guest_lock(name);
+    std::lock_guard guard(*lock);
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    auto info = hv_.get_info(r.domid);
+    if (!info) return api_error(info.error(), {"disable TEE", name});
+    if (info->tee == ts::TeeType::None) return describe_tee(name, r);  // already off
+    if (info->state == ts::DomainState::Running) {
+        return precondition("GUEST_RUNNING",
+                            "disable TEE for \"" + name + "\": stop the guest first", name);
+    }
+    if (auto s = hv_.tee_disable(r.domid); !s) return api_error(s.error(), {"disable TEE", name});
+    auto cfg = r.cfg;
+    cfg.tee = ts::TeeType::None;
+    if (!info->has_run) builder_.rewrite_device_tree(r.domid, cfg);
+    {
+        std::lock_guard l(mu_);
+        guests_[name].cfg = cfg;
+        r.cfg = cfg;
+    }
+    auto tee = describe_tee(name, r);
+    if (auto g = describe(name, r); std::holds_alternative<v1::Guest>(g)) {
+        publish(v1::Event::KIND_TEE_CHANGED, std::get<v1::Guest>(g));
+    }
+    return tee;
+}
+
+std::vector<v1::Guest> Daemon::snapshot_and_subscribe(
+    std::shared_ptr<EventBus::Subscription>& sub) {
+    auto l = list();
+    std::vector<v1::Guest> out;
+    if (auto* resp = std::get_if<v1::ListGuestsResponse>(&l)) {
+        out.assign(resp->guests().begin(), resp->guests().end());
+    }
+    sub = bus_.subscribe();
+    return out;
+}
+
+bool Daemon::poll() {
+    auto l = list();
+    auto* resp = std::get_if<v1::ListGuestsResponse>(&l);
+    if (!resp) return false;
+    for (const auto& g : resp->guests()) {
+        std::string now = change_key(g);
+        bool changed;
+        {
+            std::lock_guard lock(mu_);
+            auto it = last_.find(g.name());
+            changed = it == last_.end() || it->second != now;
+        }
+        if (changed) publish(v1::Event::KIND_GUEST_CHANGED, g);
+    }
+    return true;
+}
+
+}  // namespace warden::wardend

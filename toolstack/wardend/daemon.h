@@ -1,0 +1,88 @@
+// wardend's logic, free of transport concerns: guests and their TEE, kept in
+// step with the hypervisor, which is the source of truth. A restarted daemon
+// rebuilds its view from domctl queries (names, TEE state, how each guest was
+// built are all recorded in the hypervisor). Requests for the same guest are
+// serialised; different guests proceed in parallel.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "api_error.h"
+#include "config.h"
+#include "events.h"
+#include "guest_builder.h"
+#include "hypervisor.h"
+#include "warden/v1/warden.pb.h"
+
+namespace warden::wardend {
+
+struct DaemonLimits {
+    size_t max_config_bytes = 64 * 1024;
+    uint64_t max_kernel_bytes = 256ull << 20;
+};
+
+class Daemon {
+public:
+    explicit Daemon(std::shared_ptr<toolstack::Transport> transport, DaemonLimits limits = {});
+
+    // Reads the guests the hypervisor has (after a restart). Fails if the
+    // platform cannot be reached.
+    toolstack::Status recover();
+
+    ApiResult<v1::Guest> create(const v1::CreateGuestRequest& req);
+    ApiResult<v1::Guest> get(const std::string& name);
+    ApiResult<v1::ListGuestsResponse> list();
+    ApiResult<v1::Guest> start(const std::string& name);
+    ApiResult<v1::Guest> stop(const std::string& name);
+    ApiResult<v1::DestroyGuestResponse> destroy(const std::string& name, bool allow_missing);
+
+    ApiResult<v1::TeeCapabilities> capabilities();
+    ApiResult<v1::GuestTee> enable_tee(const v1::EnableTeeRequest& req);
+    ApiResult<v1::GuestTee> disable_tee(const std::string& name);
+    ApiResult<v1::GuestTee> get_tee(const std::string& name);
+
+    EventBus& events() { return bus_; }
+    // Every guest, as a snapshot for a new Watch stream (under the same lock
+    // as change detection, so no change falls between snapshot and stream).
+    std::vector<v1::Guest> snapshot_and_subscribe(std::shared_ptr<EventBus::Subscription>& sub);
+    // Notices changes made by guests themselves (power off, crash) and the
+    // platform going away; returns false when the platform is unreachable.
+    bool poll();
+
+private:
+    struct Record {
+        uint16_t domid = 0;
+        toolstack::GuestConfig cfg;
+    };
+
+    std::shared_ptr<std::mutex> guest_lock(const std::string& name);
+    bool find(const std::string& name, Record& out);
+    ApiResult<v1::Guest> describe(const std::string& name, const Record& r);
+    ApiResult<v1::GuestTee> describe_tee(const std::string& name, const Record& r);
+    ApiError exhausted(const toolstack::Error& e, const std::string& name);
+    void publish(v1::Event::Kind kind, const v1::Guest& g);
+    ApiResult<toolstack::GuestConfig> config_from(const v1::CreateGuestRequest& req);
+
+    std::shared_ptr<toolstack::Transport> transport_;
+    toolstack::Hypervisor hv_;
+    toolstack::GuestBuilder builder_{hv_};
+    DaemonLimits limits_;
+
+    std::mutex mu_;  // guests_, locks_, last_
+    std::map<std::string, Record> guests_;
+    std::map<std::string, std::shared_ptr<std::mutex>> locks_;
+    std::map<std::string, std::string> last_;  // serialized last published state per guest
+    EventBus bus_;
+};
+
+v1::GuestState to_proto(toolstack::DomainState s, bool has_run);
+std::string change_key(const v1::Guest& g);
+v1::TeeType to_proto(toolstack::TeeType t);
+v1::TeeMethod to_proto(toolstack::TeeMethod m);
+
+}  // namespace warden::wardend

@@ -1,0 +1,226 @@
+// wardend: the control domain's daemon. With no arguments it boots the bundled
+// platform in QEMU and serves the warden.v1 API on /run/warden/wardend.sock.
+#include <grp.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <toml++/toml.h>
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <thread>
+
+#include "daemon.h"
+#include "platform.h"
+#include "relay_transport.h"
+#include "server.h"
+#include "service.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace warden;
+
+struct Settings {
+    std::string socket = "/run/warden/wardend.sock";
+    std::string group;
+    std::string log_level = "info";
+    std::string platform_socket;  // external platform: its relay socket
+    std::string images;
+    std::string run_dir = "/run/warden/platform";
+    uint32_t tee_guests = 2;
+    bool no_tee = false;
+    uint32_t memory_mib = 1024;
+    bool test_mode = false;
+};
+
+// Values from the TOML file; flags given on the command line win.
+bool load_config(const std::string& path, Settings& s, std::string& err) {
+    toml::table t;
+    try {
+        t = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        err = path + ":" + std::to_string(e.source().begin.line) + ": " +
+              std::string(e.description());
+        return false;
+    }
+    auto str = [&](toml::node_view<toml::node> n, std::string& out, const char* key) {
+        if (!n) return true;
+        if (!n.is_string()) {
+            err = path + ": " + key + ": expected a string";
+            return false;
+        }
+        out = n.as_string()->get();
+        return true;
+    };
+    if (!str(t["socket"], s.socket, "socket") || !str(t["group"], s.group, "group") ||
+        !str(t["log_level"], s.log_level, "log_level") ||
+        !str(t["platform"]["relay_socket"], s.platform_socket, "platform.relay_socket") ||
+        !str(t["platform"]["images"], s.images, "platform.images") ||
+        !str(t["platform"]["run_dir"], s.run_dir, "platform.run_dir")) {
+        return false;
+    }
+    if (auto n = t["platform"]["tee_guests"]) {
+        if (!n.is_integer() || n.as_integer()->get() < 1 || n.as_integer()->get() > 16) {
+            err = path + ": platform.tee_guests: expected 1 to 16";
+            return false;
+        }
+        s.tee_guests = static_cast<uint32_t>(n.as_integer()->get());
+    }
+    if (auto n = t["platform"]["no_tee"]) s.no_tee = n.value_or(false);
+    if (auto n = t["platform"]["memory_mib"]) s.memory_mib = n.value_or(1024);
+    return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"wardend: Warden's control-domain daemon (gRPC API warden.v1 on a unix socket)"};
+    app.footer(
+        "With no options it boots the bundled platform in QEMU (firmware, hypervisor, dom0\n"
+        "agent) and serves on /run/warden/wardend.sock. Flags override the config file.\n"
+        "Example: wardend --tee-guests 2 --group warden");
+    Settings s;
+    std::string config;
+    app.add_option("-c,--config", config, "TOML configuration file")->check(CLI::ExistingFile);
+    auto* o_socket = app.add_option("--socket", s.socket, "API socket path");
+    auto* o_group = app.add_option("--group", s.group, "group allowed to change guests");
+    auto* o_level = app.add_option("--log-level", s.log_level, "trace|debug|info|warn|error")
+                        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    auto* o_ext = app.add_option("--platform-socket", s.platform_socket,
+                                 "use an already running platform's relay socket");
+    auto* o_images = app.add_option("--images", s.images, "directory of the platform images");
+    auto* o_run = app.add_option("--run-dir", s.run_dir, "where the platform's logs go");
+    auto* o_tee = app.add_option("--tee-guests", s.tee_guests, "guests the TEE can hold")
+                      ->check(CLI::Range(1, 16));
+    auto* o_notee = app.add_flag("--no-tee", s.no_tee, "start the platform without a TEE");
+    app.add_flag("--test-mode", s.test_mode, "platform for tests (semihosting on)")
+        ->group("");  // hidden
+    CLI11_PARSE(app, argc, argv);
+
+    if (!config.empty()) {
+        Settings from_file = s;
+        std::string err;
+        if (!load_config(config, from_file, err)) {
+            spdlog::error("{}", err);
+            return 2;
+        }
+        // Flags given explicitly keep their values.
+        if (!o_socket->count()) s.socket = from_file.socket;
+        if (!o_group->count()) s.group = from_file.group;
+        if (!o_level->count()) s.log_level = from_file.log_level;
+        if (!o_ext->count()) s.platform_socket = from_file.platform_socket;
+        if (!o_images->count()) s.images = from_file.images;
+        if (!o_run->count()) s.run_dir = from_file.run_dir;
+        if (!o_tee->count()) s.tee_guests = from_file.tee_guests;
+        if (!o_notee->count()) s.no_tee = from_file.no_tee;
+        s.memory_mib = from_file.memory_mib;
+    }
+    spdlog::set_level(spdlog::level::from_str(s.log_level));
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
+
+    wardend::AccessPolicy policy;
+    if (!s.group.empty()) {
+        struct group* g = ::getgrnam(s.group.c_str());
+        if (!g) {
+            spdlog::error("group \"{}\" does not exist", s.group);
+            return 2;
+        }
+        policy.group = g->gr_gid;
+    }
+
+    // Signals are taken synchronously by the main thread.
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    signal(SIGPIPE, SIG_IGN);
+
+    std::unique_ptr<toolstack::Platform> platform;
+    std::shared_ptr<toolstack::Transport> transport;
+    if (!s.platform_socket.empty()) {
+        toolstack::RelayOptions ro;
+        ro.socket_path = s.platform_socket;
+        transport = std::make_shared<toolstack::RelayTransport>(ro);
+        spdlog::info("using the platform at {}", s.platform_socket);
+    } else {
+        toolstack::PlatformOptions po;
+        po.images_dir = s.images.empty()
+                            ? toolstack::default_images_dir(fs::canonical("/proc/self/exe"))
+                            : fs::path(s.images);
+        po.run_dir = s.run_dir;
+        po.tee_guests = s.tee_guests;
+        po.no_tee = s.no_tee;
+        po.memory_mib = s.memory_mib;
+        po.test_mode = s.test_mode;
+        spdlog::info("starting the platform (images {}, TEE {})", po.images_dir.string(),
+                     s.no_tee ? "none" : "OP-TEE, room for " + std::to_string(s.tee_guests));
+        auto p = toolstack::Platform::start(po);
+        if (!p) {
+            spdlog::error("{}", p.error().message());
+            return 1;
+        }
+        platform = std::move(*p);
+        transport = platform->transport();
+        spdlog::info("platform up (QEMU pid {}, console {})", platform->pid(),
+                     platform->console_log().string());
+    }
+
+    wardend::Daemon daemon(transport);
+    if (auto st = daemon.recover(); !st) {
+        spdlog::error("cannot read the platform's guests: {}", st.error().message());
+        return 1;
+    }
+    std::atomic<bool> shutting_down{false};
+    wardend::PeerRegistry peers;
+    wardend::ServiceContext ctx{daemon, peers, policy, false, &shutting_down};
+    wardend::GuestsService guests(ctx);
+    wardend::TeeService tee(ctx);
+    wardend::EventsService events(ctx);
+    wardend::ServerOptions so;
+    so.socket_path = s.socket;
+    so.group = policy.group;
+    auto server = wardend::UnixServer::start(so, {&guests, &tee, &events}, peers);
+    if (!server) {
+        spdlog::error("{}", server.error().message());
+        return 1;
+    }
+    (*server)->set_serving(true);
+    spdlog::info("serving warden.v1 on {}", s.socket);
+
+    std::thread poller([&] {
+        bool was_up = true;
+        while (!shutting_down) {
+            bool up = daemon.poll();
+            if (up != was_up) {
+                (*server)->set_serving(up);
+                if (up) {
+                    spdlog::info("platform reachable again");
+                } else {
+                    spdlog::error("platform unreachable{}",
+                                  platform ? ": " + platform->down_reason() : "");
+                }
+                was_up = up;
+            }
+            for (int i = 0; i < 5 && !shutting_down; ++i) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            }
+        }
+    });
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    spdlog::info("signal {}: shutting down", sig);
+    shutting_down = true;
+    (*server)->set_serving(false);
+    daemon.events().close_all();
+    poller.join();
+    (*server)->shutdown(std::chrono::seconds(5));
+    if (platform) platform->stop();
+    spdlog::info("stopped");
+    return 0;
+}
