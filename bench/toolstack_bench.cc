@@ -72,8 +72,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bench: load: %s\n", s.error().message().c_str());
         return 1;
     }
-    std::printf("  %-34s %6.1f MB/s  (%zu MiB in %.2f s)\n", "image load", image.size() / 1e6 / secs,
-                image.size() >> 20, secs);
+    std::printf("  %-34s %6.1f MB/s  (%zu MiB in %.2f s)\n", "image load",
+                image.size() / 1e6 / secs, image.size() >> 20, secs);
     hv.destroy(*id);
     (*p)->stop();
     return 0;
