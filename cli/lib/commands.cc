@@ -1,0 +1,215 @@
+#include "commands.h"
+
+#include <atomic>
+#include <filesystem>
+#include <functional>
+
+#include "config_source.h"
+#include "words.h"
+
+namespace warden::cli {
+namespace {
+
+using HealthStatus = grpc::health::v1::HealthCheckResponse;
+
+template <typename Response>
+using Call = std::function<grpc::Status(grpc::ClientContext*, Response*)>;
+template <typename Response>
+using Render = std::function<std::string(const Response&)>;
+
+template <typename Response>
+int unary(Session& s, const Call<Response>& call, const Render<Response>& render) {
+    grpc::ClientContext ctx;
+    s.client.set_deadline(ctx);
+    Response response;
+    grpc::Status status = call(&ctx, &response);
+    if (!status.ok()) return s.fail(status);
+    s.out << render(response) << std::flush;
+    return static_cast<int>(ExitCode::kOk);
+}
+
+v1::TeeMethod tee_method(const std::string& m) {
+    if (m == "smc") return v1::TEE_METHOD_SMC;
+    if (m == "hvc") return v1::TEE_METHOD_HVC;
+    return v1::TEE_METHOD_UNSPECIFIED;
+}
+
+v1::TeeType tee_type(const std::string& t) {
+    if (t == "optee") return v1::TEE_TYPE_OPTEE;
+    if (t == "none") return v1::TEE_TYPE_NONE;
+    return v1::TEE_TYPE_UNSPECIFIED;
+}
+
+Render<v1::Guest> guest_renderer(const Session& s) {
+    return [f = s.format](const v1::Guest& g) { return render_guest(g, f); };
+}
+
+Render<v1::GuestTee> tee_renderer(const Session& s) {
+    return [f = s.format](const v1::GuestTee& t) { return render_guest_tee(t, f); };
+}
+
+}  // namespace
+
+int Session::fail(const grpc::Status& status) {
+    RpcError e = decode_error(status);
+    err << (format == Format::kJson ? render_error_json(e, where) : render_error_text(e, where))
+        << std::flush;
+    return static_cast<int>(e.exit_code());
+}
+
+int Session::fail(ExitCode code, const std::string& message) {
+    err << (format == Format::kJson ? render_local_error_json(message, code)
+                                    : render_local_error_text(message))
+        << std::flush;
+    return static_cast<int>(code);
+}
+
+int guest_create(Session& s, const CreateArgs& a) {
+    v1::CreateGuestRequest req;
+    if (!a.config.empty()) {
+        ConfigText config = load_config_text(a.config);
+        if (!config.error.empty()) return s.fail(ExitCode::kUsage, config.error);
+        req.set_config_toml(config.text);
+    } else {
+        v1::GuestSpec* spec = req.mutable_spec();
+        spec->set_name(a.name);
+        // The daemon resolves nothing against our working directory.
+        std::error_code ec;
+        std::filesystem::path kernel = std::filesystem::absolute(a.kernel, ec);
+        spec->set_kernel(ec ? a.kernel : kernel.lexically_normal().string());
+        if (!a.memory.empty()) {
+            uint64_t bytes = parse_size(a.memory);
+            if (bytes == 0) {
+                return s.fail(ExitCode::kUsage,
+                              "--memory: \"" + a.memory + "\" is not a size such as 64M or 1G");
+            }
+            spec->set_memory_bytes(bytes);
+        }
+        spec->set_vcpus(a.vcpus);
+        spec->set_tee(tee_type(a.tee));
+        spec->set_tee_method(tee_method(a.tee_method));
+        spec->set_bootargs(a.bootargs);
+    }
+    req.set_start(a.start);
+    req.set_validate_only(a.validate_only);
+    Render<v1::Guest> render = guest_renderer(s);
+    if (a.validate_only) {
+        render = [f = s.format](const v1::Guest& g) { return render_validated(g, f); };
+    }
+    return unary<v1::Guest>(
+        s, [&](auto* ctx, auto* r) { return s.client.guests().CreateGuest(ctx, req, r); }, render);
+}
+
+int guest_list(Session& s) {
+    return unary<v1::ListGuestsResponse>(
+        s,
+        [&](auto* ctx, auto* r) {
+            return s.client.guests().ListGuests(ctx, v1::ListGuestsRequest(), r);
+        },
+        [f = s.format](const v1::ListGuestsResponse& l) { return render_guests(l, f); });
+}
+
+int guest_get(Session& s, const std::string& name) {
+    v1::GetGuestRequest req;
+    req.set_name(name);
+    return unary<v1::Guest>(
+        s, [&](auto* ctx, auto* r) { return s.client.guests().GetGuest(ctx, req, r); },
+        guest_renderer(s));
+}
+
+int guest_start(Session& s, const std::string& name) {
+    v1::StartGuestRequest req;
+    req.set_name(name);
+    return unary<v1::Guest>(
+        s, [&](auto* ctx, auto* r) { return s.client.guests().StartGuest(ctx, req, r); },
+        guest_renderer(s));
+}
+
+int guest_stop(Session& s, const std::string& name) {
+    v1::StopGuestRequest req;
+    req.set_name(name);
+    return unary<v1::Guest>(
+        s, [&](auto* ctx, auto* r) { return s.client.guests().StopGuest(ctx, req, r); },
+        guest_renderer(s));
+}
+
+int guest_destroy(Session& s, const std::string& name, bool allow_missing) {
+    v1::DestroyGuestRequest req;
+    req.set_name(name);
+    req.set_allow_missing(allow_missing);
+    return unary<v1::DestroyGuestResponse>(
+        s, [&](auto* ctx, auto* r) { return s.client.guests().DestroyGuest(ctx, req, r); },
+        [&](const v1::DestroyGuestResponse&) { return render_destroyed(name, s.format); });
+}
+
+int tee_caps(Session& s) {
+    return unary<v1::TeeCapabilities>(
+        s,
+        [&](auto* ctx, auto* r) {
+            return s.client.tee().GetCapabilities(ctx, v1::GetCapabilitiesRequest(), r);
+        },
+        [f = s.format](const v1::TeeCapabilities& c) { return render_capabilities(c, f); });
+}
+
+int tee_enable(Session& s, const std::string& guest, const std::string& method) {
+    v1::EnableTeeRequest req;
+    req.set_guest(guest);
+    req.set_method(tee_method(method));
+    return unary<v1::GuestTee>(
+        s, [&](auto* ctx, auto* r) { return s.client.tee().EnableTee(ctx, req, r); },
+        tee_renderer(s));
+}
+
+int tee_disable(Session& s, const std::string& guest) {
+    v1::DisableTeeRequest req;
+    req.set_guest(guest);
+    return unary<v1::GuestTee>(
+        s, [&](auto* ctx, auto* r) { return s.client.tee().DisableTee(ctx, req, r); },
+        tee_renderer(s));
+}
+
+int tee_get(Session& s, const std::string& guest) {
+    v1::GetTeeRequest req;
+    req.set_guest(guest);
+    return unary<v1::GuestTee>(
+        s, [&](auto* ctx, auto* r) { return s.client.tee().GetTee(ctx, req, r); }, tee_renderer(s));
+}
+
+int tee_watch(Session& s) {
+    grpc::ClientContext ctx;
+    std::atomic<bool> interrupted = false;
+    if (s.interrupt) {
+        s.interrupt->arm([&] {
+            interrupted = true;
+            ctx.TryCancel();
+        });
+    }
+    auto reader = s.client.events().Watch(&ctx, v1::WatchRequest());
+    EventPrinter printer(s.format);
+    v1::Event event;
+    while (reader->Read(&event)) s.out << printer.on_event(event) << std::flush;
+    s.out << printer.finish() << std::flush;
+    grpc::Status status = reader->Finish();
+    if (s.interrupt) s.interrupt->disarm();
+    if (interrupted) return static_cast<int>(ExitCode::kOk);
+    if (!status.ok()) return s.fail(status);
+    return static_cast<int>(ExitCode::kOk);
+}
+
+int health(Session& s) {
+    HealthStatus::ServingStatus serving = HealthStatus::UNKNOWN;
+    int rc = unary<HealthStatus>(
+        s,
+        [&](auto* ctx, auto* r) {
+            return s.client.health().Check(ctx, grpc::health::v1::HealthCheckRequest(), r);
+        },
+        [&](const HealthStatus& r) {
+            serving = r.status();
+            return render_health(r.status(), s.format);
+        });
+    if (rc == 0 && serving != HealthStatus::SERVING)
+        return static_cast<int>(ExitCode::kUnavailable);
+    return rc;
+}
+
+}  // namespace warden::cli

@@ -1,0 +1,58 @@
+// One function per wardenctl command: build the request, make the call, print
+// the answer (or the error) and return the exit code. Parsing the command line
+// is app.cc's job; nothing here reads argv.
+#pragma once
+
+#include <cstdint>
+#include <ostream>
+#include <string>
+
+#include "client.h"
+#include "exit_code.h"
+#include "interrupt.h"
+#include "render.h"
+#include "rpc_error.h"
+
+namespace warden::cli {
+
+struct Session {
+    Client& client;
+    Format format;
+    ErrorContext where;
+    std::ostream& out;
+    std::ostream& err;
+    Interrupt* interrupt;  // null: Ctrl-C simply ends the process
+
+    int fail(const grpc::Status& status);
+    int fail(ExitCode code, const std::string& message);
+};
+
+struct CreateArgs {
+    std::string config;  // either this...
+    std::string name;    // ...or these
+    std::string kernel;
+    std::string memory;
+    uint32_t vcpus = 0;  // 0: the daemon's default
+    std::string tee;
+    std::string tee_method;
+    std::string bootargs;
+    bool start = false;
+    bool validate_only = false;
+};
+
+int guest_create(Session& s, const CreateArgs& a);
+int guest_list(Session& s);
+int guest_get(Session& s, const std::string& name);
+int guest_start(Session& s, const std::string& name);
+int guest_stop(Session& s, const std::string& name);
+int guest_destroy(Session& s, const std::string& name, bool allow_missing);
+
+int tee_caps(Session& s);
+int tee_enable(Session& s, const std::string& guest, const std::string& method);
+int tee_disable(Session& s, const std::string& guest);
+int tee_get(Session& s, const std::string& guest);
+int tee_watch(Session& s);
+
+int health(Session& s);
+
+}  // namespace warden::cli
