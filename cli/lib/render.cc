@@ -50,9 +50,9 @@ std::string guest_table(const google::protobuf::RepeatedPtrField<v1::Guest>& gue
 }
 
 const Row kEventHeader = {"EVENT", "GUEST", "STATE", "TEE", "CLIENT", "METHOD"};
-// Wide enough for every event word and most names, so that the rows that come
-// after the snapshot stay aligned with it.
-const std::vector<size_t> kEventMinWidths = {13, 12, 8, 5, 6, 6};
+// Wide enough for every event word, most names and a state with its reason, so
+// that the rows after the snapshot stay aligned with it.
+const std::vector<size_t> kEventMinWidths = {13, 12, 18, 5, 6, 6};
 
 Row event_row(const v1::Event& e) {
     const v1::Guest& g = e.guest();

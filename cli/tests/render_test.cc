@@ -103,7 +103,7 @@ TEST(Render, WatchStreamThatEndsBeforeTheSnapshotIsCompleteStillPrintsIt) {
     EXPECT_EQ(p.on_event(es[0]), "");
     std::string out = p.finish();
     EXPECT_EQ(out.substr(0, out.find('\n')),
-              "EVENT          GUEST         STATE     TEE    CLIENT  METHOD");
+              "EVENT          GUEST         STATE               TEE    CLIENT  METHOD");
     EXPECT_NE(out.find("snapshot       web-1"), std::string::npos);
     EXPECT_EQ(p.finish(), "");
 }
