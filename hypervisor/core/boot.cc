@@ -64,8 +64,10 @@ Domain* build_dom0(Hypervisor& hv, const BootInfo& info, const BootModule& m,
         WARDEN_LOG_ERROR("dom0: RAM 0x%lx+0x%lx is outside the machine's RAM", base.value(), mem);
         return nullptr;
     }
-    if (mem < kGuestDtMax * 2 || m.base - base + m.size + kGuestDtMax > mem) {
-        WARDEN_LOG_ERROR("dom0: %lu bytes of RAM cannot hold its %lu-byte image", mem, m.size);
+    // The image's own size counts its BSS too, which the module file does not hold.
+    uint64_t footprint = img.image_size > m.size ? img.image_size : m.size;
+    if (mem < kGuestDtMax * 2 || m.base - base + footprint + kGuestDtMax > mem) {
+        WARDEN_LOG_ERROR("dom0: %lu bytes of RAM cannot hold its %lu-byte image", mem, footprint);
         return nullptr;
     }
     // dom0's RAM is mapped 1:1, so it must be memory nobody else has.

@@ -111,6 +111,32 @@ TEST(PlatformQemu, ThirdTeeGuestIsExhaustionAndLeavesNoDomain) {
     EXPECT_NE(console.find("optee: found over smc"), std::string::npos) << console;
 }
 
+TEST(PlatformQemu, ANewDaemonTakesOverTheRunningPlatform) {
+    auto first = Platform::start(options("adopt"));
+    ASSERT_TRUE(first.ok()) << first.error().message();
+    pid_t pid = (*first)->pid();
+    {
+        Hypervisor hv((*first)->transport());
+        auto kernel = read_file(fs::path(WARDEN_IMAGE_DIR) / "tg_optee_client.bin");
+        GuestBuilder b(hv);
+        ASSERT_TRUE(b.build(optee_guest("survivor"), kernel).ok());
+    }
+    (*first)->detach();  // as if the daemon had been killed
+    first->reset();
+    auto second = Platform::start(options("adopt"));
+    ASSERT_TRUE(second.ok()) << second.error().message();
+    EXPECT_TRUE((*second)->adopted());
+    EXPECT_EQ((*second)->pid(), pid);
+    Hypervisor hv((*second)->transport());
+    auto all = hv.list();
+    ASSERT_TRUE(all.ok());
+    bool found = false;
+    for (const auto& d : *all) found = found || (d.name == "survivor" && d.tee == TeeType::Optee);
+    EXPECT_TRUE(found) << "the guest and its TEE state survived the daemon";
+    (*second)->stop();
+    EXPECT_FALSE((*second)->running());
+}
+
 TEST(PlatformQemu, CrashOfQemuIsReportedNotHung) {
     auto p = Platform::start(options("crash"));
     ASSERT_TRUE(p.ok()) << p.error().message();

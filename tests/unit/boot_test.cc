@@ -153,6 +153,16 @@ TEST_F(BootTest, Dom0RamReachingIntoAnotherModuleIsRefused) {
     EXPECT_NE(machine.console.find("overlaps memory in use"), std::string::npos) << machine.console;
 }
 
+TEST_F(BootTest, Dom0ImageSizeCountsItsBss) {
+    put_image(Pa(0x40400000), 0, 0x3000);
+    uint64_t huge = 5ull << 20;  // BSS beyond the 4 MiB of RAM asked for
+    std::memcpy(machine.host(Pa(0x40400000)) + 16, &huge, 8);
+    add_module(Pa(0x40400000), 0x3000, "mem=4M");
+    EXPECT_EQ(build_boot_domains(h, info), 0u);
+    EXPECT_NE(machine.console.find("cannot hold its 5242880-byte image"), std::string::npos)
+        << machine.console;
+}
+
 TEST_F(BootTest, NoModulesIsNotAnError) {
     EXPECT_EQ(build_boot_domains(h, info), 0u);
     EXPECT_NE(machine.console.find("no boot modules"), std::string::npos);

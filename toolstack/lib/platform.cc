@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -29,16 +30,41 @@ std::string tail(const fs::path& file, size_t bytes = 600) {
     return s.size() > bytes ? "..." + s.substr(s.size() - bytes) : s;
 }
 
+// Exists and is not a zombie.
+bool process_alive(pid_t pid) {
+    if (::kill(pid, 0) != 0) return false;
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    auto close = line.rfind(')');
+    return !(close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'Z');
+}
+
 }  // namespace
 
 struct Platform::Process {
     std::mutex mu;
     pid_t pid = -1;
+    bool adopted = false;  // started by an earlier daemon: not our child
     bool exited = false;
     int status = 0;
 
     void reap(bool block) {
         if (exited || pid <= 0) return;
+        if (adopted) {
+            // Usually not our child (its parent was the daemon before us): all we
+            // can know is whether it still runs. A zombie has stopped running.
+            for (int i = 0; i < (block ? 250 : 1); ++i) {
+                int st = 0;
+                if (::waitpid(pid, &st, WNOHANG) == pid || !process_alive(pid)) {
+                    exited = true;
+                    status = -1;
+                    return;
+                }
+                if (block) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            }
+            return;
+        }
         int st = 0;
         pid_t r = ::waitpid(pid, &st, block ? 0 : WNOHANG);
         if (r == pid) {
@@ -50,6 +76,7 @@ struct Platform::Process {
         std::lock_guard lock(mu);
         reap(false);
         if (!exited) return "";
+        if (adopted) return "QEMU (pid " + std::to_string(pid) + ") is gone";
         if (WIFEXITED(status))
             return "QEMU exited with status " + std::to_string(WEXITSTATUS(status));
         if (WIFSIGNALED(status)) {
@@ -155,6 +182,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
                      "cannot create " + opts.run_dir.string() + ": " + ec.message());
     }
     fs::path sock = opts.run_dir / "relay.sock";
+    if (auto adopted = adopt(opts)) return adopted;
     fs::remove(sock, ec);  // a stale socket from an earlier run
 
     std::unique_ptr<Platform> p(new Platform());
@@ -183,6 +211,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
     p->pid_ = pid;
     p->proc_ = std::make_shared<Process>();
     p->proc_->pid = pid;
+    std::ofstream(opts.run_dir / "qemu.pid") << pid << "\n";
 
     RelayOptions ro;
     ro.socket_path = sock.string();
@@ -212,6 +241,35 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
+    return p;
+}
+
+std::unique_ptr<Platform> Platform::adopt(const PlatformOptions& opts) {
+    // A platform an earlier daemon started (and outlived) keeps running with its
+    // guests: take it over instead of starting another.
+    std::ifstream in(opts.run_dir / "qemu.pid");
+    pid_t pid = 0;
+    if (!(in >> pid) || pid <= 1 || !process_alive(pid)) return nullptr;
+    std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+    std::string cl((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+    fs::path sock = opts.run_dir / "relay.sock";
+    if (cl.find("qemu-system-aarch64") == std::string::npos ||
+        cl.find(sock.string()) == std::string::npos) {
+        return nullptr;  // the pid was reused by something else
+    }
+    std::unique_ptr<Platform> p(new Platform());
+    p->opts_ = opts;
+    p->pid_ = pid;
+    p->proc_ = std::make_shared<Process>();
+    p->proc_->pid = pid;
+    p->proc_->adopted = true;
+    RelayOptions ro;
+    ro.socket_path = sock.string();
+    ro.timeout = opts.request_timeout;
+    ro.platform_down = [proc = p->proc_] { return proc->down_reason(); };
+    p->transport_ = std::make_shared<RelayTransport>(ro);
+    if (!p->transport_->ping()) return nullptr;
+    p->adopted_ = true;
     return p;
 }
 

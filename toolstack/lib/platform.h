@@ -42,7 +42,9 @@ std::filesystem::path default_images_dir(const std::filesystem::path& executable
 
 class Platform {
 public:
-    // Checks the options, starts QEMU and waits until the dom0 agent answers.
+    // Checks the options, starts QEMU and waits until the dom0 agent answers. If
+    // the run directory holds a live platform an earlier daemon started, takes it
+    // over instead (its guests keep running).
     static Result<std::unique_ptr<Platform>> start(const PlatformOptions& opts);
     // The QEMU command line for these options (or why they are refused).
     static Result<std::vector<std::string>> command_line(const PlatformOptions& opts);
@@ -61,6 +63,10 @@ public:
     std::filesystem::path console_log() const { return opts_.run_dir / "console.log"; }
     std::filesystem::path secure_log() const { return opts_.run_dir / "secure-console.log"; }
     std::filesystem::path qemu_log() const { return opts_.run_dir / "qemu.log"; }
+    // True when start() took over a platform an earlier daemon had started.
+    bool adopted() const { return adopted_; }
+    // Lets go without stopping QEMU (it keeps running for the next daemon).
+    void detach() { proc_.reset(); }
     // Stops QEMU: SIGTERM, then SIGKILL after `grace`.
     void stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
 
@@ -70,11 +76,13 @@ public:
 
 private:
     Platform() = default;
+    static std::unique_ptr<Platform> adopt(const PlatformOptions& opts);
 
     PlatformOptions opts_;
     pid_t pid_ = -1;
     std::shared_ptr<Process> proc_;
     std::shared_ptr<RelayTransport> transport_;
+    bool adopted_ = false;
 };
 
 }  // namespace warden::toolstack

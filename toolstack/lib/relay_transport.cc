@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 #include <thread>
 
 namespace warden::toolstack {
@@ -27,7 +28,12 @@ Error protocol(const std::string& what) {
 
 }  // namespace
 
-RelayTransport::RelayTransport(RelayOptions opts) : opts_(std::move(opts)) {}
+RelayTransport::RelayTransport(RelayOptions opts) : opts_(std::move(opts)) {
+    // A fresh daemon must not reuse the sequence numbers of the one before it:
+    // the agent would take a new request for a repeat of the last one.
+    std::random_device rd;
+    next_seq_ = rd() | 1u;
+}
 
 RelayTransport::~RelayTransport() {
     std::lock_guard lock(mu_);
@@ -138,6 +144,12 @@ Result<Frame> RelayTransport::request(uint16_t type, std::span<const uint8_t> pa
         if (reply->type == abi::kRelayError) {
             abi::RelayErrorReply e{};
             read_struct(*reply, e);
+            if (reply->seq == 0) {
+                // The agent could not read a header: ours arrived damaged. Send again.
+                last = protocol("the dom0 agent could not read the request: " +
+                                relay_error_name(e.code));
+                continue;
+            }
             return protocol("the dom0 agent rejected the request: " + relay_error_name(e.code));
         }
         if (reply->type != (type | abi::kRelayResponse)) {
