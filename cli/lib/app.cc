@@ -48,6 +48,9 @@ struct Args {
     std::string name;
     std::string method;
     bool allow_missing = false;
+    bool follow = false;
+    std::string until;
+    int wait_seconds = 30;
     std::string shell;
 };
 
@@ -118,6 +121,19 @@ void add_guest_commands(CLI::App& app, Args& a, Action* action) {
     destroy->add_flag("--allow-missing", a.allow_missing, "Succeed when there is no such guest");
     set_action(destroy, action,
                [&a](Session& s) { return guest_destroy(s, a.name, a.allow_missing); });
+
+    CLI::App* console = command(
+        guest, "console", "Print a guest's console output (the last 4 KiB the hypervisor keeps)",
+        {"wardenctl guest console web-1", "wardenctl guest console web-1 --follow",
+         "wardenctl guest console web-1 --until 'optee_client: done' --wait 30"});
+    console->add_option("name", a.name, "Guest name")->required();
+    console->add_flag("-f,--follow", a.follow, "Keep printing new output until Ctrl-C");
+    console->add_option("--until", a.until, "Stop once this text has appeared (exit 7 if not)");
+    console->add_option("--wait", a.wait_seconds, "Seconds to wait for --until (default 30)")
+        ->check(CLI::Range(1, 3600));
+    set_action(console, action, [&a](Session& s) {
+        return guest_console(s, a.name, a.follow, a.until, a.wait_seconds);
+    });
 }
 
 void add_tee_commands(CLI::App& app, Args& a, Action* action) {

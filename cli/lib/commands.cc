@@ -1,8 +1,10 @@
 #include "commands.h"
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <functional>
+#include <thread>
 
 #include "config_source.h"
 #include "words.h"
@@ -140,6 +142,49 @@ int guest_destroy(Session& s, const std::string& name, bool allow_missing) {
     return unary<v1::DestroyGuestResponse>(
         s, [&](auto* ctx, auto* r) { return s.client.guests().DestroyGuest(ctx, req, r); },
         [&](const v1::DestroyGuestResponse&) { return render_destroyed(name, s.format); });
+}
+
+int guest_console(Session& s, const std::string& name, bool follow, const std::string& until,
+                  int wait_seconds) {
+    std::atomic<bool> interrupted = false;
+    if (s.interrupt) s.interrupt->arm([&] { interrupted = true; });
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+    uint64_t from = 0;
+    std::string seen;  // only what `until` needs: the tail of the output
+    int rc = static_cast<int>(ExitCode::kOk);
+    for (;;) {
+        grpc::ClientContext ctx;
+        s.client.set_deadline(ctx);
+        v1::GetGuestConsoleRequest req;
+        req.set_name(name);
+        req.set_from(from);
+        v1::GuestConsole out;
+        grpc::Status status = s.client.guests().GetGuestConsole(&ctx, req, &out);
+        if (!status.ok()) {
+            rc = s.fail(status);
+            break;
+        }
+        if (out.lost()) s.err << "[" << out.lost() << " bytes of console output lost]\n";
+        s.out << out.data() << std::flush;
+        from = out.next();
+        if (!until.empty()) {
+            seen += out.data();
+            if (seen.find(until) != std::string::npos) break;
+            if (seen.size() > 2 * until.size() + 4096) seen.erase(0, seen.size() - until.size());
+            if (std::chrono::steady_clock::now() > deadline) {
+                rc = s.fail(ExitCode::kUnavailable, "\"" + until + "\" did not appear on " + name +
+                                                        "'s console within " +
+                                                        std::to_string(wait_seconds) + " s");
+                break;
+            }
+        } else if (!follow) {
+            break;
+        }
+        if (interrupted) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    if (s.interrupt) s.interrupt->disarm();
+    return rc;
 }
 
 int tee_caps(Session& s) {

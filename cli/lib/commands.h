@@ -46,6 +46,11 @@ int guest_get(Session& s, const std::string& name);
 int guest_start(Session& s, const std::string& name);
 int guest_stop(Session& s, const std::string& name);
 int guest_destroy(Session& s, const std::string& name, bool allow_missing);
+// Prints the guest's console. follow: keep printing new output until Ctrl-C.
+// until: stop (exit 0) once this text has appeared, or fail (exit 7) when it has
+// not within wait_seconds.
+int guest_console(Session& s, const std::string& name, bool follow, const std::string& until,
+                  int wait_seconds);
 
 int tee_caps(Session& s);
 int tee_enable(Session& s, const std::string& guest, const std::string& method);

@@ -374,6 +374,22 @@ TEST_F(ServiceTest, WatchSendsSnapshotThenChanges) {
     c.TryCancel();
 }
 
+TEST_F(ServiceTest, ConsoleReadsFollowPositions) {
+    ASSERT_TRUE(create(spec("talk", false)).ok());
+    core->domain(1)->console_put("booted\n", 7);
+    grpc::ClientContext c;
+    v1::GetGuestConsoleRequest r;
+    r.set_name("talk");
+    v1::GuestConsole out;
+    ASSERT_TRUE(guests->GetGuestConsole(&c, r, &out).ok());
+    EXPECT_EQ(out.data(), "booted\n");
+    EXPECT_EQ(out.next(), 7u);
+    grpc::ClientContext c2;
+    r.set_from(out.next());
+    ASSERT_TRUE(guests->GetGuestConsole(&c2, r, &out).ok());
+    EXPECT_EQ(out.data(), "");
+}
+
 TEST_F(ServiceTest, UnknownCallersAreDeniedChangesWhenNotTrusted) {
     ctx->trust_unknown_peers = false;
     auto d = decode(create(spec("denied")));

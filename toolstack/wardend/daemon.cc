@@ -355,6 +355,18 @@ ApiResult<v1::DestroyGuestResponse> Daemon::destroy(const std::string& name, boo
     return v1::DestroyGuestResponse{};
 }
 
+ApiResult<v1::GuestConsole> Daemon::console(const std::string& name, uint64_t from) {
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    auto c = hv_.console_read(r.domid, from, 4096);
+    if (!c) return api_error(c.error(), {"read console", name});
+    v1::GuestConsole out;
+    out.set_data(c->data);
+    out.set_next(c->next);
+    out.set_lost(c->lost);
+    return out;
+}
+
 ApiResult<v1::TeeCapabilities> Daemon::capabilities() {
     auto info = hv_.tee_info();
     if (!info) return api_error(info.error(), {"describe the TEE", ""});

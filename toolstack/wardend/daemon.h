@@ -40,6 +40,7 @@ public:
     ApiResult<v1::Guest> start(const std::string& name);
     ApiResult<v1::Guest> stop(const std::string& name);
     ApiResult<v1::DestroyGuestResponse> destroy(const std::string& name, bool allow_missing);
+    ApiResult<v1::GuestConsole> console(const std::string& name, uint64_t from);
 
     ApiResult<v1::TeeCapabilities> capabilities();
     ApiResult<v1::GuestTee> enable_tee(const v1::EnableTeeRequest& req);

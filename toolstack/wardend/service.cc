@@ -107,6 +107,12 @@ Status GuestsService::DestroyGuest(grpc::ServerContext* ctx, const v1::DestroyGu
     return reply("DestroyGuest", c_.daemon.destroy(req->name(), req->allow_missing()), out);
 }
 
+Status GuestsService::GetGuestConsole(grpc::ServerContext*, const v1::GetGuestConsoleRequest* req,
+                                      v1::GuestConsole* out) {
+    WARDEN_NAME("name", req->name());
+    return reply("GetGuestConsole", c_.daemon.console(req->name(), req->from()), out);
+}
+
 Status TeeService::GetCapabilities(grpc::ServerContext*, const v1::GetCapabilitiesRequest*,
                                    v1::TeeCapabilities* out) {
     return reply("GetCapabilities", c_.daemon.capabilities(), out);
