@@ -1,0 +1,167 @@
+#!/usr/bin/env bash
+# End-to-end scenarios: wardenctl -> wardend -> the QEMU platform. Each starts its
+# own daemon (which boots its own platform) in a fresh run directory, checks
+# what the CLI prints and returns, and always stops everything it started.
+#
+# Usage: run-e2e.sh SCENARIO BUILD_DIR
+#   cli_enable | exhaustion | concurrent_enable | daemon_restart | platform_crash
+set -uo pipefail
+
+scenario=${1:?usage: run-e2e.sh SCENARIO BUILD_DIR}
+build=$(cd "${2:?usage: run-e2e.sh SCENARIO BUILD_DIR}" && pwd)
+wardend=$build/toolstack/wardend/wardend
+ctl_bin=$build/cli/wardenctl
+images=$build/images
+run=$build/e2e/$scenario
+sock=$run/wardend.sock
+log=$run/wardend.log
+kernel=$images/tg_optee_client.bin
+
+rm -rf "$run"
+mkdir -p "$run"
+daemon_pid=""
+
+ctl() { timeout 60 "$ctl_bin" --socket "$sock" "$@"; }
+
+cleanup() {
+  [ -n "$daemon_pid" ] && kill "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+  # A platform the daemon left behind (after kill -9) is stopped here.
+  if [ -f "$run/platform/qemu.pid" ]; then
+    kill -9 "$(cat "$run/platform/qemu.pid")" 2>/dev/null
+  fi
+}
+trap cleanup EXIT
+
+fail() {
+  echo "e2e.$scenario: FAILED: $*"
+  echo "----- wardend log -----"; cat "$log" 2>/dev/null
+  echo "----- platform console -----"; cat "$run/platform/console.log" 2>/dev/null
+  exit 1
+}
+
+start_daemon() {
+  "$wardend" --socket "$sock" --run-dir "$run/platform" --images "$images" \
+    --tee-guests 2 --log-level info "$@" >> "$log" 2>&1 &
+  daemon_pid=$!
+  for _ in $(seq 1 300); do
+    if [ -S "$sock" ] && ctl health >/dev/null 2>&1; then return 0; fi
+    kill -0 "$daemon_pid" 2>/dev/null || fail "wardend exited during start"
+    sleep 0.2
+  done
+  fail "wardend did not become healthy within 60 s"
+}
+
+expect_rc() {  # expect_rc WANT DESCRIPTION -- command...
+  local want=$1 what=$2
+  shift 3
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  [ "$rc" -eq "$want" ] || fail "$what: exit $rc, expected $want; output: $out"
+  echo "ok: $what (exit $rc)"
+  LAST_OUTPUT=$out
+}
+
+case "$scenario" in
+cli_enable)
+  start_daemon
+  expect_rc 0 "create a guest without TEE" -- ctl guest create --name web --kernel "$kernel" --bootargs expect=optee
+  expect_rc 0 "enable OP-TEE for it" -- ctl tee enable web --method smc
+  grep -q "enabled" <<< "$LAST_OUTPUT" || fail "tee enable did not report enabled: $LAST_OUTPUT"
+  expect_rc 0 "enable again with the same settings (idempotent)" -- ctl tee enable web --method smc
+  expect_rc 4 "enable with other settings is a conflict" -- ctl tee enable web --method hvc
+  grep -q "TEE_SETTINGS_CONFLICT" <<< "$LAST_OUTPUT" || fail "no conflict reason: $LAST_OUTPUT"
+  expect_rc 0 "start it" -- ctl guest start web
+  expect_rc 0 "it finds OP-TEE through its device tree" -- ctl guest console web --until "optee_client: done" --wait 60
+  grep -q "optee: found over smc: OP-TEE 4.10" <<< "$LAST_OUTPUT" || fail "console: $LAST_OUTPUT"
+  expect_rc 0 "its calls reached OP-TEE" -- ctl -o json tee get web
+  grep -Eq '"calls_forwarded": *[1-9]' <<< "$LAST_OUTPUT" || fail "no forwarded calls: $LAST_OUTPUT"
+  expect_rc 0 "stop it (it has powered itself off: stopping is a no-op)" -- ctl guest stop web
+  expect_rc 0 "disable its TEE" -- ctl -o json tee disable web
+  grep -q '"state": *"disabled"' <<< "$LAST_OUTPUT" || fail "not disabled: $LAST_OUTPUT"
+  expect_rc 0 "the client ID is free again" -- ctl -o json tee caps
+  grep -Eq '"guests_in_use": *0' <<< "$LAST_OUTPUT" || fail "caps: $LAST_OUTPUT"
+  ;;
+exhaustion)
+  start_daemon
+  for g in a b; do
+    expect_rc 0 "create TEE guest $g" -- ctl guest create --name "$g" --kernel "$kernel" --tee optee --bootargs expect=optee --start
+  done
+  expect_rc 6 "a third TEE guest is refused: no client ID left" -- ctl guest create --name c --kernel "$kernel" --tee optee --bootargs expect=optee --start
+  for want in "reason: TEE_CLIENT_IDS_EXHAUSTED" "guest: c" "limit: 2" "in_use: 2"; do
+    grep -q "$want" <<< "$LAST_OUTPUT" || fail "missing $want in: $LAST_OUTPUT"
+  done
+  expect_rc 6 "the same in JSON" -- ctl -o json guest create --name c --kernel "$kernel" --tee optee
+  grep -q '"reason": *"TEE_CLIENT_IDS_EXHAUSTED"' <<< "$LAST_OUTPUT" || fail "json: $LAST_OUTPUT"
+  expect_rc 3 "the refused guest was rolled back" -- ctl guest get c
+  expect_rc 0 "destroy a" -- ctl guest destroy a
+  expect_rc 0 "now c fits" -- ctl guest create --name c --kernel "$kernel" --tee optee --bootargs expect=optee --start
+  expect_rc 0 "and finds OP-TEE" -- ctl guest console c --until "optee_client: done" --wait 60
+  grep -q "optee: found over smc" <<< "$LAST_OUTPUT" || fail "console: $LAST_OUTPUT"
+  ;;
+concurrent_enable)
+  start_daemon
+  for i in $(seq 0 13); do
+    ctl guest create --name "g$i" --kernel "$kernel" >/dev/null || fail "create g$i"
+  done
+  echo "ok: 14 guests created"
+  pids=()
+  for i in $(seq 0 49); do
+    ( ctl tee enable "g$((i % 14))" >/dev/null 2>&1; echo $? > "$run/rc.$i" ) &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+  ok=$(cat "$run"/rc.* | grep -c '^0$')
+  full=$(cat "$run"/rc.* | grep -c '^6$')
+  other=$(cat "$run"/rc.* | grep -vc '^[06]$')
+  echo "50 concurrent enables: $ok succeeded, $full exhausted, $other other"
+  [ "$other" -eq 0 ] || fail "unexpected exit codes: $(cat "$run"/rc.* | sort | uniq -c)"
+  expect_rc 0 "list guests" -- ctl -o json guest list
+  enabled=$(grep -o '"state": *"enabled"' <<< "$LAST_OUTPUT" | wc -l)
+  [ "$enabled" -eq 2 ] || fail "$enabled guests have TEE, expected exactly 2"
+  expect_rc 0 "caps agree" -- ctl -o json tee caps
+  grep -Eq '"guests_in_use": *2' <<< "$LAST_OUTPUT" || fail "caps: $LAST_OUTPUT"
+  ;;
+daemon_restart)
+  start_daemon
+  expect_rc 0 "create a TEE guest" -- ctl guest create --name keep --kernel "$kernel" --tee optee --tee-method hvc --bootargs expect=optee --start
+  expect_rc 0 "create a plain guest" -- ctl guest create --name plain --kernel "$kernel" --bootargs expect=none
+  before=$(ctl -o json guest list | grep -v calls_)
+  # Kill it mid-flight: while a create is on its way.
+  ctl guest create --name late --kernel "$kernel" >/dev/null 2>&1 &
+  sleep 0.05
+  kill -9 "$daemon_pid"
+  wait "$daemon_pid" 2>/dev/null
+  daemon_pid=""
+  echo "ok: wardend killed with SIGKILL"
+  start_daemon
+  grep -q "platform" "$log" || true
+  after=$(ctl -o json guest list | grep -v calls_)
+  # "late" may or may not have been created before the kill; the rest must be identical.
+  strip_late() { python3 -c 'import json,sys; d=json.load(sys.stdin); d["guests"]=[g for g in d["guests"] if g["name"]!="late"]; print(json.dumps(d, sort_keys=True))' 2>/dev/null || cat; }
+  [ "$(strip_late <<< "$before")" = "$(strip_late <<< "$after")" ] || fail "guests differ after restart:
+before: $before
+after:  $after"
+  echo "ok: the restarted daemon reports the same guests and TEE state"
+  expect_rc 0 "the TEE guest still works" -- ctl guest console keep --until "optee_client: done" --wait 60
+  grep -q "optee: found over hvc" <<< "$LAST_OUTPUT" || fail "console: $LAST_OUTPUT"
+  ;;
+platform_crash)
+  start_daemon
+  expect_rc 0 "create a guest" -- ctl guest create --name web --kernel "$kernel" --tee optee --start
+  kill -9 "$(cat "$run/platform/qemu.pid")"
+  echo "ok: QEMU killed with SIGKILL"
+  start=$(date +%s)
+  expect_rc 7 "calls fail with UNAVAILABLE" -- ctl guest list
+  grep -q "PLATFORM_UNAVAILABLE" <<< "$LAST_OUTPUT" || fail "reason: $LAST_OUTPUT"
+  [ $(( $(date +%s) - start )) -lt 30 ] || fail "took too long to fail"
+  sleep 1.5  # the daemon's health follows the platform within its poll period
+  expect_rc 7 "health is NOT_SERVING" -- ctl health
+  grep -q "not_serving" <<< "$LAST_OUTPUT" || fail "health: $LAST_OUTPUT"
+  ;;
+*)
+  echo "run-e2e: unknown scenario $scenario" >&2
+  exit 2
+  ;;
+esac
+echo "e2e.$scenario: passed"
