@@ -1,37 +1,64 @@
 #!/usr/bin/env bash
-# Sets up a Debian 12 machine for Warden (as root), builds it, and boots the
-# platform in QEMU: the secure-world firmware (with its OP-TEE model holding two
-# guests) at EL3, the Warden hypervisor at EL2, a control domain and three paused
-# guests at EL1. The control domain enables OP-TEE for each guest through the
-# domctl hypercall: two succeed, the third gets -ENOSPC (no client ID left); it
-# then destroys a guest, which frees a client ID, and the retry succeeds. Each
-# enabled guest finds OP-TEE through its device tree and calls it.
-#
+# Sets up a Debian 12 machine for Warden (as root), builds it, and runs the main
+# job: wardend boots the platform in QEMU (secure-world firmware whose OP-TEE has
+# room for two guests, the hypervisor, the dom0 agent), then wardenctl creates
+# three TEE guests from the bundled configs. Two get OP-TEE and their consoles show
+# them finding it through their device trees; the third is refused because the TEE
+# has no client ID left; destroying a guest frees one and the retry succeeds.
 # This is the user platform: no semihosting, no host files reachable from guests.
-# (Until wardend exists, the control domain is the bare-metal test control domain
-# tests/guests/tg_tee_ctl.cc.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "==> Installing dependencies (Debian packages)"
 bash deploy/install-deps.sh
-echo "==> Building"
+echo "==> Building (first time: a few minutes)"
 cmake --preset default >/dev/null
-cmake --build --preset default -j "$(nproc)" --target images
-images=build/default/images
+cmake --build --preset default -j "$(nproc)" --target wardend wardenctl images
 
-echo "==> Booting Warden: control domain d0, guests d1-d3, OP-TEE room for 2 guests"
-status=0
-timeout --foreground 120 qemu-system-aarch64 \
-  -M virt,virtualization=on,secure=on,gic-version=2 -cpu cortex-a57 -m 1G \
-  -net none -display none -monitor none -no-reboot \
-  -serial stdio -serial file:build/default/secure-console.log \
-  -bios "$images/firmware.bin" -kernel "$images/warden.bin" \
-  -fw_cfg name=opt/warden/tee-guests,string=2 \
-  -device "guest-loader,addr=0x48000000,kernel=$images/tg_tee_ctl.bin,bootargs=test=exhaustion" \
-  -device "guest-loader,addr=0x4a000000,kernel=$images/tg_optee_client.bin,bootargs=expect=optee warden.paused" \
-  -device "guest-loader,addr=0x4c000000,kernel=$images/tg_optee_client.bin,bootargs=expect=optee warden.paused" \
-  -device "guest-loader,addr=0x4e000000,kernel=$images/tg_optee_client.bin,bootargs=expect=optee warden.paused" \
-  < /dev/null || status=$?
-echo "==> Platform powered off (QEMU exit status $status); secure-world console:"
-cat build/default/secure-console.log
+build=$PWD/build/default
+demo=$build/demo
+rm -rf "$demo"
+mkdir -p "$demo/guests"
+cp deploy/examples/guests/*.toml "$demo/guests/"
+ln -s "$build/images/tg_optee_client.bin" "$demo/guests/guest.bin"
+export WARDEN_SOCKET=$demo/wardend.sock
+ctl() {
+  echo
+  echo "\$ wardenctl $(printf "%q " "$@")"
+  "$build/cli/wardenctl" "$@"
+}
+
+echo "==> Starting wardend (log: $demo/wardend.log)"
+"$build/toolstack/wardend/wardend" --socket "$WARDEN_SOCKET" --run-dir "$demo/platform" \
+  --images "$build/images" --tee-guests 2 > "$demo/wardend.log" 2>&1 &
+daemon=$!
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null' EXIT
+for _ in $(seq 1 300); do
+  "$build/cli/wardenctl" health >/dev/null 2>&1 && break
+  kill -0 $daemon 2>/dev/null || { cat "$demo/wardend.log"; exit 1; }
+  sleep 0.2
+done
+
+ctl health
+ctl tee caps
+ctl guest create --config "$demo/guests/web.toml" --start
+ctl guest create --config "$demo/guests/db.toml" --start
+set +e
+ctl guest create --config "$demo/guests/cache.toml" --start
+echo "(exit status $?: 6 means the TEE has no room for another guest)"
+set -e
+ctl guest list
+ctl guest console web --until "optee_client: done"
+ctl guest console db --until "optee_client: done"
+ctl guest destroy web
+ctl guest create --config "$demo/guests/cache.toml" --start
+ctl guest console cache --until "optee_client: done"
+ctl tee get cache
+ctl tee caps
+
+echo
+echo "==> Stopping wardend (SIGTERM: it drains and stops the platform)"
+kill $daemon
+wait $daemon || true
+trap - EXIT
+tail -n 3 "$demo/wardend.log"
