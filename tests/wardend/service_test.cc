@@ -295,12 +295,29 @@ TEST_F(ServiceTest, PlatformDownIsUnavailable) {
         return toolstack::Result<int64_t>(
             toolstack::Error(toolstack::ErrorKind::Unavailable, "platform down: QEMU exited"));
     };
+    EXPECT_FALSE(daemon->poll()) << "wardend's poller notices";
     grpc::ClientContext c;
     v1::ListGuestsResponse l;
     auto d = decode(guests->ListGuests(&c, {}, &l));
     EXPECT_EQ(d.code, grpc::StatusCode::UNAVAILABLE);
     EXPECT_EQ(d.reason, "PLATFORM_UNAVAILABLE");
+    grpc::ClientContext c2;
+    v1::Guest g;
+    EXPECT_EQ(decode(guests->StartGuest(
+                         &c2,
+                         [] {
+                             v1::StartGuestRequest r;
+                             r.set_name("u");
+                             return r;
+                         }(),
+                         &g))
+                  .code,
+              grpc::StatusCode::UNAVAILABLE)
+        << "changes go to the platform and fail there too";
     core->inject = nullptr;
+    EXPECT_TRUE(daemon->poll());
+    grpc::ClientContext c3;
+    EXPECT_TRUE(guests->ListGuests(&c3, {}, &l).ok()) << "and reads come back with it";
 }
 
 TEST_F(ServiceTest, RestartRecoversGuestsAndTeeState) {

@@ -58,8 +58,10 @@ Daemon::Daemon(std::shared_ptr<ts::Transport> transport, DaemonLimits limits)
 ts::Status Daemon::recover() {
     auto all = hv_.list();
     if (!all) return all.error();
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     guests_.clear();
+    view_.clear();
+    last_.clear();
     for (const auto& d : *all) {
         if (d.privileged || d.name.empty()) continue;  // the control domain, boot domains
         auto td = ts::ToolData::decode(d.tool_data);
@@ -73,6 +75,8 @@ ts::Status Daemon::recover() {
         r.cfg.quotas = td.quotas;
         guests_[d.name] = r;
     }
+    lock.unlock();
+    poll();  // fill the view reads are served from
     return {};
 }
 
@@ -95,8 +99,10 @@ void Daemon::publish(v1::Event::Kind kind, const v1::Guest& g) {
     std::lock_guard lock(mu_);
     if (kind == v1::Event::KIND_GUEST_REMOVED) {
         last_.erase(g.name());
+        view_.erase(g.name());
     } else {
         last_[g.name()] = change_key(g);
+        view_[g.name()] = g;
     }
     bus_.publish(kind, g);
 }
@@ -262,19 +268,47 @@ ApiError Daemon::exhausted(const ts::Error& e, const std::string& name) {
     return a;
 }
 
+std::optional<ApiError> Daemon::platform_gone() {
+    if (platform_up_) return std::nullopt;
+    ApiError a;
+    a.code = StatusCode::UNAVAILABLE;
+    a.reason = "PLATFORM_UNAVAILABLE";
+    std::lock_guard lock(mu_);
+    a.message = "the platform is unreachable: " + platform_down_reason_;
+    return a;
+}
+
+bool Daemon::cached(const std::string& name, v1::Guest& out) {
+    std::lock_guard lock(mu_);
+    auto it = view_.find(name);
+    if (it == view_.end()) return false;
+    out = it->second;
+    return true;
+}
+
 ApiResult<v1::Guest> Daemon::get(const std::string& name) {
+    if (auto gone = platform_gone()) return *gone;
     Record r;
     if (!find(name, r)) return ApiError::not_found(name);
+    v1::Guest g;
+    if (cached(name, g)) return g;
     return describe(name, r);
 }
 
 ApiResult<v1::ListGuestsResponse> Daemon::list() {
+    if (auto gone = platform_gone()) return *gone;
     std::map<std::string, Record> copy;
+    v1::ListGuestsResponse out;
     {
         std::lock_guard lock(mu_);
         copy = guests_;
+        bool complete = true;
+        for (const auto& [name, r] : copy) complete = complete && view_.count(name);
+        if (complete) {
+            for (const auto& [name, r] : copy) *out.add_guests() = view_.at(name);
+            return out;
+        }
     }
-    v1::ListGuestsResponse out;
     for (const auto& [name, r] : copy) {
         auto g = describe(name, r);
         if (auto* e = std::get_if<ApiError>(&g)) {
@@ -383,8 +417,11 @@ ApiResult<v1::TeeCapabilities> Daemon::capabilities() {
 }
 
 ApiResult<v1::GuestTee> Daemon::get_tee(const std::string& name) {
+    if (auto gone = platform_gone()) return *gone;
     Record r;
     if (!find(name, r)) return ApiError::not_found(name);
+    v1::Guest g;
+    if (cached(name, g)) return g.tee();
     return describe_tee(name, r);
 }
 
@@ -478,19 +515,48 @@ std::vector<v1::Guest> Daemon::snapshot_and_subscribe(
 }
 
 bool Daemon::poll() {
-    auto l = list();
-    auto* resp = std::get_if<v1::ListGuestsResponse>(&l);
-    if (!resp) return false;
-    for (const auto& g : resp->guests()) {
-        std::string now = change_key(g);
+    std::map<std::string, Record> copy;
+    {
+        std::lock_guard lock(mu_);
+        copy = guests_;
+    }
+    for (const auto& [name, r] : copy) {
+        // Under the guest's lock, so a change in flight is not overwritten by an
+        // older description.
+        auto lock = guest_lock(name);
+        std::lock_guard guard(*lock);
+        Record now_r;
+        if (!find(name, now_r)) continue;  // destroyed meanwhile
+        auto d = describe(name, now_r);
+        if (auto* e = std::get_if<ApiError>(&d)) {
+            if (e->code == StatusCode::UNAVAILABLE) {
+                std::lock_guard l(mu_);
+                platform_down_reason_ = e->message;
+                platform_up_ = false;
+                return false;
+            }
+            continue;
+        }
+        const auto& g = std::get<v1::Guest>(d);
         bool changed;
         {
-            std::lock_guard lock(mu_);
-            auto it = last_.find(g.name());
-            changed = it == last_.end() || it->second != now;
+            std::lock_guard l(mu_);
+            auto it = last_.find(name);
+            changed = it == last_.end() || it->second != change_key(g);
+            view_[name] = g;  // counters too, even when nothing else changed
         }
         if (changed) publish(v1::Event::KIND_GUEST_CHANGED, g);
     }
+    if (copy.empty()) {
+        auto p = hv_.ping();
+        if (!p) {
+            std::lock_guard l(mu_);
+            platform_down_reason_ = p.error().message();
+            platform_up_ = false;
+            return false;
+        }
+    }
+    platform_up_ = true;
     return true;
 }
 

@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "api_error.h"
@@ -51,8 +52,10 @@ public:
     // Every guest, as a snapshot for a new Watch stream (under the same lock
     // as change detection, so no change falls between snapshot and stream).
     std::vector<v1::Guest> snapshot_and_subscribe(std::shared_ptr<EventBus::Subscription>& sub);
-    // Notices changes made by guests themselves (power off, crash) and the
-    // platform going away; returns false when the platform is unreachable.
+    // Refreshes the view of every guest from the hypervisor, notices changes
+    // made by guests themselves (power off, crash) and the platform going away;
+    // returns false when the platform is unreachable. wardend calls it every
+    // half second.
     bool poll();
 
 private:
@@ -64,6 +67,8 @@ private:
     std::shared_ptr<std::mutex> guest_lock(const std::string& name);
     bool find(const std::string& name, Record& out);
     ApiResult<v1::Guest> describe(const std::string& name, const Record& r);
+    bool cached(const std::string& name, v1::Guest& out);
+    std::optional<ApiError> platform_gone();
     ApiResult<v1::GuestTee> describe_tee(const std::string& name, const Record& r);
     ApiError exhausted(const toolstack::Error& e, const std::string& name);
     void publish(v1::Event::Kind kind, const v1::Guest& g);
@@ -77,7 +82,14 @@ private:
     std::mutex mu_;  // guests_, locks_, last_
     std::map<std::string, Record> guests_;
     std::map<std::string, std::shared_ptr<std::mutex>> locks_;
-    std::map<std::string, std::string> last_;  // serialized last published state per guest
+    std::map<std::string, std::string> last_;  // change key of the last published state
+    // What reads are served from: each guest as last described by the
+    // hypervisor, refreshed by poll() and after every change made here.
+    std::map<std::string, v1::Guest> view_;
+    // Cleared when the platform stops answering; reads then fail UNAVAILABLE
+    // instead of serving a view of a platform that is gone.
+    std::atomic<bool> platform_up_{true};
+    std::string platform_down_reason_;  // under mu_
     EventBus bus_;
 };
 
