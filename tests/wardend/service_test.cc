@@ -1,7 +1,10 @@
 // wardend's services over an in-process gRPC channel, with the real hypervisor
 // core (CoreTransport) behind them: every error mapping, idempotency,
 // validation, Watch, restart recovery and concurrent exhaustion.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -14,6 +17,7 @@
 #include "daemon.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "server.h"
 #include "service.h"
 
 namespace warden::wardend {
@@ -412,6 +416,86 @@ TEST_F(ServiceTest, UnknownCallersAreDeniedChangesWhenNotTrusted) {
     auto d = decode(create(spec("denied")));
     EXPECT_EQ(d.code, grpc::StatusCode::PERMISSION_DENIED);
     EXPECT_EQ(guest_count(), 0) << "reads still work";
+}
+
+}  // namespace
+}  // namespace warden::wardend
+
+namespace warden::wardend {
+namespace {
+
+// The real socket path: credentials come from SO_PEERCRED. A child process that
+// dropped to an unprivileged user may read but not change anything.
+TEST(ServerAuthz, UnprivilegedUsersMayReadButNotChange) {
+    if (::geteuid() != 0) GTEST_SKIP() << "needs root to create an unprivileged caller";
+    auto core = std::make_shared<CoreTransport>();
+    Daemon daemon(core);
+    ASSERT_TRUE(daemon.recover().ok());
+    PeerRegistry peers;
+    ServiceContext ctx{daemon, peers, {}, false, nullptr};
+    GuestsService guests(ctx);
+    TeeService tee(ctx);
+    EventsService events(ctx);
+    ServerOptions so;
+    so.socket_path = "/tmp/warden-authz-" + std::to_string(::getpid()) + ".sock";
+    auto server = UnixServer::start(so, {&guests, &tee, &events}, peers);
+    ASSERT_TRUE(server.ok()) << server.error().message();
+    ::chmod(so.socket_path.c_str(), 0666);  // let the unprivileged child connect at all
+
+    // gRPC is not fork-safe once it runs threads: the child execs wardenctl.
+    auto run_as_nobody = [&](std::vector<std::string> args) {
+        pid_t child = ::fork();
+        if (child == 0) {
+            if (::setgid(65534) != 0 || ::setuid(65534) != 0) _exit(100);
+            std::vector<char*> argv;
+            static std::string bin = WARDENCTL_BINARY, sock_opt = "--socket";
+            argv.push_back(bin.data());
+            argv.push_back(sock_opt.data());
+            argv.push_back(so.socket_path.data());
+            for (auto& a : args) argv.push_back(a.data());
+            argv.push_back(nullptr);
+            int devnull = ::open("/dev/null", O_WRONLY);
+            ::dup2(devnull, 1);
+            ::dup2(devnull, 2);
+            ::execv(argv[0], argv.data());
+            _exit(101);
+        }
+        int status = 0;
+        ::waitpid(child, &status, 0);
+        return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    };
+    EXPECT_EQ(run_as_nobody({"guest", "list"}), 0) << "reads are open to whoever can connect";
+    EXPECT_EQ(run_as_nobody({"guest", "destroy", "anything"}), 9) << "exit 9: permission denied";
+    EXPECT_EQ(run_as_nobody({"tee", "enable", "anything"}), 9);
+
+    // Root, through the same socket, may change things.
+    auto ch = grpc::CreateChannel("unix:" + so.socket_path, grpc::InsecureChannelCredentials());
+    auto stub = v1::Guests::NewStub(ch);
+    grpc::ClientContext c;
+    v1::DestroyGuestRequest d;
+    d.set_name("anything");
+    d.set_allow_missing(true);
+    v1::DestroyGuestResponse resp;
+    EXPECT_TRUE(stub->DestroyGuest(&c, d, &resp).ok());
+    (*server)->shutdown(std::chrono::milliseconds(500));
+    EXPECT_FALSE(std::filesystem::exists(so.socket_path)) << "the socket is removed on shutdown";
+}
+
+TEST(ServerAuthz, ALiveDaemonsSocketIsNotTakenOver) {
+    auto core = std::make_shared<CoreTransport>();
+    Daemon daemon(core);
+    PeerRegistry peers;
+    ServiceContext ctx{daemon, peers, {}, false, nullptr};
+    GuestsService guests(ctx);
+    ServerOptions so;
+    so.socket_path = "/tmp/warden-live-" + std::to_string(::getpid()) + ".sock";
+    auto first = UnixServer::start(so, {&guests}, peers);
+    ASSERT_TRUE(first.ok());
+    GuestsService guests2(ctx);
+    auto second = UnixServer::start(so, {&guests2}, peers);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().reason().find("another wardend is running"), std::string::npos);
+    (*first)->shutdown(std::chrono::milliseconds(200));
 }
 
 }  // namespace

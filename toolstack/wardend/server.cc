@@ -106,6 +106,7 @@ void UnixServer::accept_loop() {
 }
 
 void UnixServer::set_serving(bool serving) {
+    if (!server_) return;
     if (auto* h = server_->GetHealthCheckService()) h->SetServingStatus(serving);
 }
 
@@ -113,9 +114,10 @@ void UnixServer::shutdown(std::chrono::milliseconds deadline) {
     set_serving(false);
     stop_ = true;
     if (acceptor_.joinable()) acceptor_.join();
-    if (listen_fd_ >= 0) ::close(listen_fd_);
+    if (listen_fd_ < 0) return;  // never started: the socket is not ours
+    ::close(listen_fd_);
     listen_fd_ = -1;
-    server_->Shutdown(std::chrono::system_clock::now() + deadline);
+    if (server_) server_->Shutdown(std::chrono::system_clock::now() + deadline);
     ::unlink(opts_.socket_path.c_str());
 }
 
