@@ -218,17 +218,8 @@ Bytes edited_frame(uint16_t type, uint32_t seq, const Bytes& payload, Edit edit)
     return f;
 }
 
-abi::Domctl make_domctl(uint32_t cmd, uint16_t domid) {
-    abi::Domctl op;
-    std::memset(&op, 0, sizeof op);
-    op.cmd = cmd;
-    op.interface_version = abi::kDomctlInterfaceVersion;
-    op.domid = domid;
-    return op;
-}
-
 abi::Domctl create_domctl(const char* name, uint64_t ram) {
-    abi::Domctl op = make_domctl(abi::kCreateDomain, 0);
+    abi::Domctl op = abi::make_domctl(abi::kCreateDomain, 0);
     op.u.create.ram_size = ram;
     op.u.create.vcpus = 1;
     std::snprintf(op.u.create.name, sizeof op.u.create.name, "%s", name);
@@ -376,7 +367,7 @@ public:
     std::vector<abi::DomctlGetDomainInfo> domains() {
         std::vector<abi::DomctlGetDomainInfo> out;
         for (unsigned next = 0; next < 0x10000;) {
-            abi::Domctl op = make_domctl(abi::kGetDomainInfo, static_cast<uint16_t>(next));
+            abi::Domctl op = abi::make_domctl(abi::kGetDomainInfo, static_cast<uint16_t>(next));
             op.u.info.flags = abi::kInfoFirstAtOrAfter;
             auto r = domctl("list domains", op);
             if (r.rc != 0) break;
@@ -400,7 +391,7 @@ unsigned count_named(const std::vector<abi::DomctlGetDomainInfo>& ds, const char
 }
 
 void good_requests(Session& s) {
-    auto r = s.domctl("GetDomainInfo d0", make_domctl(abi::kGetDomainInfo, 0));
+    auto r = s.domctl("GetDomainInfo d0", abi::make_domctl(abi::kGetDomainInfo, 0));
     const auto& i = r.op.u.info;
     check(r.rc == 0 && i.domid == 0 && (i.dom_flags & abi::kDomainPrivileged) &&
               i.ram_base == kDom0Base && i.ram_size == 16u << 20,
@@ -417,12 +408,12 @@ void good_requests(Session& s) {
     check(c.rc == -err::kSrch && c.rep.length == 0, "CONSOLE_READ of a missing domain: rc %ld",
           c.rc);
 
-    abi::Domctl bad = make_domctl(abi::kGetDomainInfo, 0);
+    abi::Domctl bad = abi::make_domctl(abi::kGetDomainInfo, 0);
     bad.interface_version = 0x20000;
     r = s.domctl("DOMCTL with a wrong interface version", bad);
     check(r.rc == -err::kInval, "DOMCTL with a wrong interface version: the hypervisor says %ld",
           r.rc);
-    abi::Domctl copy = make_domctl(abi::kCopyToDomain, 0);
+    abi::Domctl copy = abi::make_domctl(abi::kCopyToDomain, 0);
     copy.u.copy = {kGuestRamBase, kDom0Base, 4096};
     r = s.domctl("raw kCopyToDomain", copy);
     check(r.rc == -err::kInval, "raw kCopyToDomain through DOMCTL is refused: rc %ld", r.rc);
@@ -447,7 +438,8 @@ void bad_frames(Session& s) {
     s.still_serving("a magic followed by junk");
 
     uint32_t t = s.seq();
-    Bytes truncated = frame(abi::kRelayDomctl, t, bytes_of(make_domctl(abi::kGetDomainInfo, 0)));
+    Bytes truncated =
+        frame(abi::kRelayDomctl, t, bytes_of(abi::make_domctl(abi::kGetDomainInfo, 0)));
     truncated.resize(sizeof(abi::RelayHeader) + 10);
     uint32_t v = s.seq();
     Bytes valid = frame(abi::kRelayPing, v);
@@ -571,11 +563,11 @@ void loads(Session& s, const fs::path& images) {
         loaded = s.load(h, kGuestRamBase + off, hello.data() + off,
                         std::min(kChunk, hello.size() - off)) == 0;
     }
-    abi::Domctl entry = make_domctl(abi::kSetVcpuEntry, h);
+    abi::Domctl entry = abi::make_domctl(abi::kSetVcpuEntry, h);
     entry.u.entry.pc = kGuestRamBase;
     entry.u.entry.x0 = kGuestRamBase + (2 << 20) - 4096;  // no device tree there: zeros
     bool started = loaded && s.domctl("SetVcpuEntry", entry).rc == 0 &&
-                   s.domctl("Unpause", make_domctl(abi::kUnpause, h)).rc == 0;
+                   s.domctl("Unpause", abi::make_domctl(abi::kUnpause, h)).rc == 0;
     std::string text;
     for (int i = 0; started && i < 100 && text.find("hello: done") == std::string::npos; ++i) {
         text = s.console_read(h, 0, 4096).text;

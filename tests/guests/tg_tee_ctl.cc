@@ -14,15 +14,6 @@ namespace err = warden::abi::err;
 
 int failures = 0;
 
-abi::Domctl make(uint32_t cmd, uint16_t domid) {
-    abi::Domctl op;
-    std::memset(&op, 0, sizeof op);
-    op.cmd = cmd;
-    op.interface_version = abi::kDomctlInterfaceVersion;
-    op.domid = domid;
-    return op;
-}
-
 const char* errname(int64_t rc) {
     switch (-rc) {
     case 0:
@@ -62,19 +53,19 @@ void expect_rc(const char* what, int64_t rc, int64_t want) {
 }
 
 int64_t tee_enable(uint16_t domid, uint32_t method = abi::kTeeDtSmc) {
-    auto op = make(abi::kTeeEnable, domid);
+    auto op = abi::make_domctl(abi::kTeeEnable, domid);
     op.u.tee_enable.tee_type = abi::kTeeOptee;
     op.u.tee_enable.dt_method = method;
     return guest::domctl(&op);
 }
 
 int64_t simple(uint32_t cmd, uint16_t domid) {
-    auto op = make(cmd, domid);
+    auto op = abi::make_domctl(cmd, domid);
     return guest::domctl(&op);
 }
 
 void show_tee(uint16_t domid) {
-    auto op = make(abi::kTeeQuery, domid);
+    auto op = abi::make_domctl(abi::kTeeQuery, domid);
     int64_t rc = guest::domctl(&op);
     if (rc) {
         guest::print("FAIL: tee_query d%u: %s", domid, errname(rc));
@@ -89,7 +80,7 @@ void show_tee(uint16_t domid) {
 
 void list_domains() {
     for (uint16_t next = 0;;) {
-        auto op = make(abi::kGetDomainInfo, next);
+        auto op = abi::make_domctl(abi::kGetDomainInfo, next);
         op.u.info.flags = abi::kInfoFirstAtOrAfter;
         if (guest::domctl(&op) != 0) break;
         const auto& i = op.u.info;
@@ -102,15 +93,15 @@ void list_domains() {
 }
 
 void malformed_requests() {
-    auto op = make(abi::kTeeQuery, 1);
+    auto op = abi::make_domctl(abi::kTeeQuery, 1);
     op.interface_version = 0x1234;
     expect_rc("domctl with a wrong interface version", guest::domctl(&op), -err::kInval);
-    op = make(abi::kTeeQuery, 1);
+    op = abi::make_domctl(abi::kTeeQuery, 1);
     op.reserved1 = 1;
     expect_rc("domctl with reserved bits set", guest::domctl(&op), -err::kInval);
-    op = make(0x77, 1);
+    op = abi::make_domctl(0x77, 1);
     expect_rc("unknown domctl", guest::domctl(&op), -err::kInval);
-    op = make(abi::kTeeEnable, 1);
+    op = abi::make_domctl(abi::kTeeEnable, 1);
     op.u.tee_enable.tee_type = abi::kTeeOptee;
     op.u.raw[40] = 1;
     expect_rc("tee_enable with junk after its fields", guest::domctl(&op), -err::kInval);

@@ -30,15 +30,6 @@ void seal(RelayHeader& h, const void* payload) {
     h.header_crc = crc32(&h, kHeaderCrcBytes);
 }
 
-abi::Domctl make_domctl(uint32_t cmd, uint16_t domid) {
-    abi::Domctl op;
-    std::memset(&op, 0, sizeof op);
-    op.cmd = cmd;
-    op.interface_version = abi::kDomctlInterfaceVersion;
-    op.domid = domid;
-    return op;
-}
-
 // kCopyToDomain and kConsoleRead take an address in the caller's memory, and the
 // agent's memory is its own business: the host asks for them with LOAD and
 // CONSOLE_READ, where the agent picks the address. A later domctl that takes a
@@ -238,7 +229,7 @@ void RelayServer::serve_load(const RelayHeader& h, const uint8_t* payload) {
     // The agent runs 1:1 with its MMU off: a pointer is its own IPA.
     for (uint64_t done = 0; st.rc == 0 && done < size;) {
         uint64_t n = min_of(size - done, abi::kCopyMax);
-        op_ = make_domctl(abi::kCopyToDomain, req.domid);
+        op_ = abi::make_domctl(abi::kCopyToDomain, req.domid);
         op_.u.copy.dst = req.dst + done;
         op_.u.copy.src = reinterpret_cast<uintptr_t>(data + done);
         op_.u.copy.size = n;
@@ -259,7 +250,7 @@ void RelayServer::serve_console_read(const RelayHeader& h, const uint8_t* payloa
         rep.rc = -err::kInval;
     } else {
         uint32_t max = min_of(req.max_bytes, kRoom);
-        op_ = make_domctl(abi::kConsoleRead, req.domid);
+        op_ = abi::make_domctl(abi::kConsoleRead, req.domid);
         op_.u.console.from = req.from;
         op_.u.console.buf = reinterpret_cast<uintptr_t>(bytes);
         op_.u.console.size = max;

@@ -143,15 +143,6 @@ const char* to_string(TeeType t) {
     return t == TeeType::Optee ? "optee" : "none";
 }
 
-abi::Domctl make_domctl(uint32_t cmd, uint16_t domid) {
-    abi::Domctl op;
-    std::memset(&op, 0, sizeof op);
-    op.cmd = cmd;
-    op.interface_version = abi::kDomctlInterfaceVersion;
-    op.domid = domid;
-    return op;
-}
-
 std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int rc) {
     std::string what = std::string(op_name(cmd)) + " of domain " + std::to_string(domid) + ": ";
     switch (-rc) {

@@ -114,8 +114,8 @@ private:
     std::shared_ptr<Transport> t_;
 };
 
-// A domctl with the envelope filled in.
-abi::Domctl make_domctl(uint32_t cmd, uint16_t domid);
+// A domctl with the envelope filled in (the ABI header's helper).
+using abi::make_domctl;
 
 // The sentence for a domctl error: what the errno means for that operation.
 std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int negative_errno);

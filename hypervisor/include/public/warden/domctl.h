@@ -224,6 +224,17 @@ struct Domctl {
     } u;
 };
 static_assert(sizeof(Domctl) == 128);
+
+// A request with the envelope filled in and every other byte zero, as the
+// hypervisor requires of fields an operation does not read.
+inline Domctl make_domctl(uint32_t cmd, uint16_t domid) {
+    Domctl op{};
+    __builtin_memset(&op, 0, sizeof op);  // padding and the whole union, not just a member
+    op.cmd = cmd;
+    op.interface_version = kDomctlInterfaceVersion;
+    op.domid = domid;
+    return op;
+}
 static_assert(offsetof(Domctl, u) == 16);
 
 }  // namespace warden::abi
