@@ -137,6 +137,24 @@ TEST(PlatformQemu, ANewDaemonTakesOverTheRunningPlatform) {
     EXPECT_FALSE((*second)->running());
 }
 
+TEST(PlatformQemu, QemuStopsOnSigtermEvenWhenTheDaemonBlocksIt) {
+    // wardend takes SIGTERM synchronously (blocked in every thread); QEMU must
+    // not inherit that, or stopping it would wait for the SIGKILL fallback.
+    sigset_t term, old;
+    sigemptyset(&term);
+    sigaddset(&term, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &term, &old);
+    auto p = Platform::start(options("sigterm"));
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    auto start = std::chrono::steady_clock::now();
+    (*p)->stop(std::chrono::milliseconds(10000));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    std::ifstream log((*p)->qemu_log());
+    std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("terminating on signal 15"), std::string::npos) << text;
+}
+
 TEST(PlatformQemu, CrashOfQemuIsReportedNotHung) {
     auto p = Platform::start(options("crash"));
     ASSERT_TRUE(p.ok()) << p.error().message();

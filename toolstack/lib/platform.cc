@@ -198,6 +198,13 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
         // Own process group: a terminal's Ctrl-C reaches the daemon, which stops
         // QEMU in order, not QEMU directly.
         ::setpgid(0, 0);
+        // Blocked and ignored signals survive exec: a daemon that takes SIGTERM
+        // synchronously (and ignores SIGPIPE) must not hand that to QEMU, or QEMU
+        // could only be stopped with SIGKILL.
+        sigset_t none;
+        sigemptyset(&none);
+        ::sigprocmask(SIG_SETMASK, &none, nullptr);
+        ::signal(SIGPIPE, SIG_DFL);
         int in = ::open("/dev/null", O_RDONLY);
         int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0640);
         if (in >= 0) ::dup2(in, 0);
