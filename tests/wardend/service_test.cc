@@ -3,7 +3,9 @@
 // validation, Watch, restart recovery and concurrent exhaustion.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -17,6 +19,7 @@
 #include "daemon.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "notify.h"
 #include "server.h"
 #include "service.h"
 
@@ -496,6 +499,32 @@ TEST(ServerAuthz, ALiveDaemonsSocketIsNotTakenOver) {
     ASSERT_FALSE(second.ok());
     EXPECT_NE(second.error().reason().find("another wardend is running"), std::string::npos);
     (*first)->shutdown(std::chrono::milliseconds(200));
+}
+
+}  // namespace
+}  // namespace warden::wardend
+
+namespace warden::wardend {
+namespace {
+
+TEST(SystemdNotify, SendsTheStateToNotifySocketAndIsQuietWithoutOne) {
+    ::unsetenv("NOTIFY_SOCKET");
+    EXPECT_TRUE(notify_systemd("READY=1")) << "not under systemd: nothing to do";
+    std::string path = "/tmp/warden-notify-" + std::to_string(::getpid());
+    ::unlink(path.c_str());
+    int fd = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ::setenv("NOTIFY_SOCKET", path.c_str(), 1);
+    EXPECT_TRUE(notify_systemd("READY=1\nSTATUS=serving"));
+    char buf[64] = {};
+    ssize_t n = ::recv(fd, buf, sizeof buf - 1, MSG_DONTWAIT);
+    EXPECT_EQ(std::string(buf, n > 0 ? static_cast<size_t>(n) : 0), "READY=1\nSTATUS=serving");
+    ::unsetenv("NOTIFY_SOCKET");
+    ::close(fd);
+    ::unlink(path.c_str());
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "daemon.h"
+#include "notify.h"
 #include "platform.h"
 #include "relay_transport.h"
 #include "server.h"
@@ -191,6 +192,7 @@ int main(int argc, char** argv) {
     }
     (*server)->set_serving(true);
     spdlog::info("serving warden.v1 on {}", s.socket);
+    wardend::notify_systemd("READY=1\nSTATUS=serving warden.v1 on " + s.socket);
 
     std::thread poller([&] {
         bool was_up = true;
@@ -215,6 +217,7 @@ int main(int argc, char** argv) {
     int sig = 0;
     sigwait(&sigs, &sig);
     spdlog::info("signal {}: shutting down", sig);
+    wardend::notify_systemd("STOPPING=1\nSTATUS=draining");
     shutting_down = true;
     (*server)->set_serving(false);
     daemon.events().close_all();
