@@ -36,4 +36,5 @@ printf '  %-52s %6s\n' "OP-TEE GET_OS_REVISION from a guest over SMC" "$(figure 
 printf '  %-52s %6s\n' "OP-TEE GET_OS_REVISION from a guest over HVC" "$(figure "$hvc" optee_get_os_revision_hvc)"
 printf '  %-52s %6s\n' "OP-TEE GET_OS_REVISION from EL2 (secure world alone)" \
   "$(echo "$smc" | sed -n 's/.*fast call from EL2: \([0-9]*\) ticks.*/\1/p')"
-printf '  %-52s %6s\n' "boot to the first guest instruction" "$(figure "$smc" boot_to_first_guest_instruction)"
+printf '  %-52s %6s\n' "boot to the first guest instruction (dom0)" \
+  "$(echo "$smc" | sed -n 's/^\[d0\] bench: boot_to_first_guest_instruction=\([0-9]*\).*/\1/p')"

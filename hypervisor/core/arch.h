@@ -37,5 +37,9 @@ struct SecureRegs {
     uint64_t x[8];
 };
 void secure_call(SecureRegs& regs);
+// The mediators' fast path: forwards a call to the secure world with w0 and
+// x1..x6 taken from `args` (a guest's saved x0..x6) and x7 = `client`, and
+// stores the secure world's x0..x3 in `out`.
+void secure_forward(const uint64_t* args, uint64_t client, uint64_t out[4]);
 
 }  // namespace warden::arch

@@ -39,9 +39,10 @@ Cells cells_of(const void* fdt, int parent) {
     return c;
 }
 
-// The n-th (address, size) pair of a node's reg property.
-bool reg_at(const void* fdt, int node, int n, uint64_t& addr, uint64_t& size) {
-    int parent = fdt_parent_offset(fdt, node);
+// The n-th (address, size) pair of a node's reg property, in its parent's cell
+// sizes. Callers that know the parent pass it: finding it costs libfdt a walk
+// from the start of the tree, and that adds up (32 virtio transports at boot).
+bool reg_at(const void* fdt, int parent, int node, int n, uint64_t& addr, uint64_t& size) {
     if (parent < 0) return false;
     Cells c = cells_of(fdt, parent);
     int len = 0;
@@ -68,7 +69,7 @@ bool parse_memory(const void* fdt, BootInfo& out) {
         if (!type || len < 7 || __builtin_strcmp(type, "memory") != 0) continue;
         if (!node_enabled(fdt, node)) continue;  // secure-only memory
         uint64_t a = 0, s = 0;
-        if (!reg_at(fdt, node, 0, a, s) || s == 0) continue;
+        if (!reg_at(fdt, fdt_parent_offset(fdt, node), node, 0, a, s) || s == 0) continue;
         out.ram_base = Pa(a);
         out.ram_size = s;
         return true;
@@ -93,7 +94,7 @@ void parse_uart(const void* fdt, BootInfo& out) {
         node = fdt_node_offset_by_compatible(fdt, node, "arm,pl011");
     }
     uint64_t a = 0, s = 0;
-    if (node >= 0 && reg_at(fdt, node, 0, a, s)) out.uart = Pa(a);
+    if (node >= 0 && reg_at(fdt, fdt_parent_offset(fdt, node), node, 0, a, s)) out.uart = Pa(a);
 }
 
 void parse_gic(const void* fdt, BootInfo& out) {
@@ -102,19 +103,22 @@ void parse_gic(const void* fdt, BootInfo& out) {
         int node = fdt_node_offset_by_compatible(fdt, -1, c);
         if (node < 0) continue;
         uint64_t a = 0, s = 0;
-        if (reg_at(fdt, node, 0, a, s)) out.gicd = Pa(a);
-        if (reg_at(fdt, node, 1, a, s)) out.gicc = Pa(a);
-        if (reg_at(fdt, node, 2, a, s)) out.gich = Pa(a);
-        if (reg_at(fdt, node, 3, a, s)) out.gicv = Pa(a);
+        int parent = fdt_parent_offset(fdt, node);
+        if (reg_at(fdt, parent, node, 0, a, s)) out.gicd = Pa(a);
+        if (reg_at(fdt, parent, node, 1, a, s)) out.gicc = Pa(a);
+        if (reg_at(fdt, parent, node, 2, a, s)) out.gich = Pa(a);
+        if (reg_at(fdt, parent, node, 3, a, s)) out.gicv = Pa(a);
         return;
     }
 }
 
+// virtio-mmio transports sit at the top level of the tree (as on QEMU 'virt').
 void parse_virtio(const void* fdt, BootInfo& out) {
-    for (int node = fdt_node_offset_by_compatible(fdt, -1, "virtio,mmio"); node >= 0;
-         node = fdt_node_offset_by_compatible(fdt, node, "virtio,mmio")) {
+    int node;
+    fdt_for_each_subnode(node, fdt, 0) {
+        if (fdt_node_check_compatible(fdt, node, "virtio,mmio") != 0) continue;
         uint64_t a = 0, s = 0;
-        if (!node_enabled(fdt, node) || !reg_at(fdt, node, 0, a, s) || s == 0 || a + s < a) {
+        if (!node_enabled(fdt, node) || !reg_at(fdt, 0, node, 0, a, s) || s == 0 || a + s < a) {
             continue;
         }
         if (out.virtio_count == kMaxPassthrough) return;
@@ -131,7 +135,9 @@ BootInfoError parse_modules(const void* fdt, BootInfo& out) {
         if (out.module_count == kMaxBootModules) return BootInfoError::TooManyModules;
         BootModule m;
         uint64_t a = 0, s = 0;
-        if (!reg_at(fdt, node, 0, a, s) || s == 0 || a + s < a) return BootInfoError::BadModule;
+        if (!reg_at(fdt, chosen, node, 0, a, s) || s == 0 || a + s < a) {
+            return BootInfoError::BadModule;
+        }
         m.base = Pa(a);
         m.size = s;
         int len = 0;

@@ -58,7 +58,7 @@ int guest_main() {
         guest::print("bench: optee_get_os_revision_%s=%lu ticks/call", use_smc ? "smc" : "hvc",
                      optee - empty);
     }
-    guest::print("bench: boot_to_first_guest_instruction=%lu ticks", guest::boot_counter());
+    guest::print("bench: benchmark_guest_start=%lu ticks", guest::boot_counter());
     guest::print("bench: loop_overhead=%lu ticks/iteration", empty);
     guest::print("bench: bare_trap_roundtrip=%lu ticks/call", bare - empty);
     guest::print("bench: null_hypercall_hvc=%lu ticks/call", hvc - empty);

@@ -172,6 +172,8 @@ int test_not_enabled() {
 // For the benchmark: d1 gets OP-TEE over SMC (bench_smc) or HVC (bench_hvc) and
 // then runs alone, so that nothing else advances the counter it reads.
 int test_bench(uint32_t method) {
+    // The first guest instruction the platform runs is this control domain's.
+    guest::print("bench: boot_to_first_guest_instruction=%lu ticks", guest::boot_counter());
     expect_rc("tee_enable d1", tee_enable(1, method), 0);
     expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
     return 0;

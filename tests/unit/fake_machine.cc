@@ -77,6 +77,13 @@ void secure_call(SecureRegs& regs) {
     }
 }
 
+void secure_forward(const uint64_t* args, uint64_t client, uint64_t out[4]) {
+    SecureRegs r{{static_cast<uint32_t>(args[0]), args[1], args[2], args[3], args[4], args[5],
+                  args[6], client}};
+    secure_call(r);
+    for (int i = 0; i < 4; ++i) out[i] = r.x[i];
+}
+
 void stage2_flush(const Domain&) {
     if (auto* m = test::FakeMachine::current()) ++m->stage2_flushes;
 }

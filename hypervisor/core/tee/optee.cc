@@ -147,18 +147,17 @@ void domain_destroy(Domain& d, DomainTee& state) {
 // the others are zeroed, so whatever the secure world left there never reaches
 // the guest. Fast calls return 32-bit values, except the OS revision's build ID.
 Result forward(DomainTee& state, const smccc::Call& call, unsigned results) {
-    // Arguments the guest gave in a1..a6; w7 is always the guest's client ID.
-    SecureRegs out{{call.id, call.arg(1), call.arg(2), call.arg(3), call.arg(4), call.arg(5),
-                    call.arg(6), state.client_id}};
-    arch::secure_call(out);
+    // a1..a6 as the guest gave them; w7 is always the guest's client ID.
+    uint64_t out[4];
+    arch::secure_forward(call.x, state.client_id, out);
     ++state.calls_forwarded;
     Result r;
     r.full_width = true;
-    r.x[0] = out.x[0] & 0xffffffffu;
-    r.x[1] = results > 1 ? out.x[1] & 0xffffffffu : 0;
-    r.x[2] = results > 2 ? out.x[2] & 0xffffffffu : 0;
-    r.x[3] = results > 3 ? out.x[3] & 0xffffffffu : 0;
-    if (call.id == op::kGetOsRevision) r.x[2] = out.x[2];
+    r.x[0] = out[0] & 0xffffffffu;
+    r.x[1] = results > 1 ? out[1] & 0xffffffffu : 0;
+    r.x[2] = results > 2 ? out[2] & 0xffffffffu : 0;
+    r.x[3] = results > 3 ? out[3] & 0xffffffffu : 0;
+    if (call.id == op::kGetOsRevision) r.x[2] = out[2];
     return r;
 }
 
