@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up a Debian 12 machine for Warden (as root) and runs every test: host unit
 # tests with ASan/UBSan, each QEMU scenario, and a short libFuzzer run over the
-# OP-TEE mediator. This is what CI runs.
+# OP-TEE mediator and the domctl handler. This is what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +24,7 @@ step "Testing (unit tests and QEMU scenarios)"
 ctest --preset asan -j "$(nproc)" --timeout 300
 tests=$(ctest --preset asan -N | sed -n 's/^Total Tests: //p')
 
-step "Fuzzing the OP-TEE mediator (libFuzzer, clang, ASan/UBSan)"
+step "Fuzzing the OP-TEE mediator and the domctl handler (libFuzzer, clang, ASan/UBSan)"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)"
 ctest --preset fuzz --timeout 300
