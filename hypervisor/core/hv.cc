@@ -41,10 +41,6 @@ void Hypervisor::finish() {
                                 : abi::platform::kExitAllDomainsOff);
 }
 
-void Hypervisor::on_call(Vcpu& vcpu, smccc::Conduit conduit) {
-    if (smccc::dispatch(vcpu, conduit)) reschedule();
-}
-
 void Hypervisor::on_wait(Vcpu&) {
     reschedule();
 }

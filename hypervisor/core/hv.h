@@ -29,7 +29,10 @@ public:
     // Picks the vCPU to run first. False when there is nothing to run.
     bool start();
 
-    void on_call(Vcpu& vcpu, smccc::Conduit conduit);
+    // Inline: every guest call comes through here.
+    void on_call(Vcpu& vcpu, smccc::Conduit conduit) {
+        if (smccc::dispatch(vcpu, conduit)) reschedule();
+    }
     void on_wait(Vcpu& vcpu);
     void on_stage2_abort(Vcpu& vcpu, Ipa ipa, bool write);
     void on_undefined(Vcpu& vcpu, uint32_t ec, uint64_t esr);
