@@ -14,6 +14,7 @@
 #include "core/tee/tee.h"
 #include "firmware/optee/model.h"
 #include "unit/fake_machine.h"
+#include "unit/optee_world.h"
 #include "warden/domctl.h"
 #include "warden/errno.h"
 
@@ -45,14 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     PageAllocator alloc;
     DomainTable domains(alloc);
     optee_model::Model model(optee_model::Config{2, 2});
-    machine.secure_world = [&](const arch::SecureRegs& in) {
-        optee_model::Regs r{};
-        std::memcpy(r.x, in.x, sizeof r.x);
-        auto out = model.call(r);
-        arch::SecureRegs s{};
-        std::memcpy(s.x, out.x, sizeof s.x);
-        return s;
-    };
+    test::use_optee_model(machine, model);
     alloc.init(machine.ram_base(), machine.ram_size(), machine.ram_base());
     DomainConfig d0;
     d0.privileged = true;

@@ -13,6 +13,7 @@
 #include "core/tee/tee.h"
 #include "firmware/optee/model.h"
 #include "unit/fake_machine.h"
+#include "unit/optee_world.h"
 #include "warden/optee.h"
 
 namespace {
@@ -63,14 +64,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     PageAllocator alloc;
     DomainTable domains(alloc);
     optee_model::Model model(optee_model::Config{2, 2});
-    machine.secure_world = [&](const arch::SecureRegs& in) {
-        optee_model::Regs r{};
-        std::memcpy(r.x, in.x, sizeof r.x);
-        optee_model::Regs out = model.call(r);
-        arch::SecureRegs s{};
-        std::memcpy(s.x, out.x, sizeof s.x);
-        return s;
-    };
+    test::use_optee_model(machine, model);
     alloc.init(machine.ram_base(), machine.ram_size(), machine.ram_base());
     Domain* dom[3];
     for (auto& d : dom) {

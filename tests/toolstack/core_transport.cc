@@ -4,6 +4,7 @@
 
 #include "core/domctl.h"
 #include "core/tee/tee.h"
+#include "unit/optee_world.h"
 #include "warden/hypercall.h"
 #include "warden/relay.h"
 
@@ -22,14 +23,7 @@ CoreTransport::CoreTransport(const CoreTransportConfig& cfg)
     domains_.create(d0, &dom0_);
     dom0_->mark_running();
     if (cfg.tee_guests) {
-        machine_.secure_world = [this](const arch::SecureRegs& in) {
-            optee_model::Regs r{};
-            std::memcpy(r.x, in.x, sizeof r.x);
-            auto out = model_.call(r);
-            arch::SecureRegs s{};
-            std::memcpy(s.x, out.x, sizeof s.x);
-            return s;
-        };
+        test::use_optee_model(machine_, model_);
     }
     tee::reset();
     tee::init();

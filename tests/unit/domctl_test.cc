@@ -11,6 +11,7 @@
 #include "core/tee/tee.h"
 #include "fake_machine.h"
 #include "firmware/optee/model.h"
+#include "optee_world.h"
 #include "warden/errno.h"
 
 extern "C" {
@@ -40,14 +41,7 @@ protected:
         dom0->mark_running();
         cfg.privileged = false;
         for (auto& d : dom) ASSERT_EQ(domains.create(cfg, &d), 0);
-        machine.secure_world = [this](const arch::SecureRegs& in) {
-            optee_model::Regs r{};
-            std::memcpy(r.x, in.x, sizeof r.x);
-            auto out = model.call(r);
-            arch::SecureRegs s{};
-            std::memcpy(s.x, out.x, sizeof s.x);
-            return s;
-        };
+        test::use_optee_model(machine, model);
         tee::reset();
         ASSERT_EQ(tee::init(), 0);
     }

@@ -7,6 +7,7 @@
 #include "core/tee/tee.h"
 #include "fake_machine.h"
 #include "firmware/optee/model.h"
+#include "optee_world.h"
 #include "warden/errno.h"
 #include "warden/optee.h"
 
@@ -37,14 +38,7 @@ protected:
 
     void with_optee(uint32_t guest_limit = 2) {
         model = optee_model::Model(optee_model::Config{guest_limit, 2});
-        machine.secure_world = [this](const arch::SecureRegs& in) {
-            optee_model::Regs r{};
-            for (int i = 0; i < 8; ++i) r.x[i] = in.x[i];
-            optee_model::Regs out = model.call(r);
-            arch::SecureRegs s{};
-            for (int i = 0; i < 8; ++i) s.x[i] = out.x[i];
-            return s;
-        };
+        test::use_optee_model(machine, model);
         ASSERT_EQ(tee::init(), 0);
         ASSERT_NE(tee::active(), nullptr);
     }
