@@ -28,7 +28,7 @@ figure() { echo "$1" | sed -n "s/^\[d1\] bench: $2=\([0-9]*\).*/\1/p"; }
 
 echo "Warden hypervisor paths: QEMU 7.2 'virt', cortex-a57, -icount shift=4 (1 tick = 1 instruction)"
 printf '  %-52s %6s\n' "path" "instr."
-printf '  %-52s %6s\n' "bare trap round trip (HVC #1, answered in the decoder)" "$(figure "$smc" bare_trap_roundtrip)"
+printf '  %-52s %6s\n' "bare trap round trip (MRS MDSCR_EL1, emulated RAZ)" "$(figure "$smc" bare_trap_roundtrip)"
 printf '  %-52s %6s\n' "null hypercall over HVC (Warden VERSION)" "$(figure "$smc" null_hypercall_hvc)"
 printf '  %-52s %6s\n' "null hypercall over trapped SMC" "$(figure "$smc" null_hypercall_smc)"
 printf '  %-52s %6s\n' "PSCI_VERSION over HVC (virtual PSCI)" "$(figure "$smc" psci_version_hvc)"

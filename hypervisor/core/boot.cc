@@ -4,6 +4,7 @@
 #include "core/guest_dt.h"
 #include "core/log.h"
 #include "core/phys.h"
+#include "lib/format.h"
 
 namespace warden {
 namespace {
@@ -27,6 +28,10 @@ bool has_word(const char* s, const char* word) {
         if (i == n && (p[n] == ' ' || p[n] == '\0')) return true;
     }
     return false;
+}
+
+void zero_bytes(Pa at, uint64_t size) {
+    __builtin_memset(phys_ptr<unsigned char>(at), 0, size);
 }
 
 // Puts the device tree in the last 64 KiB of the domain's RAM and prepares vCPU 0.
@@ -81,6 +86,9 @@ Domain* build_dom0(Hypervisor& hv, const BootInfo& info, const BootModule& m,
         }
     }
     hv.alloc().reserve(base, mem);
+    // Its RAM is whatever was at those addresses: keep its image, clear the rest.
+    zero_bytes(base, m.base - base);
+    zero_bytes(m.base + m.size, mem - (m.base - base) - m.size);
     DomainConfig cfg;
     cfg.privileged = true;
     cfg.identity_map = true;
@@ -179,10 +187,11 @@ unsigned build_boot_domains(Hypervisor& hv, const BootInfo& info) {
         Domain* d = i == 0 ? build_dom0(hv, info, m, img) : build_domu(hv, m, img);
         if (!d) continue;
         ++built;
-        WARDEN_LOG_INFO("d%u: %s, %lu MiB at IPA 0x%lx%s%s, \"%s\"", d->id().value,
+        char where[32];
+        format(where, sizeof where, d->privileged() ? "1:1" : "PA 0x%lx", d->ram_pa().value());
+        WARDEN_LOG_INFO("d%u: %s, %lu MiB at IPA 0x%lx (%s)%s, \"%s\"", d->id().value,
                         d->privileged() ? "control domain" : "guest", d->ram_size() >> 20,
-                        d->ram_base().value(), d->privileged() ? " (1:1)" : "",
-                        d->paused() ? ", paused" : "", m.bootargs);
+                        d->ram_base().value(), where, d->paused() ? ", paused" : "", m.bootargs);
     }
     return built;
 }

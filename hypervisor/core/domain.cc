@@ -13,6 +13,10 @@ const char* to_string(DomainState s) {
     switch (s) {
     case DomainState::Free:
         return "free";
+    case DomainState::Building:
+        return "building";
+    case DomainState::Dying:
+        return "dying";
     case DomainState::Created:
         return "created";
     case DomainState::Running:
@@ -144,6 +148,14 @@ Domain::ConsoleChunk Domain::console_read(uint64_t from, char* out, uint64_t max
 }
 
 int DomainTable::create(const DomainConfig& cfg, Domain** out) {
+    int rc = begin_create(cfg, out);
+    if (rc) return rc;
+    while (!continue_create(**out, ~uint64_t{0})) {
+    }
+    return 0;
+}
+
+int DomainTable::begin_create(const DomainConfig& cfg, Domain** out) {
     if (cfg.vcpus == 0 || cfg.vcpus > kMaxVcpusPerDomain || cfg.ram_size == 0 ||
         !is_aligned(cfg.ram_size, kPageSize) || !cfg.name) {
         return -abi::err::kInval;
@@ -192,6 +204,7 @@ int DomainTable::create(const DomainConfig& cfg, Domain** out) {
     d->ram_pa_ = ram;
     d->ram_size_ = cfg.ram_size;
     d->ram_owned_ = owned;
+    d->scrub_next_ = 0;
     d->nr_vcpus_ = cfg.vcpus;
     d->reason_ = ShutdownReason::None;
     d->console_len_ = 0;
@@ -205,21 +218,86 @@ int DomainTable::create(const DomainConfig& cfg, Domain** out) {
         v.index = static_cast<uint16_t>(i);
         v.state = VcpuState::Off;
     }
-    d->state_ = DomainState::Created;
+    d->state_ = DomainState::Building;
     *out = d;
     return 0;
 }
 
-void DomainTable::destroy(Domain& d) {
-    if (d.state_ == DomainState::Free) return;
-    tee::domain_destroyed(d);
+bool DomainTable::continue_create(Domain& d, uint64_t budget) {
+    if (d.state_ != DomainState::Building) return true;
+    // Identity-mapped RAM is the boot loader's to describe (see build_dom0).
+    if (d.ram_owned_) {
+        uint64_t pages = d.ram_size_ >> kPageShift;
+        d.scrub_next_ = alloc_.zero_dirty(d.ram_pa_, pages, d.scrub_next_, budget);
+        if (d.scrub_next_ < pages) return false;
+    }
+    d.state_ = DomainState::Created;
+    return true;
+}
+
+void DomainTable::abandon_create(Domain& d) {
+    if (d.state_ != DomainState::Building) return;
     d.s2_.destroy();
     arch::stage2_flush(d);
-    if (d.ram_owned_) alloc_.free_contiguous(d.ram_pa_, d.ram_size_ >> kPageShift);
+    // Pages it cleared are still clean, the others still dirty: the guest never ran.
+    if (d.ram_owned_) {
+        uint64_t pages = d.ram_size_ >> kPageShift;
+        for (uint64_t i = 0; i < pages; ++i) {
+            Pa pa = d.ram_pa_ + (i << kPageShift);
+            if (alloc_.is_dirty(pa)) {
+                alloc_.free_page(pa);
+            } else {
+                alloc_.free_zeroed(pa, 1);
+            }
+        }
+    }
     d.state_ = DomainState::Free;
 }
 
+void DomainTable::destroy(Domain& d) {
+    if (d.state_ == DomainState::Building) {
+        abandon_create(d);
+        return;
+    }
+    begin_destroy(d);
+    while (!continue_destroy(d, ~uint64_t{0})) {
+    }
+}
+
+void DomainTable::begin_destroy(Domain& d) {
+    if (d.state_ == DomainState::Free || d.state_ == DomainState::Dying) return;
+    tee::domain_destroyed(d);
+    d.s2_.destroy();
+    arch::stage2_flush(d);
+    for (unsigned i = 0; i < d.nr_vcpus_; ++i) d.vcpus_[i].state = VcpuState::Off;
+    d.scrub_next_ = 0;
+    d.state_ = DomainState::Dying;
+}
+
+bool DomainTable::continue_destroy(Domain& d, uint64_t budget) {
+    if (d.state_ != DomainState::Dying) return d.state_ == DomainState::Free;
+    if (d.ram_owned_) {
+        // Every page: the guest may have written any of them.
+        uint64_t pages = d.ram_size_ >> kPageShift;
+        uint64_t end = pages - d.scrub_next_ > budget ? d.scrub_next_ + budget : pages;
+        for (uint64_t i = d.scrub_next_; i < end; ++i) {
+            PageAllocator::zero_page(d.ram_pa_ + (i << kPageShift));
+        }
+        alloc_.free_zeroed(d.ram_pa_ + (d.scrub_next_ << kPageShift), end - d.scrub_next_);
+        d.scrub_next_ = end;
+        if (end < pages) return false;
+    }
+    d.state_ = DomainState::Free;
+    return true;
+}
+
 Domain* DomainTable::find(DomId id) {
+    Domain* d = find_any(id);
+    if (!d || d->state_ == DomainState::Building || d->state_ == DomainState::Dying) return nullptr;
+    return d;
+}
+
+Domain* DomainTable::find_any(DomId id) {
     if (id.value >= kMaxDomains || domains_[id.value].state_ == DomainState::Free) return nullptr;
     return &domains_[id.value];
 }

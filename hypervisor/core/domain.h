@@ -17,6 +17,8 @@ inline constexpr uint64_t kGuestRamBase = 0x40000000;  // IPA of a domU's RAM (a
 
 enum class DomainState : uint8_t {
     Free,      // slot unused
+    Building,  // being created: its RAM is being cleared (begin_create)
+    Dying,     // being destroyed: its RAM is being scrubbed (begin_destroy)
     Created,   // built, never run
     Running,   // has run; vCPUs may be runnable
     Shutdown,  // stopped by the guest (PSCI SYSTEM_OFF / RESET / all CPUs off)
@@ -30,6 +32,9 @@ const char* to_string(ShutdownReason r);
 
 inline constexpr unsigned kDomainNameMax = 32;
 inline constexpr unsigned kConsoleRingSize = 4096;
+// Pages cleared per step when a domain is built or destroyed from a domctl: the
+// domctl then restarts, so that no guest waits longer than one step (1 MiB).
+inline constexpr uint64_t kScrubPagesPerStep = 256;
 
 struct DomainConfig {
     const char* name = "";      // for the toolstack; at most kDomainNameMax - 1 chars
@@ -117,7 +122,8 @@ private:
     Ipa ram_ipa_{};
     Pa ram_pa_{};
     uint64_t ram_size_ = 0;
-    bool ram_owned_ = false;  // allocated from the page allocator (not identity RAM)
+    bool ram_owned_ = false;   // allocated from the page allocator (not identity RAM)
+    uint64_t scrub_next_ = 0;  // Building/Dying: next RAM page to clear
     unsigned nr_vcpus_ = 0;
     std::array<Vcpu, kMaxVcpusPerDomain> vcpus_{};
     char console_line_[128];
@@ -128,19 +134,40 @@ private:
     uint64_t tool_data_ = 0;
 };
 
+// A domain's RAM holds nothing but zeros when it is created (whatever its pages
+// held before) and is scrubbed before its pages are freed, so nothing one guest
+// wrote reaches the next. Both take time proportional to the RAM: from a domctl
+// they go in bounded steps (begin_* then continue_* until it returns true).
 class DomainTable {
 public:
     explicit DomainTable(PageAllocator& alloc) : alloc_(alloc) {}
-    // Creates a domain with its RAM mapped; -errno on failure, with nothing leaked.
+    // Creates a domain with its RAM mapped and cleared; -errno on failure, with
+    // nothing leaked.
     int create(const DomainConfig& cfg, Domain** out);
+    // The first step of create(): the domain is Building until continue_create()
+    // returns true (then Created). find() does not see it before.
+    int begin_create(const DomainConfig& cfg, Domain** out);
+    bool continue_create(Domain& d, uint64_t budget = kScrubPagesPerStep);
+    // Gives up a Building domain (its pages go back dirty: nobody wrote them).
+    void abandon_create(Domain& d);
     // Releases everything the domain holds, its TEE registration first.
     void destroy(Domain& d);
+    // The first step of destroy(): the TEE is told, the stage-2 tables are gone,
+    // and the domain is Dying until continue_destroy() returns true (then Free).
+    void begin_destroy(Domain& d);
+    bool continue_destroy(Domain& d, uint64_t budget = kScrubPagesPerStep);
+    // A domain that is Created, Running, Shutdown or Crashed.
     Domain* find(DomId id);
-    // Calls fn(Domain&) for every domain in use, in ID order.
+    // Any domain in use, also Building or Dying (for continuing those steps).
+    Domain* find_any(DomId id);
+    // Calls fn(Domain&) for every domain find() sees, in ID order.
     template <typename Fn>
     void for_each(Fn fn) {
         for (auto& d : domains_) {
-            if (d.state_ != DomainState::Free) fn(d);
+            if (d.state_ != DomainState::Free && d.state_ != DomainState::Building &&
+                d.state_ != DomainState::Dying) {
+                fn(d);
+            }
         }
     }
     unsigned count_alive() const;

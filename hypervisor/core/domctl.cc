@@ -130,27 +130,43 @@ int get_info(DomainTable& domains, abi::Domctl& op) {
 constexpr uint64_t k2M = 2 * 1024 * 1024;
 constexpr uint64_t kMaxDomainRam = uint64_t{1} << 30;
 
-int create_domain(DomainTable& domains, abi::Domctl& op) {
+int create_domain(DomainTable& domains, abi::Domctl& op, Continuation& cont) {
     auto& in = op.u.create;
-    if (in.ram_size == 0 || !is_aligned(in.ram_size, k2M) || in.ram_size > kMaxDomainRam ||
-        in.vcpus == 0 || in.vcpus > kMaxVcpusPerDomain || in.flags || in.name[0] == '\0') {
-        return -err::kInval;
+    Domain* d = cont.building;
+    if (!d) {
+        if (in.ram_size == 0 || !is_aligned(in.ram_size, k2M) || in.ram_size > kMaxDomainRam ||
+            in.vcpus == 0 || in.vcpus > kMaxVcpusPerDomain || in.flags ||
+            !abi::valid_domain_name(in.name, sizeof in.name)) {
+            return -err::kInval;
+        }
+        DomainConfig cfg;
+        cfg.name = in.name;
+        cfg.tool_data = in.tool_data;
+        cfg.ram_size = in.ram_size;
+        cfg.vcpus = in.vcpus;
+        int rc = domains.begin_create(cfg, &d);
+        if (rc) return rc;
+        cont.building = d;
     }
-    bool terminated = false;
-    for (char c : in.name) terminated = terminated || c == '\0';
-    if (!terminated) return -err::kInval;
-    DomainConfig cfg;
-    cfg.name = in.name;
-    cfg.tool_data = in.tool_data;
-    cfg.ram_size = in.ram_size;
-    cfg.vcpus = in.vcpus;
-    Domain* d = nullptr;
-    int rc = domains.create(cfg, &d);
-    if (rc) return rc;
+    if (!domains.continue_create(*d)) return kRestart;
+    cont.building = nullptr;
     d->set_paused(true);
     in.domid = d->id().value;
-    WARDEN_LOG_INFO("d%u: created \"%s\", %lu MiB, %u vCPU(s), paused", d->id().value, d->name(),
-                    d->ram_size() >> 20, d->vcpu_count());
+    WARDEN_LOG_INFO("d%u: created \"%s\", %lu MiB at PA 0x%lx, %u vCPU(s), paused", d->id().value,
+                    d->name(), d->ram_size() >> 20, d->ram_pa().value(), d->vcpu_count());
+    return 0;
+}
+
+int destroy_domain(DomainTable& domains, Domain& caller, DomId id) {
+    Domain* d = domains.find_any(id);
+    if (!d || d->state() == DomainState::Building) return -err::kSrch;
+    if (d == &caller) return -err::kInval;
+    if (d->state() != DomainState::Dying) {
+        WARDEN_LOG_INFO("d%u: destroyed by d%u", d->id().value, caller.id().value);
+        domains.begin_destroy(*d);
+    }
+    if (!domains.continue_destroy(*d)) return kRestart;
+    WARDEN_LOG_INFO("d%u: memory scrubbed and released", id.value);
     return 0;
 }
 
@@ -215,6 +231,17 @@ int describe_tee_in_boot_dt(Domain& d, uint32_t method) {
     return 0;
 }
 
+int remove_tee_from_boot_dt(Domain& d) {
+    static unsigned char buf[kGuestDtMaxSize];
+    if (d.boot_dt_size() > sizeof buf) return -err::kInval;
+    if (!d.copy_from_guest(buf, d.boot_dt(), d.boot_dt_size())) return -err::kFault;
+    int len = remove_optee_node(buf, sizeof buf);
+    if (len < 0) return len == -err::kNoEnt ? 0 : len;
+    if (!d.copy_to_guest(d.boot_dt(), buf, static_cast<uint64_t>(len))) return -err::kFault;
+    d.set_boot_dt(d.boot_dt(), static_cast<uint64_t>(len));
+    return 0;
+}
+
 int tee_enable(Domain& d, const abi::DomctlTeeEnable& in) {
     if (in.reserved || in.dt_method > abi::kTeeDtHvc || in.tee_type == abi::kTeeNone) {
         return -err::kInval;
@@ -235,6 +262,22 @@ int tee_enable(Domain& d, const abi::DomctlTeeEnable& in) {
     return 0;
 }
 
+// Once unpaused a guest may run at any moment, and it reads its device tree
+// first: the TEE can only go away while the guest is held (or stopped).
+int tee_disable(Domain& d) {
+    if (!d.tee().enabled()) return -err::kNoEnt;
+    if (d.alive() && !d.paused()) return -err::kBusy;
+    int rc = tee::disable(d);
+    if (rc) return rc;
+    // A guest that never ran finds no trace of the TEE when it does.
+    if (!d.has_run() && d.boot_dt_size()) {
+        rc = remove_tee_from_boot_dt(d);
+        if (rc) WARDEN_LOG_WARN("d%u: cannot remove /firmware/optee (%d)", d.id().value, rc);
+    }
+    WARDEN_LOG_INFO("d%u: TEE disabled", d.id().value);
+    return 0;
+}
+
 int tee_query(const Domain& d, abi::Domctl& op) {
     abi::DomctlTeeQuery out{};
     out.tee_type = d.tee().type;
@@ -249,11 +292,17 @@ int tee_query(const Domain& d, abi::Domctl& op) {
 
 }  // namespace
 
-int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
+int execute_step(DomainTable& domains, Domain& caller, abi::Domctl& op, Continuation& cont) {
     if (!caller.privileged()) return -err::kPerm;
+    if (cont.building && (op.cmd != abi::kCreateDomain || !valid_envelope(op))) {
+        // The caller went on to something else: the domain it was creating goes.
+        domains.abandon_create(*cont.building);
+        cont.building = nullptr;
+    }
     if (!valid_envelope(op)) return -err::kInval;
     if (op.cmd == abi::kGetDomainInfo) return get_info(domains, op);
-    if (op.cmd == abi::kCreateDomain) return create_domain(domains, op);
+    if (op.cmd == abi::kCreateDomain) return create_domain(domains, op, cont);
+    if (op.cmd == abi::kDestroy) return destroy_domain(domains, caller, DomId{op.domid});
     if (op.cmd == abi::kTeeInfo) {
         tee::describe(op.u.tee_info);
         return 0;
@@ -281,21 +330,23 @@ int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
     case abi::kSetToolData:
         d->set_tool_data(op.u.tool_data);
         return 0;
-    case abi::kDestroy:
-        if (d == &caller) return -err::kInval;
-        WARDEN_LOG_INFO("d%u: destroyed by d%u", d->id().value, caller.id().value);
-        domains.destroy(*d);
-        return 0;
     case abi::kTeeEnable:
         return tee_enable(*d, op.u.tee_enable);
     case abi::kTeeDisable:
-        if (d->alive() && !d->paused() && d->has_run()) return -err::kBusy;
-        return tee::disable(*d);
+        return tee_disable(*d);
     case abi::kTeeQuery:
         return tee_query(*d, op);
     default:
         return -err::kInval;
     }
+}
+
+int execute(DomainTable& domains, Domain& caller, abi::Domctl& op) {
+    Continuation cont;
+    int rc;
+    while ((rc = execute_step(domains, caller, op, cont)) == kRestart) {
+    }
+    return rc;
 }
 
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call) {
@@ -305,7 +356,18 @@ smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call) {
     if (!is_aligned(at.value(), 8)) return smccc::Result::value(-err::kInval);
     abi::Domctl op;
     if (!caller.copy_from_guest(&op, at, sizeof op)) return smccc::Result::value(-err::kFault);
-    int rc = execute(hv().domains(), caller, op);
+    Continuation cont{vcpu.domctl_building};
+    int rc = execute_step(hv().domains(), caller, op, cont);
+    vcpu.domctl_building = cont.building;
+    if (rc == kRestart) {
+        // Not finished: run the same HVC/SMC again (the PC goes back to it and x0..x3
+        // stay as the caller set them), after whatever else is due to run.
+        vcpu.regs.pc -= 4;
+        smccc::Result again = smccc::Result::value(static_cast<int64_t>(vcpu.regs.x[0]),
+                                                   vcpu.regs.x[1], vcpu.regs.x[2], vcpu.regs.x[3]);
+        again.full_width = true;
+        return again;
+    }
     if (rc == 0 && !caller.copy_to_guest(at, &op, sizeof op)) rc = -err::kFault;
     return smccc::Result::value(rc);
 }

@@ -11,7 +11,19 @@ class Domain;
 
 namespace domctl {
 
-// Executes one domctl for `caller` on a copy of the struct; 0 or -errno.
+// Work one request does over several calls: creating or destroying a domain
+// clears its RAM in bounded steps (kScrubPagesPerStep pages each).
+struct Continuation {
+    Domain* building = nullptr;  // a domain kCreateDomain has begun for this caller
+};
+inline constexpr int kRestart = 1;
+
+// One step of a domctl for `caller` on a copy of the struct: 0 or -errno when it
+// is finished, kRestart when the caller must make the same request again (the
+// hypercall then re-executes the HVC, so guests run between steps).
+int execute_step(DomainTable& domains, Domain& caller, abi::Domctl& op, Continuation& cont);
+
+// Executes one domctl to its end (every step at once); 0 or -errno.
 int execute(DomainTable& domains, Domain& caller, abi::Domctl& op);
 
 // The hypercall: x1 = IPA of the struct in the caller's memory.

@@ -124,4 +124,20 @@ int add_optee_node(void* buf, size_t size, const char* method) {
     return static_cast<int>(fdt_totalsize(buf));
 }
 
+int remove_optee_node(void* buf, size_t size) {
+    if (!buf || size > 0x7fffffff) return -abi::err::kInval;
+    if (fdt_check_header(buf) != 0 || fdt_totalsize(buf) > size) return -abi::err::kInval;
+    int fw = fdt_path_offset(buf, "/firmware");
+    int node = fw < 0 ? fw : fdt_subnode_offset(buf, fw, "optee");
+    if (node < 0) return -abi::err::kNoEnt;
+    if (fdt_del_node(buf, node) != 0) return -abi::err::kInval;
+    // add_optee_node() made /firmware if the tree had none: leave no empty one.
+    fw = fdt_path_offset(buf, "/firmware");
+    if (fw >= 0 && fdt_first_subnode(buf, fw) < 0 && fdt_first_property_offset(buf, fw) < 0) {
+        if (fdt_del_node(buf, fw) != 0) return -abi::err::kInval;
+    }
+    fdt_pack(buf);
+    return static_cast<int>(fdt_totalsize(buf));
+}
+
 }  // namespace warden

@@ -35,4 +35,9 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg);
 // new total size or a negative errno (-EEXIST if the node is already there).
 int add_optee_node(void* buf, size_t size, const char* method);
 
+// Removes /firmware/optee (and /firmware, if that leaves it empty) from the device
+// tree in buf. Returns the new total size, -ENOENT if there is no such node, or
+// -EINVAL for a malformed tree.
+int remove_optee_node(void* buf, size_t size);
+
 }  // namespace warden

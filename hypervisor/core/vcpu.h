@@ -24,6 +24,9 @@ struct El1SysRegs {
     uint64_t tpidr_el0, tpidrro_el0, tpidr_el1, sp_el0, sp_el1, elr_el1, spsr_el1;
     uint64_t esr, far, afsr0, afsr1, par, cpacr, csselr, cntkctl, cntv_ctl, cntv_cval;
     uint64_t vmpidr;
+    // Emulated, never loaded into the hardware: the OS lock bit the guest last
+    // wrote to OSLAR_EL1 (debug registers trap; see arch/arm64/sysreg_trap.cc).
+    uint64_t os_lock;
 };
 
 // FP/SIMD registers: q0..q31, FPSR, FPCR. The hypervisor itself never uses them
@@ -47,6 +50,8 @@ struct Vcpu {
     uint16_t index = 0;
     VcpuState state = VcpuState::Off;
     uint64_t traps = 0;  // every exit to the hypervisor, for diagnostics
+    // A domain this vCPU's kCreateDomain has begun and not finished (domctl.h).
+    Domain* domctl_building = nullptr;
 };
 static_assert(offsetof(Vcpu, regs) == 0);
 

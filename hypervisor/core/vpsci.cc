@@ -4,6 +4,7 @@
 #include "core/domain.h"
 #include "core/log.h"
 #include "warden/psci.h"
+#include "warden/smccc.h"
 
 namespace warden::vpsci {
 namespace {
@@ -14,6 +15,8 @@ using smccc::Result;
 bool implemented(uint32_t id) {
     switch (id) {
     case psci::kVersion:
+    case psci::kCpuSuspend:
+    case psci::kCpuSuspend32:
     case psci::kCpuOff:
     case psci::kCpuOn:
     case psci::kAffinityInfo:
@@ -21,11 +24,18 @@ bool implemented(uint32_t id) {
     case psci::kSystemOff:
     case psci::kSystemReset:
     case psci::kFeatures:
+    // Not a PSCI function, but PSCI_FEATURES is how a caller learns that SMCCC
+    // 1.1 (SMCCC_VERSION, SMCCC_ARCH_FEATURES) is there.
+    case abi::smccc::kVersion:
         return true;
     default:
         return false;
     }
 }
+
+// PSCI_FEATURES(CPU_SUSPEND) flags: bit 1 clear = the original power_state
+// format, bit 0 clear = platform-coordinated mode only.
+constexpr int32_t kCpuSuspendFeatures = 0;
 
 // vCPU n of a domain has MPIDR affinity 0 = n, other affinity levels 0.
 Vcpu* target_vcpu(Domain& d, uint64_t mpidr) {
@@ -63,9 +73,21 @@ Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit) {
     switch (call.id) {
     case psci::kVersion:
         return Result::value(psci::kVersion1_1);
-    case psci::kFeatures:
-        return Result::value(implemented(static_cast<uint32_t>(call.arg(1))) ? psci::kSuccess
-                                                                             : psci::kNotSupported);
+    case psci::kFeatures: {
+        auto queried = static_cast<uint32_t>(call.arg(1));
+        if (!implemented(queried)) return Result::value(psci::kNotSupported);
+        bool suspend = queried == psci::kCpuSuspend || queried == psci::kCpuSuspend32;
+        return Result::value(suspend ? kCpuSuspendFeatures : psci::kSuccess);
+    }
+    case psci::kCpuSuspend:
+    case psci::kCpuSuspend32: {
+        // Every state is entered as standby: the vCPU gives up the CPU like WFI
+        // and the call returns SUCCESS when it runs again, its context intact
+        // (for a power-down state that is what an early wake-up looks like).
+        Result r = Result::value(psci::kSuccess);
+        r.reschedule = true;
+        return r;
+    }
     case psci::kMigrateInfoType:
         return Result::value(2);  // no Trusted OS that would need migrating
     case psci::kCpuOn:

@@ -1,6 +1,7 @@
 // A test control domain: drives TEE enablement of the other (paused) boot domains
 // through the real domctl hypercall and checks every answer.
-// bootargs: test=enable|exhaustion|conduits|forged|no_mediator|not_enabled|unprivileged
+// bootargs: test=enable|exhaustion|conduits|forged|no_mediator|not_enabled|unprivileged|
+//                disable_before_run|reenable|name_injection
 #include <cstring>
 
 #include "rt/guest.h"
@@ -185,6 +186,50 @@ int test_bench_hvc() {
     return test_bench(abi::kTeeDtHvc);
 }
 
+// Once unpaused a guest may run at any moment: its TEE cannot be taken away
+// before it has run (it would boot with a node for a TEE that refuses it).
+int test_disable_before_run() {
+    expect_rc("tee_enable d1", tee_enable(1), 0);
+    expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
+    expect_rc("tee_disable d1 after unpause, before its first run", simple(abi::kTeeDisable, 1),
+              -err::kBusy);
+    show_tee(1);
+    return 0;
+}
+
+// Disabling a never-run guest's TEE takes /firmware/optee away again, so it can be
+// enabled again (with another conduit) or the guest boots without any trace.
+int test_reenable() {
+    expect_rc("tee_enable d1 over smc", tee_enable(1, abi::kTeeDtSmc), 0);
+    expect_rc("tee_disable d1", simple(abi::kTeeDisable, 1), 0);
+    expect_rc("tee_enable d1 again, over hvc", tee_enable(1, abi::kTeeDtHvc), 0);
+    expect_rc("tee_enable d2 over smc", tee_enable(2, abi::kTeeDtSmc), 0);
+    expect_rc("tee_disable d2", simple(abi::kTeeDisable, 2), 0);
+    show_tee(1);
+    show_tee(2);
+    expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
+    expect_rc("unpause d2", simple(abi::kUnpause, 2), 0);
+    return 0;
+}
+
+int64_t create_named(const char* name) {
+    auto op = abi::make_domctl(abi::kCreateDomain, 0);
+    op.u.create.ram_size = 2 * 1024 * 1024;
+    op.u.create.vcpus = 1;
+    std::memcpy(op.u.create.name, name, std::strlen(name) + 1);
+    return guest::domctl(&op);
+}
+
+// A name that would forge a hypervisor log line, or drive the terminal.
+int test_name_injection() {
+    expect_rc("create a domain named \"x\\n[warden] d0: crashed\"",
+              create_named("x\n[warden] d0: crashed"), -err::kInval);
+    expect_rc("create a domain named \"x\\r\\x1b[2J\"", create_named("x\r\x1b[2J"), -err::kInval);
+    expect_rc("create a domain named \"Web\"", create_named("Web"), -err::kInval);
+    expect_rc("create a domain named \"web-1\"", create_named("web-1"), 0);
+    return 0;
+}
+
 int test_unprivileged() {
     expect_rc("get_domain_info from a guest", simple(abi::kGetDomainInfo, 0), -err::kPerm);
     expect_rc("tee_enable from a guest", tee_enable(0), -err::kPerm);
@@ -211,6 +256,9 @@ int guest_main() {
         {"no_mediator", test_no_mediator},
         {"not_enabled", test_not_enabled},
         {"unprivileged", test_unprivileged},
+        {"disable_before_run", test_disable_before_run},
+        {"reenable", test_reenable},
+        {"name_injection", test_name_injection},
         {"bench_smc", test_bench_smc},
         {"bench_hvc", test_bench_hvc},
     };

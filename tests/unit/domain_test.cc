@@ -159,9 +159,18 @@ TEST_F(DomainTest, PsciVersionFeaturesAndUnknown) {
     Vcpu& v = d->vcpu(0);
     EXPECT_EQ(psci_call(v, psci::kVersion), psci::kVersion1_1);
     EXPECT_EQ(psci_call(v, psci::kFeatures, psci::kSystemOff), 0u);
-    EXPECT_EQ(psci_call(v, psci::kFeatures, psci::kCpuSuspend), 0xffffffffu);
-    EXPECT_EQ(psci_call(v, psci::kCpuSuspend), ~uint64_t{0});  // SMC64 ID
+    // CPU_SUSPEND is mandatory since PSCI 0.2: original power_state format,
+    // platform-coordinated (flags 0); every state is entered as standby.
+    EXPECT_EQ(psci_call(v, psci::kFeatures, psci::kCpuSuspend), 0u);
+    EXPECT_EQ(psci_call(v, psci::kFeatures, psci::kCpuSuspend32), 0u);
+    EXPECT_EQ(psci_call(v, psci::kCpuSuspend, 0x10000), 0u);
+    EXPECT_EQ(psci_call(v, psci::kCpuSuspend32), 0u);
+    // SMCCC 1.1 is announced through PSCI_FEATURES(SMCCC_VERSION).
+    EXPECT_EQ(psci_call(v, psci::kFeatures, abi::smccc::kVersion), 0u);
+    EXPECT_EQ(psci_call(v, psci::kFeatures, abi::smccc::kArchFeatures), 0xffffffffu);
+    EXPECT_EQ(psci_call(v, psci::kFeatures, 0x8400001f), 0xffffffffu);
     EXPECT_EQ(psci_call(v, 0x8400001f), 0xffffffffu);
+    EXPECT_EQ(psci_call(v, 0xc400001f), ~uint64_t{0}) << "SMC64 IDs get a 64-bit -1";
 }
 
 TEST_F(DomainTest, ConsoleLinesArePrefixedAndLongLinesSplit) {

@@ -5,9 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <vector>
 
 #include "core/boot.h"
 #include "core/domain.h"
+#include "core/log.h"
 #include "core/tee/tee.h"
 #include "fake_machine.h"
 #include "firmware/optee/model.h"
@@ -178,6 +180,8 @@ TEST_F(DomctlTest, TeeDisableRules) {
     auto op = make(abi::kTeeDisable, 1);
     EXPECT_EQ(run(op), -err::kNoEnt);
     ASSERT_EQ(enable(1), 0);
+    op = make(abi::kTeeDisable, 1);
+    EXPECT_EQ(run(op), -err::kBusy) << "unpaused, not yet run: it may run at any moment";
     dom[0]->mark_running();
     op = make(abi::kTeeDisable, 1);
     EXPECT_EQ(run(op), -err::kBusy) << "running: pause first";
@@ -216,6 +220,62 @@ TEST_F(DomctlTest, EnableDescribesTheTeeInABootDeviceTree) {
     EXPECT_EQ(fdt_node_check_compatible(back.data(), node, "linaro,optee-tz"), 0);
     EXPECT_STREQ(static_cast<const char*>(fdt_getprop(back.data(), node, "method", nullptr)),
                  "hvc");
+}
+
+TEST_F(DomctlTest, DisableBeforeTheFirstRunTakesTheNodeAwayAndReenableWorks) {
+    static unsigned char dt[4096];
+    GuestDtConfig cfg{dom[0]->ram_base(), dom[0]->ram_size(), 1, "x"};
+    int len = build_guest_dt(dt, sizeof dt, cfg);
+    ASSERT_GT(len, 0);
+    Ipa at = dom[0]->ram_base() + (dom[0]->ram_size() - kGuestDtMax);
+    ASSERT_TRUE(dom[0]->copy_to_guest(at, dt, static_cast<uint64_t>(len)));
+    dom[0]->set_boot_dt(at, static_cast<uint64_t>(len));
+    dom[0]->set_paused(true);
+    auto tree = [&] {
+        std::vector<unsigned char> back(dom[0]->boot_dt_size());
+        EXPECT_TRUE(dom[0]->copy_from_guest(back.data(), at, back.size()));
+        return back;
+    };
+
+    ASSERT_EQ(enable(1, abi::kTeeDtSmc), 0);
+    EXPECT_GE(fdt_path_offset(tree().data(), "/firmware/optee"), 0);
+    auto op = make(abi::kTeeDisable, 1);
+    ASSERT_EQ(run(op), 0);
+    EXPECT_LT(fdt_path_offset(tree().data(), "/firmware/optee"), 0) << "no trace of the TEE";
+    EXPECT_LT(fdt_path_offset(tree().data(), "/firmware"), 0) << "nor of the node made for it";
+    EXPECT_GE(fdt_path_offset(tree().data(), "/chosen"), 0) << "the rest of the tree is intact";
+    ASSERT_EQ(enable(1, abi::kTeeDtHvc), 0) << "enable, disable, enable again";
+    int node = fdt_path_offset(tree().data(), "/firmware/optee");
+    ASSERT_GE(node, 0);
+    EXPECT_STREQ(static_cast<const char*>(fdt_getprop(tree().data(), node, "method", nullptr)),
+                 "hvc");
+}
+
+TEST_F(DomctlTest, DomainNamesAreLimitedToTheDocumentedCharset) {
+    auto create = [&](const char* name) {
+        auto o = make(abi::kCreateDomain, 0);
+        o.u.create.ram_size = 2 * 1024 * 1024;
+        o.u.create.vcpus = 1;
+        std::memcpy(o.u.create.name, name, std::strlen(name) + 1);
+        return run(o);
+    };
+    EXPECT_EQ(create("web-1"), 0);
+    for (const char* bad : {"x\n[warden] d0: crashed", "Web", "1web", "-web", "a b", "a_b",
+                            "caf\xc3\xa9", "a\x1b[2J", "a/b"}) {
+        EXPECT_EQ(create(bad), -err::kInval) << bad;
+    }
+    EXPECT_TRUE(abi::valid_domain_name("a", 2));
+    EXPECT_FALSE(abi::valid_domain_name("ab", 2)) << "no NUL within the given size";
+    char longest[abi::kDomainNameMax];
+    std::memset(longest, 'a', sizeof longest - 1);
+    longest[sizeof longest - 1] = '\0';
+    EXPECT_TRUE(abi::valid_domain_name(longest, sizeof longest));
+}
+
+TEST_F(DomctlTest, LogLinesCannotBeForged) {
+    machine.console.clear();
+    log(LogLevel::Info, "d%u: created \"%s\"", 7u, "x\n[warden] d0: crashed\x1b[2J");
+    EXPECT_EQ(machine.console, "[warden] d7: created \"x.[warden] d0: crashed.[2J\"\n");
 }
 
 TEST_F(DomctlTest, CopiesThroughStage2Only) {

@@ -188,8 +188,12 @@ TEST_F(TeeTest, LifecycleAndPlatformCallsAreRefusedAndNeverForwarded) {
     ASSERT_EQ(tee::enable(*dom[1], abi::kTeeOptee), 0);
     uint64_t before = model.total_calls();
     for (uint32_t fn : {op::kVmCreated, op::kVmDestroyed, op::kBootSecondary, op::kL2ccMutex,
-                        op::kEnableAsyncNotif, 0xB2000099u, 0xF2000001u, 0xBF00FF02u}) {
+                        op::kEnableAsyncNotif, 0xB2000099u, 0xBF00FF02u}) {
         EXPECT_EQ(call(dom[1], fn, 3).regs.x[0], op::kUnknownFunction) << std::hex << fn;
+    }
+    // SMC64 forms are not served; SMCCC's NOT_SUPPORTED is -1 at full width.
+    for (uint32_t fn : {0xF2000001u, 0xF200000Du, 0xFF00FF01u, 0x72000004u}) {
+        EXPECT_EQ(call(dom[1], fn, 3).regs.x[0], ~uint64_t{0}) << std::hex << fn;
     }
     EXPECT_EQ(call(dom[1], op::kGetShmConfig).regs.x[0], op::kENotAvail);
     EXPECT_EQ(model.total_calls(), before);

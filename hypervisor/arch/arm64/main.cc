@@ -3,6 +3,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/pl011.h"
 #include "arch/arm64/sysreg.h"
+#include "arch/arm64/sysreg_trap.h"
 #include "core/arch.h"
 #include "core/boot.h"
 #include "core/bootinfo.h"
@@ -38,7 +39,10 @@ constexpr uint64_t kHcrTwe = 1ull << 14;
 constexpr uint64_t kHcrTsc = 1ull << 19;
 constexpr uint64_t kHcrRw = 1ull << 31;
 constexpr uint64_t kHcr = kHcrVm | kHcrSwio | kHcrFmo | kHcrImo | kHcrAmo | kHcrBsuIs | kHcrFb |
-                          kHcrTwi | kHcrTwe | kHcrTsc | kHcrRw;
+                          kHcrTwi | kHcrTwe | kHcrTsc | kHcrTacr | kHcrRw;
+// CPTR_EL2: RES1 bits, SVE trapped (TZ), trace registers trapped (TTA); FP/SIMD
+// is not trapped (its registers are switched with every vCPU).
+constexpr uint64_t kCptr = 0x33ff | kCptrTta;
 
 // VTCR_EL2: 40-bit IPA (T0SZ 24), start at level 1 (SL0 1), 4 KiB granule,
 // write-back inner shareable walks, 40-bit PA.
@@ -48,8 +52,8 @@ void cpu_init() {
     WARDEN_WRITE_SYSREG(vbar_el2, reinterpret_cast<uint64_t>(arm64_vectors));
     WARDEN_WRITE_SYSREG(tpidr_el2, reinterpret_cast<uint64_t>(&hv().this_cpu()));
     WARDEN_WRITE_SYSREG(vtcr_el2, kVtcr);
-    WARDEN_WRITE_SYSREG(cptr_el2, 0x33ff);  // RES1 bits; FP/SIMD not trapped
-    WARDEN_WRITE_SYSREG(mdcr_el2, 0);
+    WARDEN_WRITE_SYSREG(cptr_el2, kCptr);
+    WARDEN_WRITE_SYSREG(mdcr_el2, debug_pmu_init());  // debug and PMU: trapped, emulated
     WARDEN_WRITE_SYSREG(cnthctl_el2, 1);  // EL1 reads the counter; its physical timer traps
     WARDEN_WRITE_SYSREG(cntvoff_el2, 0);
     WARDEN_WRITE_SYSREG(vpidr_el2, WARDEN_READ_SYSREG(midr_el1));

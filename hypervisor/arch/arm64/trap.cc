@@ -1,6 +1,7 @@
 // Decodes EL2 traps and hands them to the arch-neutral policy in core/hv.
 #include "arch/arm64/gic.h"
 #include "arch/arm64/sysreg.h"
+#include "arch/arm64/sysreg_trap.h"
 #include "core/hv.h"
 #include "core/log.h"
 
@@ -15,16 +16,26 @@ void handle_sync(Vcpu& v) {
     Hypervisor& h = hv();
     switch (ec) {
     case kEcHvc64:
-        // ELR already points past the HVC. Only HVC #0 is an SMCCC call.
+        // ELR already points past the HVC. Only #0 is an SMCCC call on either
+        // conduit; any other immediate is an undefined instruction, taken at it.
         if ((esr & 0xffff) != 0) {
-            v.regs.x[0] = 0xffffffffu;
+            v.regs.pc -= 4;
+            h.on_undefined(v, ec, esr);
             return;
         }
         h.on_call(v, smccc::Conduit::Hvc);
         return;
     case kEcSmc64:
-        v.regs.pc += 4;  // a trapped SMC leaves ELR at the SMC itself
+        // A trapped SMC leaves ELR at the SMC itself.
+        if ((esr & 0xffff) != 0) {
+            h.on_undefined(v, ec, esr);
+            return;
+        }
+        v.regs.pc += 4;
         h.on_call(v, smccc::Conduit::Smc);
+        return;
+    case kEcSysReg:
+        if (!emulate_sysreg(v, esr)) h.on_undefined(v, ec, esr);
         return;
     case kEcWfx:
         v.regs.pc += 4;

@@ -80,6 +80,7 @@ void vcpu_reset(Vcpu& v, Ipa entry, uint64_t arg) {
     v.sys = El1SysRegs{};
     v.sys.sctlr = kSctlrEl1Reset;
     v.sys.vmpidr = (uint64_t{1} << 31) | v.index;  // RES1 | Aff0 = vCPU index
+    v.sys.os_lock = 1;                             // locked at reset, as on hardware
     v.fp = FpRegs{};
 }
 
@@ -99,8 +100,11 @@ void inject_undef(Vcpu& v) {
     // The faulting vCPU is the running one, so its EL1 registers are live.
     constexpr uint64_t kEsrIl = uint64_t{1} << 25;  // EC 0 (unknown), 32-bit instruction
     uint64_t vbar = WARDEN_READ_SYSREG(vbar_el1);
-    uint64_t mode = v.regs.pstate & 0xf;
+    // Vector offset: current EL with SP_EL0 0x000, with SP_EL1 0x200; from EL0
+    // 0x400 when it runs AArch64, 0x600 when AArch32 (PSTATE.nRW, bit 4).
+    uint64_t mode = v.regs.pstate & 0x1f;
     uint64_t offset = mode == 0x5 ? 0x200 : (mode == 0x4 ? 0x000 : 0x400);
+    if (mode & 0x10) offset = 0x600;
     WARDEN_WRITE_SYSREG(esr_el1, kEsrIl);
     WARDEN_WRITE_SYSREG(elr_el1, v.regs.pc);
     WARDEN_WRITE_SYSREG(spsr_el1, v.regs.pstate);

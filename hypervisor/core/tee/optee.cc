@@ -15,7 +15,7 @@
 //   yielding calls              ENOTAVAIL: they pass guest memory to OP-TEE and are
 //                               not mediated yet; nothing is forwarded
 //   VM_CREATED, VM_DESTROYED, BOOT_SECONDARY, L2CC_MUTEX, async notifications,
-//   SMC64 forms, anything else  UNKNOWN_FUNCTION
+//   anything else               UNKNOWN_FUNCTION; SMC64 IDs NOT_SUPPORTED (-1, 64-bit)
 // A guest's own w7 is ignored: forwarded calls carry its client ID, so it can
 // never act as another guest.
 #include "warden/optee.h"
@@ -207,6 +207,11 @@ Result fast_call(DomainTee& state, const smccc::Call& call) {
 
 Result handle_call(Vcpu&, DomainTee& state, const smccc::Call& call, smccc::Conduit) {
     if ((call.id & 0xffffff00u) == 0xb2000000u) return fast_call(state, call);
+    if (call.smc64()) {
+        // OP-TEE serves no SMC64 IDs; SMCCC's UNKNOWN is -1 at full width.
+        ++state.calls_refused;
+        return Result::not_supported();
+    }
     switch (call.id) {
     case op::kCallsCount:
         return value32(kGuestCallCount);  // emulated: neither forwarded nor refused

@@ -26,6 +26,7 @@ namespace {
 
 const void* g_fdt = nullptr;
 uint64_t g_boot_counter = 0;
+ExceptionHook g_exception_hook = nullptr;
 
 template <bool kSmc>
 Regs raw_call(const Regs& in) {
@@ -114,6 +115,10 @@ void yield() {
     hvc(Regs{{warden::abi::hc::kYield, 0, 0, 0, 0, 0, 0, 0}});
 }
 
+void set_exception_hook(ExceptionHook hook) {
+    g_exception_hook = hook;
+}
+
 uint64_t boot_counter() {
     return g_boot_counter;
 }
@@ -162,6 +167,10 @@ extern "C" void guest_entry(const void* fdt, uint64_t boot_counter) {
     guest::power_off();
 }
 
-extern "C" void guest_exception(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far) {
+extern "C" uint64_t guest_exception(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far) {
+    if (guest::g_exception_hook &&
+        guest::g_exception_hook(static_cast<unsigned>(kind), esr, elr, far)) {
+        return elr;
+    }
     guest::fail("unexpected exception %lu: esr 0x%lx elr 0x%lx far 0x%lx", kind, esr, elr, far);
 }

@@ -38,6 +38,18 @@ const char* bootargs();
 // Value of "key=value" in bootargs, copied into buf; false if absent.
 bool bootarg(const char* key, char* buf, unsigned size);
 
+// An exception the guest takes. `kind` is the vector index (0-3 current EL with
+// SP_EL0, 4-7 with SP_EL1, 8-11 from EL0 AArch64, 12-15 from EL0 AArch32; sync,
+// IRQ, FIQ, SError). A hook that handles it sets `elr` to where execution goes on
+// and returns true; otherwise (or with no hook) the guest fails.
+using ExceptionHook = bool (*)(unsigned kind, uint64_t esr, uint64_t& elr, uint64_t far);
+void set_exception_hook(ExceptionHook hook);
+inline constexpr unsigned kExcCurrentSync = 4;
+inline constexpr unsigned kExcLowerA32Sync = 12;
+inline uint32_t esr_class(uint64_t esr) {
+    return static_cast<uint32_t>((esr >> 26) & 0x3f);
+}
+
 // The domctl hypercall on a struct in this guest's memory (MMU off: VA = IPA).
 // Returns 0 or a negative errno.
 int64_t domctl(void* op);

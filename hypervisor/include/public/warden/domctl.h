@@ -41,7 +41,7 @@
 //                   0x40000000 and `vcpus` vCPUs (all off). domid in the header is
 //                   ignored; the new ID is returned in u.create.domid.
 //                   -EINVAL  ram_size not a multiple of 2 MiB, 0, or above 1 GiB;
-//                            vcpus not 1..4; name not NUL-terminated or empty
+//                            vcpus not 1..4; name not a valid_domain_name()
 //                   -ENOMEM  not enough free memory (nothing is kept)
 //                   -ENOSPC  the domain table is full
 //   kCopyToDomain   copies `size` bytes from the caller's RAM at `src` into the
@@ -121,6 +121,19 @@ inline constexpr uint32_t kDomainHasRun = 1u << 2;        // has been scheduled 
 
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 
+// A domain name: 1 to kDomainNameMax - 1 characters, a lowercase letter first,
+// then lowercase letters, digits and '-'; NUL-terminated within `size` bytes.
+// Names reach logs and terminals, so nothing else is accepted.
+constexpr bool valid_domain_name(const char* name, unsigned size) {
+    if (size == 0 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
+    for (unsigned i = 1; i < size && i < kDomainNameMax; ++i) {
+        char c = name[i];
+        if (c == '\0') return true;
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
+    }
+    return false;
+}
+
 struct DomctlGetDomainInfo {
     uint32_t flags;       // in: kInfoFirstAtOrAfter
     uint32_t reserved;    // in: 0
@@ -143,7 +156,7 @@ struct DomctlCreateDomain {
     uint64_t ram_size;          // in: bytes, multiple of 2 MiB
     uint32_t vcpus;             // in: 1..4
     uint32_t flags;             // in: 0
-    char name[kDomainNameMax];  // in: NUL-terminated, not empty
+    char name[kDomainNameMax];  // in: valid_domain_name()
     uint64_t tool_data;         // in: kept and reported by kGetDomainInfo
     uint16_t domid;             // out
     uint16_t reserved[3];
