@@ -1,5 +1,7 @@
 #include "core/bootinfo.h"
 
+#include "core/phys.h"
+
 extern "C" {
 #include <libfdt.h>
 }
@@ -126,6 +128,52 @@ void parse_virtio(const void* fdt, BootInfo& out) {
     }
 }
 
+BootInfoError add_reserved(BootInfo& out, uint64_t base, uint64_t size, const char* name) {
+    if (size == 0) return BootInfoError::None;
+    if (base + size < base) return BootInfoError::BadReserved;
+    if (out.reserved_count == kMaxReserved) return BootInfoError::TooManyReserved;
+    ReservedRegion& r = out.reserved[out.reserved_count++];
+    r.base = Pa(base);
+    r.size = size;
+    unsigned i = 0;
+    for (; name[i] && i + 1 < sizeof r.name; ++i) r.name[i] = name[i];
+    r.name[i] = '\0';
+    return BootInfoError::None;
+}
+
+// /memreserve/ entries and /reserved-memory children with a reg (each pair of it).
+BootInfoError parse_reserved(const void* fdt, BootInfo& out) {
+    int n = fdt_num_mem_rsv(fdt);
+    for (int i = 0; i < n; ++i) {
+        uint64_t a = 0, s = 0;
+        if (fdt_get_mem_rsv(fdt, i, &a, &s) != 0) return BootInfoError::BadReserved;
+        BootInfoError e = add_reserved(out, a, s, "/memreserve/");
+        if (e != BootInfoError::None) return e;
+    }
+    int parent = fdt_path_offset(fdt, "/reserved-memory");
+    if (parent < 0) return BootInfoError::None;
+    int node;
+    fdt_for_each_subnode(node, fdt, parent) {
+        if (!node_enabled(fdt, node)) continue;
+        int len = 0;
+        if (!fdt_getprop(fdt, node, "reg", &len)) {
+            ++out.reserved_unplaced;
+            continue;
+        }
+        Cells c = cells_of(fdt, parent);
+        int pairs = len / (4 * (c.addr + c.size));
+        if (pairs == 0 || len % (4 * (c.addr + c.size)) != 0) return BootInfoError::BadReserved;
+        const char* name = fdt_get_name(fdt, node, nullptr);
+        for (int i = 0; i < pairs; ++i) {
+            uint64_t a = 0, s = 0;
+            if (!reg_at(fdt, parent, node, i, a, s)) return BootInfoError::BadReserved;
+            BootInfoError e = add_reserved(out, a, s, name ? name : "?");
+            if (e != BootInfoError::None) return e;
+        }
+    }
+    return BootInfoError::None;
+}
+
 BootInfoError parse_modules(const void* fdt, BootInfo& out) {
     int chosen = fdt_path_offset(fdt, "/chosen");
     if (chosen < 0) return BootInfoError::None;
@@ -173,6 +221,10 @@ const char* to_string(BootInfoError e) {
         return "malformed multiboot module node";
     case BootInfoError::TooManyModules:
         return "too many boot modules";
+    case BootInfoError::TooManyReserved:
+        return "too many reserved memory regions";
+    case BootInfoError::BadReserved:
+        return "malformed reserved memory region";
     }
     return "?";
 }
@@ -184,7 +236,21 @@ BootInfoError parse_boot_info(const void* fdt, BootInfo& out) {
     parse_uart(fdt, out);
     parse_gic(fdt, out);
     parse_virtio(fdt, out);
+    BootInfoError e = parse_reserved(fdt, out);
+    if (e != BootInfoError::None) return e;
     return parse_modules(fdt, out);
+}
+
+DtLocation locate_device_tree(uint64_t x0, Pa fallback) {
+    auto holds_fdt = [](Pa pa) {
+        return fdt_magic(phys_ptr<const void>(pa)) == FDT_MAGIC &&
+               fdt_check_header(phys_ptr<const void>(pa)) == 0;
+    };
+    if (x0 >= kMinDtAddress && is_aligned(x0, 8) && holds_fdt(Pa(x0))) {
+        return DtLocation{Pa(x0), true, true};
+    }
+    if (holds_fdt(fallback)) return DtLocation{fallback, true, false};
+    return DtLocation{};
 }
 
 uint64_t bootargs_mem(const char* s) {

@@ -19,11 +19,21 @@ struct BootModule {
 };
 
 inline constexpr unsigned kMaxPassthrough = 32;
+inline constexpr unsigned kMaxReserved = 16;
 
 // An MMIO device the control domain gets direct access to.
 struct DeviceRegion {
     Pa base{};
     uint64_t size = 0;
+};
+
+// RAM the firmware keeps for itself (a /memreserve/ entry or a /reserved-memory
+// node with a reg, e.g. OP-TEE's shared memory): never the hypervisor's, never a
+// guest's.
+struct ReservedRegion {
+    Pa base{};
+    uint64_t size = 0;
+    char name[32] = {};  // the node's name, or "/memreserve/"
 };
 
 struct BootInfo {
@@ -37,6 +47,11 @@ struct BootInfo {
     // virtio-mmio transports: passed through to dom0 (its control channel).
     unsigned virtio_count = 0;
     std::array<DeviceRegion, kMaxPassthrough> virtio{};
+    unsigned reserved_count = 0;
+    std::array<ReservedRegion, kMaxReserved> reserved{};
+    // /reserved-memory nodes without a reg (placed by whoever boots next): they
+    // cannot be honoured here, only reported.
+    unsigned reserved_unplaced = 0;
 };
 
 enum class BootInfoError {
@@ -45,6 +60,8 @@ enum class BootInfoError {
     NoMemory,   // no usable /memory node
     BadModule,  // a multiboot module with a malformed reg or bootargs
     TooManyModules,
+    TooManyReserved,  // more reserved regions than kMaxReserved: refuse to guess
+    BadReserved,      // a reserved region with a malformed reg or that wraps
 };
 
 const char* to_string(BootInfoError e);
@@ -54,6 +71,18 @@ const char* to_string(BootInfoError e);
 // QEMU's guest-loader writes its nodes in is the reverse of its command line, so
 // address order is the only stable one).
 BootInfoError parse_boot_info(const void* fdt, BootInfo& out);
+
+// Where the boot loader left the device tree. The Linux boot protocol passes it
+// in x0; TF-A's QEMU port passes the CPU's MPIDR there instead, and the tree stays
+// at the start of RAM (`fallback`). x0 is used only if it holds an FDT header, and
+// a value below kMinDtAddress (an MPIDR, say) is never dereferenced.
+inline constexpr uint64_t kMinDtAddress = 0x10000;
+struct DtLocation {
+    Pa at{};
+    bool found = false;
+    bool from_x0 = false;
+};
+DtLocation locate_device_tree(uint64_t x0, Pa fallback);
 
 // Reads "mem=<size>[K|M|G]" from a bootargs string. 0 if absent or malformed.
 uint64_t bootargs_mem(const char* bootargs);

@@ -1,4 +1,4 @@
-#include "fdt.h"
+#include "fdt_scan.h"
 
 #include <cstring>
 

@@ -5,7 +5,8 @@
 #include "board.h"
 #include "console.h"
 #include "cpu.h"
-#include "fdt.h"
+#include "dt_edit.h"
+#include "fdt_scan.h"
 #include "fwcfg.h"
 #include "loader.h"
 #include "optee.h"
@@ -83,11 +84,18 @@ extern "C" [[noreturn]] void fw_primary_main() {
 
     const uint64_t entry = load_hypervisor(options.load_addr, mem);
     if (entry == 0) boot_failed();
+    if (options.reserve_optee &&
+        !dt_edit::add_optee_reservations(board::kDtbBase, mem.dtb_end - board::kDtbBase)) {
+        boot_failed();
+    }
 
     psci::init({cpus, self, mem.ram_base, mem.ram_end});
     platform::gic_init_cpu();
     platform::gic_init_distributor();  // also releases the secondaries
-    cpu::enter_normal_world(self, entry, 2, board::kDtbBase);
+    // TF-A's QEMU port (default build) passes BL33 its MPIDR, not the tree.
+    const uint64_t x0 = options.handoff_tfa ? (read_mpidr_el1() & 0xffff) : board::kDtbBase;
+    if (options.handoff_tfa) console::log("handoff as TF-A: x0 = 0x%lx", x0);
+    cpu::enter_normal_world(self, entry, 2, x0);
 }
 
 extern "C" [[noreturn]] void fw_secondary_main() {

@@ -14,6 +14,8 @@ constexpr char kTestMode[] = "opt/warden/test-mode";
 constexpr char kNoTee[] = "opt/warden/no-tee";
 constexpr char kTeeGuests[] = "opt/warden/tee-guests";
 constexpr char kTeeTrace[] = "opt/warden/tee-trace";
+constexpr char kHandoff[] = "opt/warden/handoff";
+constexpr char kReserveOptee[] = "opt/warden/reserve-optee";
 constexpr uint64_t kMaxTeeGuests = 16;
 constexpr unsigned kValueMax = 64;
 
@@ -39,7 +41,8 @@ int digit_value(char c) {
 void warn_unknown_options() {
     fwcfg::for_each_file(
         [](const fwcfg::File& f, void*) {
-            const char* known[] = {kLoadAddr, kTestMode, kNoTee, kTeeGuests, kTeeTrace};
+            const char* known[] = {kLoadAddr, kTestMode, kNoTee,       kTeeGuests,
+                                   kTeeTrace, kHandoff,  kReserveOptee};
             bool is_known = false;
             for (const char* k : known) is_known = is_known || strcmp(f.name, k) == 0;
             if (strncmp(f.name, kPrefix, sizeof(kPrefix) - 1) == 0 && !is_known) {
@@ -114,6 +117,16 @@ bool read_options(Options* out) {
             ok = false;
         } else {
             out->tee_guests = static_cast<uint32_t>(n);
+        }
+    }
+
+    ok = read_flag(kReserveOptee, &out->reserve_optee) && ok;
+    if (read_value(kHandoff, value)) {
+        if (strcmp(value, "tfa") == 0 || strcmp(value, "dtb") == 0) {
+            out->handoff_tfa = value[0] == 't';
+        } else {
+            console::log("error: %s is \"%s\": expected dtb or tfa", kHandoff, value);
+            ok = false;
         }
     }
 

@@ -170,3 +170,38 @@ TEST_F(BootTest, NoModulesIsNotAnError) {
 
 }  // namespace
 }  // namespace warden
+
+namespace warden {
+namespace {
+
+// The Linux boot protocol passes the device tree in x0; TF-A's QEMU port passes
+// the MPIDR there and leaves the tree at the start of RAM. A small x0 is never
+// dereferenced: the fake machine aborts the test on any access outside its RAM.
+TEST(LocateDeviceTree, AcceptsBothHandoffs) {
+    test::FakeMachine machine{4 * 1024 * 1024};
+    const Pa start = machine.ram_base();
+    const Pa other = start + 0x100000;
+    for (Pa at : {start, other}) {
+        ASSERT_EQ(fdt_create_empty_tree(machine.host(at), 4096), 0);
+    }
+    DtLocation loc = locate_device_tree(0, start);  // TF-A on CPU 0: x0 = 0
+    EXPECT_TRUE(loc.found);
+    EXPECT_FALSE(loc.from_x0);
+    EXPECT_EQ(loc.at, start);
+    loc = locate_device_tree(0xffff, start);  // any MPIDR & 0xffff
+    EXPECT_TRUE(loc.found && !loc.from_x0);
+    loc = locate_device_tree(other.value(), start);
+    EXPECT_TRUE(loc.found && loc.from_x0);
+    EXPECT_EQ(loc.at, other);
+    loc = locate_device_tree(other.value() + 0x200000, start);  // RAM, but no tree there
+    EXPECT_TRUE(loc.found && !loc.from_x0);
+    loc = locate_device_tree(other.value() + 4, start);  // misaligned: not a tree pointer
+    EXPECT_TRUE(loc.found && !loc.from_x0);
+
+    std::memset(machine.host(start), 0, 4096);
+    loc = locate_device_tree(0, start);
+    EXPECT_FALSE(loc.found) << "neither handoff holds a tree";
+}
+
+}  // namespace
+}  // namespace warden

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -110,6 +111,69 @@ TEST_F(BuiltTree, TooManyModules) {
     for (unsigned i = 0; i <= kMaxBootModules; ++i) add_module(0x48000000 + i * 0x100000, 0x1000);
     BootInfo info;
     EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::TooManyModules);
+}
+
+// What TF-A + OP-TEE put into QEMU's tree: a /memreserve/ entry, /reserved-memory
+// children with a reg (one of them with two ranges) and one placed dynamically.
+TEST_F(BuiltTree, ReservedMemoryIsCollected) {
+    ASSERT_EQ(fdt_add_mem_rsv(fdt, 0x43000000, 0x100000), 0);
+    int rm = fdt_add_subnode(fdt, 0, "reserved-memory");
+    ASSERT_GE(rm, 0);
+    fdt_setprop_u32(fdt, rm, "#address-cells", 2);
+    fdt_setprop_u32(fdt, rm, "#size-cells", 2);
+    int shm = fdt_add_subnode(fdt, rm, "optee_shm@42000000");
+    fdt64_t reg[2] = {cpu_to_fdt64(0x42000000), cpu_to_fdt64(0x200000)};
+    fdt_setprop(fdt, shm, "reg", reg, sizeof reg);
+    fdt_setprop(fdt, shm, "no-map", nullptr, 0);
+    int two = fdt_add_subnode(fdt, rm, "split@44000000");
+    fdt64_t regs[4] = {cpu_to_fdt64(0x44000000), cpu_to_fdt64(0x1000), cpu_to_fdt64(0x45000000),
+                       cpu_to_fdt64(0x2000)};
+    fdt_setprop(fdt, two, "reg", regs, sizeof regs);
+    int dyn = fdt_add_subnode(fdt, rm, "linux,cma");
+    fdt_setprop_u64(fdt, dyn, "size", 0x1000000);
+    int off = fdt_add_subnode(fdt, rm, "disabled@46000000");
+    fdt64_t reg3[2] = {cpu_to_fdt64(0x46000000), cpu_to_fdt64(0x1000)};
+    fdt_setprop(fdt, off, "reg", reg3, sizeof reg3);
+    fdt_setprop_string(fdt, off, "status", "disabled");
+
+    BootInfo info;
+    ASSERT_EQ(parse_boot_info(fdt, info), BootInfoError::None);
+    ASSERT_EQ(info.reserved_count, 4u);
+    EXPECT_EQ(info.reserved[0].base, Pa(0x43000000));
+    EXPECT_EQ(info.reserved[0].size, 0x100000u);
+    EXPECT_STREQ(info.reserved[0].name, "/memreserve/");
+    bool shm_seen = false, split_a = false, split_b = false;
+    for (unsigned i = 1; i < info.reserved_count; ++i) {
+        const auto& r = info.reserved[i];
+        shm_seen |= r.base == Pa(0x42000000) && r.size == 0x200000 &&
+                    std::string(r.name) == "optee_shm@42000000";
+        split_a |= r.base == Pa(0x44000000) && r.size == 0x1000;
+        split_b |= r.base == Pa(0x45000000) && r.size == 0x2000;
+    }
+    EXPECT_TRUE(shm_seen && split_a && split_b);
+    EXPECT_EQ(info.reserved_unplaced, 1u) << "linux,cma has no reg: reported, not guessed";
+}
+
+TEST_F(BuiltTree, MalformedOrWrappingReservationsAreRefused) {
+    int rm = fdt_add_subnode(fdt, 0, "reserved-memory");
+    fdt_setprop_u32(fdt, rm, "#address-cells", 2);
+    fdt_setprop_u32(fdt, rm, "#size-cells", 2);
+    int n = fdt_add_subnode(fdt, rm, "bad");
+    fdt32_t three[3] = {0, cpu_to_fdt32(0x42000000), 0};
+    fdt_setprop(fdt, n, "reg", three, sizeof three);
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::BadReserved);
+    fdt64_t wrap[2] = {cpu_to_fdt64(~uint64_t{0} - 0xfff), cpu_to_fdt64(0x2000)};
+    fdt_setprop(fdt, n, "reg", wrap, sizeof wrap);
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::BadReserved);
+}
+
+TEST_F(BuiltTree, TooManyReservationsAreRefusedRatherThanDropped) {
+    for (unsigned i = 0; i <= kMaxReserved; ++i) {
+        ASSERT_EQ(fdt_add_mem_rsv(fdt, 0x50000000 + i * 0x100000, 0x1000), 0);
+    }
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::TooManyReserved);
 }
 
 TEST(BootargsMem, ParsesSizes) {

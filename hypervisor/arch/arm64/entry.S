@@ -1,6 +1,7 @@
 /*
  * Hypervisor entry: the firmware (or any Linux-capable boot loader) jumps here at
- * EL2 with the MMU off and x0 = physical address of the device tree.
+ * EL2 with the MMU off and x0 = physical address of the device tree -- or, from
+ * TF-A's QEMU port, x0 = the CPU's MPIDR (arm64_main finds the tree then).
  */
 #include "image_header.S"
 
@@ -32,6 +33,13 @@ primary_entry:
     adrp    x1, __stack_top
     add     x1, x1, :lo12:__stack_top
     mov     sp, x1
+
+    /* Vectors before the first access that can fault (the device tree): a fault
+     * from here on is reported on the console instead of looping silently. */
+    adrp    x1, arm64_vectors
+    add     x1, x1, :lo12:arm64_vectors
+    msr     vbar_el2, x1
+    isb
 
     /* Stack-protector canary from the counter: differs boot to boot on hardware. */
     mrs     x1, cntpct_el0

@@ -10,6 +10,7 @@
 #include "core/hv.h"
 #include "core/initcall.h"
 #include "core/log.h"
+#include "core/phys.h"
 #include "warden/platform.h"
 
 extern "C" {
@@ -64,14 +65,64 @@ void cpu_init() {
 }  // namespace
 }  // namespace warden::arm64
 
-extern "C" [[noreturn]] void arm64_main(uint64_t dtb, uint64_t load_base) {
+namespace warden::arm64 {
+namespace {
+
+// Where QEMU 'virt' (and so TF-A's QEMU port) keeps the device tree: the start of
+// RAM. Used when x0 does not point at one.
+constexpr uint64_t kVirtDeviceTree = 0x40000000;
+
+// Reserved regions never reach the allocator; the image and its bitmap must not
+// sit on one (a firmware that did that to us is misconfigured).
+bool reserve_firmware_memory(PageAllocator& alloc, const BootInfo& info, Pa image,
+                             uint64_t image_bytes) {
+    bool ok = true;
+    for (unsigned i = 0; i < info.reserved_count; ++i) {
+        const ReservedRegion& r = info.reserved[i];
+        WARDEN_LOG_INFO("reserved memory: %s 0x%lx-0x%lx, never given out", r.name, r.base.value(),
+                        r.base.value() + r.size - 1);
+        if (r.base < image + image_bytes && image < r.base + r.size) {
+            WARDEN_LOG_ERROR("the hypervisor at 0x%lx-0x%lx overlaps reserved memory %s",
+                             image.value(), image.value() + image_bytes - 1, r.name);
+            ok = false;
+        }
+        alloc.reserve(r.base, r.size);
+    }
+    if (info.reserved_unplaced) {
+        WARDEN_LOG_INFO("reserved memory: %u region(s) without a reg ignored (nothing placed)",
+                        info.reserved_unplaced);
+    }
+    return ok;
+}
+
+}  // namespace
+}  // namespace warden::arm64
+
+extern "C" [[noreturn]] void arm64_main(uint64_t x0, uint64_t load_base) {
     using namespace warden;
     for (InitFn* f = __init_array_start; f < __init_array_end; ++f) (*f)();
 
+    // Until the device tree names the console, logs go to virt's PL011.
+    DtLocation dt = locate_device_tree(x0, Pa(arm64::kVirtDeviceTree));
+    if (!dt.found) {
+        WARDEN_LOG_ERROR(
+            "Warden hypervisor at 0x%lx: no device tree (x0 = 0x%lx is not one, and "
+            "there is none at 0x%lx)",
+            load_base, x0, arm64::kVirtDeviceTree);
+        arch::platform_exit(abi::platform::kExitHypervisorPanic);
+    }
+    const uint64_t dtb = dt.at.value();
     BootInfo info;
-    BootInfoError err = parse_boot_info(reinterpret_cast<const void*>(dtb), info);
+    BootInfoError err = parse_boot_info(phys_ptr<const void>(dt.at), info);
     arm64::pl011_init(info.uart.value());
-    WARDEN_LOG_INFO("Warden hypervisor at 0x%lx, device tree at 0x%lx", load_base, dtb);
+    if (dt.from_x0) {
+        WARDEN_LOG_INFO("Warden hypervisor at 0x%lx, device tree at 0x%lx (from x0)", load_base,
+                        dtb);
+    } else {
+        WARDEN_LOG_INFO(
+            "Warden hypervisor at 0x%lx, device tree at 0x%lx (x0 = 0x%lx is not a device tree)",
+            load_base, dtb, x0);
+    }
     if (err != BootInfoError::None) {
         WARDEN_LOG_ERROR("device tree: %s", to_string(err));
         arch::platform_exit(abi::platform::kExitHypervisorPanic);
@@ -84,12 +135,17 @@ extern "C" [[noreturn]] void arm64_main(uint64_t dtb, uint64_t load_base) {
 
     Hypervisor& h = hv();
     uint64_t image_end = reinterpret_cast<uint64_t>(__bss_end);
-    if (!h.alloc().init(info.ram_base, info.ram_size, Pa(align_up(image_end, kPageSize)))) {
+    Pa bitmap(align_up(image_end, kPageSize));
+    if (!h.alloc().init(info.ram_base, info.ram_size, bitmap)) {
         WARDEN_LOG_ERROR("cannot manage RAM");
         arch::platform_exit(abi::platform::kExitHypervisorPanic);
     }
     h.alloc().reserve(Pa(load_base), image_end - load_base);
     h.alloc().reserve(Pa(dtb), 2 * 1024 * 1024);  // the device tree and what follows it
+    uint64_t footprint = bitmap.value() + PageAllocator::bitmap_bytes(info.ram_size) - load_base;
+    if (!arm64::reserve_firmware_memory(h.alloc(), info, Pa(load_base), footprint)) {
+        arch::platform_exit(abi::platform::kExitHypervisorPanic);
+    }
 
     run_initcalls();
     build_boot_domains(h, info);
