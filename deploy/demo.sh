@@ -21,7 +21,10 @@ rm -rf "$demo"
 mkdir -p "$demo/guests"
 cp deploy/examples/guests/*.toml "$demo/guests/"
 ln -s "$build/images/tg_optee_client.bin" "$demo/guests/guest.bin"
-export WARDEN_SOCKET=$demo/wardend.sock
+# A unix socket path holds 107 bytes: the API socket goes to a short private
+# directory, wherever this checkout is.
+sockdir=$(mktemp -d /tmp/warden-demo.XXXXXX)
+export WARDEN_SOCKET=$sockdir/wardend.sock
 ctl() {
   echo
   echo "\$ wardenctl $(printf "%q " "$@")"
@@ -32,7 +35,7 @@ echo "==> Starting wardend (log: $demo/wardend.log)"
 "$build/toolstack/wardend/wardend" --socket "$WARDEN_SOCKET" --run-dir "$demo/platform" \
   --images "$build/images" --tee-guests 2 > "$demo/wardend.log" 2>&1 &
 daemon=$!
-trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null' EXIT
+trap 'kill $daemon 2>/dev/null; wait $daemon 2>/dev/null; rm -rf "$sockdir"' EXIT
 for _ in $(seq 1 300); do
   "$build/cli/wardenctl" health >/dev/null 2>&1 && break
   kill -0 $daemon 2>/dev/null || { cat "$demo/wardend.log"; exit 1; }

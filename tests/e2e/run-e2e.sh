@@ -13,7 +13,10 @@ wardend=$build/toolstack/wardend/wardend
 ctl_bin=$build/cli/wardenctl
 images=$build/images
 run=$build/e2e/$scenario
-sock=$run/wardend.sock
+# The API socket's path must fit a sockaddr_un (107 bytes) for every client,
+# wherever the build directory is: a short private directory holds it.
+sockdir=$(mktemp -d /tmp/warden-e2e.XXXXXX)
+sock=$sockdir/wardend.sock
 log=$run/wardend.log
 kernel=$images/tg_optee_client.bin
 
@@ -29,6 +32,7 @@ cleanup() {
   if [ -f "$run/platform/qemu.pid" ]; then
     kill -9 "$(cat "$run/platform/qemu.pid")" 2>/dev/null
   fi
+  rm -rf "$sockdir"
 }
 trap cleanup EXIT
 

@@ -439,8 +439,22 @@ TEST(ServerAuthz, UnprivilegedUsersMayReadButNotChange) {
     GuestsService guests(ctx);
     TeeService tee(ctx);
     EventsService events(ctx);
+    // The caller needs a wardenctl and a socket it can reach wherever the checkout
+    // is (a clone under /root is mode 0700): both go into a private directory it
+    // may enter, so what is tested is authorisation and not the checkout's place.
+    char tmpl[] = "/tmp/warden-authz-XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    const std::filesystem::path dir = tmpl;
+    struct Cleanup {
+        std::filesystem::path dir;
+        ~Cleanup() { std::filesystem::remove_all(dir); }
+    } cleanup{dir};
+    ::chmod(dir.c_str(), 0755);
+    static std::string bin = (dir / "wardenctl").string();
+    std::filesystem::copy_file(WARDENCTL_BINARY, bin);
+    ::chmod(bin.c_str(), 0755);
     ServerOptions so;
-    so.socket_path = "/tmp/warden-authz-" + std::to_string(::getpid()) + ".sock";
+    so.socket_path = (dir / "wardend.sock").string();
     auto server = UnixServer::start(so, {&guests, &tee, &events}, peers);
     ASSERT_TRUE(server.ok()) << server.error().message();
     ::chmod(so.socket_path.c_str(), 0666);  // let the unprivileged child connect at all
@@ -451,7 +465,7 @@ TEST(ServerAuthz, UnprivilegedUsersMayReadButNotChange) {
         if (child == 0) {
             if (::setgid(65534) != 0 || ::setuid(65534) != 0) _exit(100);
             std::vector<char*> argv;
-            static std::string bin = WARDENCTL_BINARY, sock_opt = "--socket";
+            static std::string sock_opt = "--socket";
             argv.push_back(bin.data());
             argv.push_back(sock_opt.data());
             argv.push_back(so.socket_path.data());

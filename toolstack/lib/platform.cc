@@ -17,6 +17,10 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
+// The relay socket, in the run directory. QEMU runs there and names it by this
+// relative path; the daemon reaches it with unix_connect() (any path length).
+constexpr const char kRelaySocket[] = "relay.sock";
+
 // Host-file channels a user platform must never get.
 constexpr const char* kForbidden[] = {
     "-semihosting", "-semihosting-config", "-virtfs", "-fsdev", "-plugin", "-gdb", "-s"};
@@ -110,6 +114,9 @@ Result<std::vector<std::string>> Platform::command_line(const PlatformOptions& o
     if (!o.no_tee && (o.tee_guests < 1 || o.tee_guests > 16)) {
         return bad("TEE guest limit must be 1 to 16");
     }
+    // QEMU starts in the run directory: every other path it gets is absolute.
+    const fs::path run_dir = fs::absolute(o.run_dir);
+    const fs::path images = fs::absolute(o.images_dir);
     for (const std::string& a : o.extra_args) {
         for (const char* f : kForbidden) {
             if (a == f || a.rfind(std::string(f) + "=", 0) == 0) {
@@ -118,7 +125,6 @@ Result<std::vector<std::string>> Platform::command_line(const PlatformOptions& o
             }
         }
     }
-    fs::path sock = o.run_dir / "relay.sock";
     std::vector<std::string> a = {
         o.qemu,
         "-M",
@@ -138,23 +144,25 @@ Result<std::vector<std::string>> Platform::command_line(const PlatformOptions& o
         "none",
         "-no-reboot",
         "-serial",
-        "file:" + (o.run_dir / "console.log").string(),
+        "file:" + (run_dir / "console.log").string(),
         "-serial",
-        "file:" + (o.run_dir / "secure-console.log").string(),
+        "file:" + (run_dir / "secure-console.log").string(),
         "-bios",
-        (o.images_dir / "firmware.bin").string(),
+        (images / "firmware.bin").string(),
         "-kernel",
-        (o.images_dir / "warden.bin").string(),
+        (images / "warden.bin").string(),
         "-global",
         "virtio-mmio.force-legacy=false",
         "-device",
         "virtio-serial-device",
         "-chardev",
-        "socket,id=relay,path=" + sock.string() + ",server=on,wait=off",
+        // Relative to QEMU's working directory, the run directory: a unix
+        // socket path holds 107 bytes, a run directory can be deeper.
+        std::string("socket,id=relay,path=") + kRelaySocket + ",server=on,wait=off",
         "-device",
         "virtconsole,chardev=relay",
         "-device",
-        "guest-loader,addr=0x48000000,kernel=" + (o.images_dir / "warden-agent.bin").string() +
+        "guest-loader,addr=0x48000000,kernel=" + (images / "warden-agent.bin").string() +
             ",bootargs=warden.agent",
     };
     if (o.no_tee) {
@@ -181,7 +189,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
         return Error(ErrorKind::InvalidInput,
                      "cannot create " + opts.run_dir.string() + ": " + ec.message());
     }
-    fs::path sock = opts.run_dir / "relay.sock";
+    fs::path sock = opts.run_dir / kRelaySocket;
     if (auto adopted = adopt(opts)) return adopted;
     fs::remove(sock, ec);  // a stale socket from an earlier run
 
@@ -205,6 +213,7 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::signal(SIGPIPE, SIG_DFL);
+        if (::chdir(opts.run_dir.c_str()) != 0) _exit(126);
         int in = ::open("/dev/null", O_RDONLY);
         int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0640);
         if (in >= 0) ::dup2(in, 0);
@@ -259,9 +268,12 @@ std::unique_ptr<Platform> Platform::adopt(const PlatformOptions& opts) {
     if (!(in >> pid) || pid <= 1 || !process_alive(pid)) return nullptr;
     std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
     std::string cl((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
-    fs::path sock = opts.run_dir / "relay.sock";
+    fs::path sock = opts.run_dir / kRelaySocket;
+    std::error_code ec;
+    bool same_dir = fs::equivalent(fs::read_symlink("/proc/" + std::to_string(pid) + "/cwd", ec),
+                                   opts.run_dir, ec);
     if (cl.find("qemu-system-aarch64") == std::string::npos ||
-        cl.find(sock.string()) == std::string::npos) {
+        cl.find(std::string("path=") + kRelaySocket) == std::string::npos || !same_dir) {
         return nullptr;  // the pid was reused by something else
     }
     std::unique_ptr<Platform> p(new Platform());

@@ -10,6 +10,8 @@
 #include <random>
 #include <thread>
 
+#include "unix_socket.h"
+
 namespace warden::toolstack {
 namespace {
 
@@ -48,21 +50,11 @@ void RelayTransport::close_locked() {
 
 Status RelayTransport::connect_locked() {
     if (fd_ >= 0) return {};
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    if (opts_.socket_path.size() >= sizeof addr.sun_path) {
-        return Error(ErrorKind::InvalidInput, "relay socket path too long: " + opts_.socket_path);
+    auto fd = unix_connect(opts_.socket_path);
+    if (!fd) {
+        return Error(fd.error().kind(), "cannot reach the dom0 agent at " + fd.error().reason());
     }
-    std::memcpy(addr.sun_path, opts_.socket_path.c_str(), opts_.socket_path.size() + 1);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return Error(ErrorKind::Internal, std::string("socket: ") + std::strerror(errno));
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-        int e = errno;
-        ::close(fd);
-        return Error(ErrorKind::Unavailable, "cannot reach the dom0 agent at " + opts_.socket_path +
-                                                 ": " + std::strerror(e));
-    }
-    fd_ = fd;
+    fd_ = *fd;
     return {};
 }
 

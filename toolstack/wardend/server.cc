@@ -42,7 +42,12 @@ toolstack::Result<std::unique_ptr<UnixServer>> UnixServer::start(
     s->peers_ = &peers;
     sockaddr_un addr{};
     if (opts.socket_path.empty() || opts.socket_path.size() >= sizeof addr.sun_path) {
-        return Error(ErrorKind::InvalidInput, "socket path must have 1 to 107 characters");
+        return Error(ErrorKind::InvalidInput,
+                     "API socket path \"" + opts.socket_path + "\" has " +
+                         std::to_string(opts.socket_path.size()) +
+                         " characters; a unix socket path holds 1 to 107, so clients could not "
+                         "reach it: choose a shorter --socket (the default is "
+                         "/run/warden/wardend.sock)");
     }
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(opts.socket_path).parent_path(), ec);
