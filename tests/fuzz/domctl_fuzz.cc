@@ -2,8 +2,11 @@
 // byte of the 128-byte struct hostile), in sequences, against the real domctl
 // handler with the OP-TEE model behind it. Beyond the sanitizers, checks that
 // every answer is 0 or a known -errno, that the page allocator never loses or
-// invents pages across create/destroy, and that OP-TEE never holds a partition
-// the hypervisor does not know about.
+// invents pages across create/destroy, that OP-TEE never holds a partition the
+// hypervisor does not know about, and that nothing a destroyed domain wrote is
+// readable by a domain created after it. Requests run one step at a time, as the
+// hypercall runs them, so a create or destroy can be left half-done and the
+// next request can be anything.
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -38,6 +41,30 @@ bool known_errno(int rc) {
     return false;
 }
 
+// Every domain's RAM gets this in a few bytes of every page, as a guest's data;
+// a domain that reads any of it in its fresh RAM got another domain's pages.
+constexpr uint64_t kGuestData = 0x6775657374646174;
+
+void write_guest_data(test::FakeMachine& m, const Domain& d) {
+    for (uint64_t off = 0; off < d.ram_size(); off += kPageSize) {
+        uint8_t* p = m.host(d.ram_pa() + off);
+        std::memcpy(p, &kGuestData, 8);
+        std::memcpy(p + kPageSize - 8, &kGuestData, 8);
+    }
+}
+
+bool ram_is_clean(test::FakeMachine& m, const Domain& d) {
+    for (uint64_t off = 0; off < d.ram_size(); off += kPageSize) {
+        const uint8_t* p = m.host(d.ram_pa() + off);
+        for (uint64_t i : {uint64_t{0}, uint64_t{8}, kPageSize / 2, kPageSize - 8}) {
+            uint64_t v;
+            std::memcpy(&v, p + i, 8);
+            if (v != 0) return false;
+        }
+    }
+    return true;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -55,6 +82,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (domains.create(d0, &dom0) != 0) std::abort();
     dom0->mark_running();
     uint64_t free_after_dom0 = alloc.free_pages();
+    domctl::Continuation cont;
     tee::reset();
     tee::init();
 
@@ -76,17 +104,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if ((sel & 0x40) && (op.cmd == abi::kCopyToDomain || op.cmd == abi::kConsoleRead)) {
             op.u.copy.src = dom0->ram_base().value() + (op.u.copy.src % (4ull << 20));
         }
-        int rc = domctl::execute(domains, *dom0, op);
-        check(known_errno(rc), "answers are 0 or a known -errno");
+        // Bit 5: run the request to its end; otherwise one step, like one HVC,
+        // and whatever comes next (the same request or another) continues it.
+        int rc = domctl::execute_step(domains, *dom0, op, cont);
+        while ((sel & 0x20) && rc == domctl::kRestart) {
+            rc = domctl::execute_step(domains, *dom0, op, cont);
+        }
+        check(known_errno(rc) || rc == domctl::kRestart, "answers are 0 or a known -errno");
+        if (op.cmd == abi::kCreateDomain && rc == 0) {
+            Domain* d = domains.find(DomId{op.u.create.domid});
+            check(d != nullptr, "a created domain exists");
+            check(ram_is_clean(machine, *d), "a new domain's RAM holds nothing of anyone's");
+            write_guest_data(machine, *d);
+        }
         check(domains.find(DomId{0}) == dom0 && dom0->alive(), "the caller survives");
         uint32_t enabled = 0;
         domains.for_each([&](Domain& d) { enabled += d.tee().enabled() ? 1 : 0; });
         check(model.partitions() == enabled, "OP-TEE partitions match enabled domains");
         check(tee::guests_in_use() == enabled, "the framework counts what is enabled");
     }
-    // Destroying everything gives every page back.
+    // Destroying everything gives every page back, half-done work included.
+    if (cont.building) domains.abandon_create(*cont.building);
     for (unsigned id = 1; id < kMaxDomains; ++id) {
-        if (Domain* d = domains.find(DomId{static_cast<uint16_t>(id)})) domains.destroy(*d);
+        if (Domain* d = domains.find_any(DomId{static_cast<uint16_t>(id)})) domains.destroy(*d);
     }
     check(alloc.free_pages() == free_after_dom0, "no page leaked or double-freed");
     check(model.partitions() == 0, "no client ID leaked");

@@ -266,7 +266,9 @@ int test_scrub_ctl() {
     create.u.create.ram_size = ram_size;
     create.u.create.vcpus = 1;
     std::memcpy(create.u.create.name, "checker", sizeof "checker");
+    t0 = guest::counter();
     expect_rc("create a domain of the same size", guest::domctl(&create), 0);
+    guest::print("ctl: create took %lu ticks", guest::counter() - t0);
     const uint16_t id = create.u.create.domid;
 
     // Run a copy of this program there (control domain RAM is 1:1: VA = IPA).
