@@ -1,10 +1,13 @@
 #include "core/boot.h"
 
 #include "core/arch.h"
+#include "core/domctl.h"
 #include "core/guest_dt.h"
 #include "core/log.h"
 #include "core/phys.h"
+#include "core/tee/tee.h"
 #include "lib/format.h"
+#include "warden/errno.h"
 
 namespace warden {
 namespace {
@@ -152,6 +155,40 @@ Domain* build_domu(Hypervisor& hv, const BootModule& m, const ImageInfo& img) {
     return d;
 }
 
+// A module that asks for a TEE gets it before its first instruction, with the
+// same checks and errors as the domctl. A refusal (no room in the TEE, no TEE)
+// is reported and the domain stays paused: it is not started without it, and the
+// control domain may still enable it (or destroy it) later.
+void enable_boot_tee(Domain& d, const BootModule& m) {
+    BootTeeRequest req = bootargs_tee(m.bootargs);
+    if (req.kind == BootTeeRequest::None) return;
+    if (req.kind == BootTeeRequest::Malformed) {
+        WARDEN_LOG_ERROR("d%u: warden.tee=%s: expected optee, optee,smc or optee,hvc; not started",
+                         d.id().value, req.value);
+        d.set_paused(true);
+        return;
+    }
+    int rc = domctl::enable_tee(d, abi::kTeeOptee, req.dt_method);
+    if (rc == 0) return;
+    d.set_paused(true);
+    switch (-rc) {
+    case abi::err::kNoSpc:
+        WARDEN_LOG_ERROR(
+            "d%u: warden.tee=%s refused: the TEE has no room for another guest (%u in use); "
+            "not started",
+            d.id().value, req.value, tee::guests_in_use());
+        return;
+    case abi::err::kNoDev:
+        WARDEN_LOG_ERROR("d%u: warden.tee=%s refused: no TEE on this platform; not started",
+                         d.id().value, req.value);
+        return;
+    default:
+        WARDEN_LOG_ERROR("d%u: warden.tee=%s failed (%d); not started", d.id().value, req.value,
+                         rc);
+        return;
+    }
+}
+
 }  // namespace
 
 ImageInfo parse_image_header(const void* data, uint64_t size) {
@@ -186,6 +223,7 @@ unsigned build_boot_domains(Hypervisor& hv, const BootInfo& info) {
         }
         Domain* d = i == 0 ? build_dom0(hv, info, m, img) : build_domu(hv, m, img);
         if (!d) continue;
+        enable_boot_tee(*d, m);
         ++built;
         char where[32];
         format(where, sizeof where, d->privileged() ? "1:1" : "PA 0x%lx", d->ram_pa().value());

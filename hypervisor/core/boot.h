@@ -21,7 +21,10 @@ ImageInfo parse_image_header(const void* data, uint64_t size);
 
 // A module whose bootargs contain the word "warden.paused" becomes a domain that
 // waits, paused, for the control domain to unpause it (after enabling its TEE,
-// say). Returns how many domains were built. Modules that cannot become a domain are
+// say). A module whose bootargs contain "warden.tee=optee[,smc|,hvc]" gets OP-TEE
+// before its first instruction (see enable_boot_tee in boot.cc); if the TEE
+// refuses, that is logged and the domain stays paused. Returns how many domains
+// were built. Modules that cannot become a domain are
 // reported and skipped; they never stop the others.
 unsigned build_boot_domains(Hypervisor& hv, const BootInfo& info);
 

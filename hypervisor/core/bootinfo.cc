@@ -1,6 +1,7 @@
 #include "core/bootinfo.h"
 
 #include "core/phys.h"
+#include "warden/domctl.h"
 
 extern "C" {
 #include <libfdt.h>
@@ -251,6 +252,38 @@ DtLocation locate_device_tree(uint64_t x0, Pa fallback) {
     }
     if (holds_fdt(fallback)) return DtLocation{fallback, true, false};
     return DtLocation{};
+}
+
+BootTeeRequest bootargs_tee(const char* s) {
+    constexpr char kKey[] = "warden.tee=";
+    constexpr unsigned kKeyLen = sizeof kKey - 1;
+    BootTeeRequest r;
+    for (const char* p = s; *p; ++p) {
+        if (p != s && p[-1] != ' ') continue;
+        unsigned i = 0;
+        while (i < kKeyLen && p[i] == kKey[i]) ++i;
+        if (i != kKeyLen) continue;
+        const char* v = p + kKeyLen;
+        unsigned n = 0;
+        while (v[n] && v[n] != ' ' && n + 1 < sizeof r.value) {
+            r.value[n] = v[n];
+            ++n;
+        }
+        r.value[n] = '\0';
+        auto is = [&](const char* want) { return __builtin_strcmp(r.value, want) == 0; };
+        bool whole = v[n] == ' ' || v[n] == '\0';
+        if (whole && (is("optee") || is("optee,smc"))) {
+            r.kind = BootTeeRequest::Optee;
+            r.dt_method = abi::kTeeDtSmc;
+        } else if (whole && is("optee,hvc")) {
+            r.kind = BootTeeRequest::Optee;
+            r.dt_method = abi::kTeeDtHvc;
+        } else {
+            r.kind = BootTeeRequest::Malformed;
+        }
+        return r;
+    }
+    return r;
 }
 
 uint64_t bootargs_mem(const char* s) {

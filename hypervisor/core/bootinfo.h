@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/types.h"
+#include "warden/domctl.h"
 
 namespace warden {
 
@@ -83,6 +84,16 @@ struct DtLocation {
     bool from_x0 = false;
 };
 DtLocation locate_device_tree(uint64_t x0, Pa fallback);
+
+// "warden.tee=optee", "warden.tee=optee,smc" or "warden.tee=optee,hvc" in a boot
+// module's bootargs: its domain gets OP-TEE before its first instruction, with
+// /firmware/optee naming that conduit (smc when not given).
+struct BootTeeRequest {
+    enum Kind : uint8_t { None, Optee, Malformed } kind = None;
+    uint32_t dt_method = 0;  // abi::kTeeDtSmc or kTeeDtHvc
+    char value[32] = {};     // what was given, for messages
+};
+BootTeeRequest bootargs_tee(const char* bootargs);
 
 // Reads "mem=<size>[K|M|G]" from a bootargs string. 0 if absent or malformed.
 uint64_t bootargs_mem(const char* bootargs);

@@ -243,23 +243,8 @@ int remove_tee_from_boot_dt(Domain& d) {
 }
 
 int tee_enable(Domain& d, const abi::DomctlTeeEnable& in) {
-    if (in.reserved || in.dt_method > abi::kTeeDtHvc || in.tee_type == abi::kTeeNone) {
-        return -err::kInval;
-    }
-    if (in.dt_method != abi::kTeeDtNone && !d.boot_dt_size()) return -err::kInval;
-    if (d.tee().enabled()) return -err::kExist;
-    if (d.has_run()) return -err::kBusy;
-    int rc = tee::enable(d, static_cast<abi::TeeType>(in.tee_type));
-    if (rc) return rc;
-    if (in.dt_method != abi::kTeeDtNone) {
-        rc = describe_tee_in_boot_dt(d, in.dt_method);
-        if (rc) {
-            tee::disable(d);  // never leave a guest half-enabled
-            return rc;
-        }
-    }
-    WARDEN_LOG_INFO("d%u: TEE enabled, client ID %u", d.id().value, d.tee().client_id);
-    return 0;
+    if (in.reserved) return -err::kInval;
+    return enable_tee(d, in.tee_type, in.dt_method);
 }
 
 // Once unpaused a guest may run at any moment, and it reads its device tree
@@ -291,6 +276,24 @@ int tee_query(const Domain& d, abi::Domctl& op) {
 }
 
 }  // namespace
+
+int enable_tee(Domain& d, uint32_t tee_type, uint32_t dt_method) {
+    if (dt_method > abi::kTeeDtHvc || tee_type == abi::kTeeNone) return -err::kInval;
+    if (dt_method != abi::kTeeDtNone && !d.boot_dt_size()) return -err::kInval;
+    if (d.tee().enabled()) return -err::kExist;
+    if (d.has_run()) return -err::kBusy;
+    int rc = tee::enable(d, static_cast<abi::TeeType>(tee_type));
+    if (rc) return rc;
+    if (dt_method != abi::kTeeDtNone) {
+        rc = describe_tee_in_boot_dt(d, dt_method);
+        if (rc) {
+            tee::disable(d);  // never leave a guest half-enabled
+            return rc;
+        }
+    }
+    WARDEN_LOG_INFO("d%u: TEE enabled, client ID %u", d.id().value, d.tee().client_id);
+    return 0;
+}
 
 int execute_step(DomainTable& domains, Domain& caller, abi::Domctl& op, Continuation& cont) {
     if (!caller.privileged()) return -err::kPerm;

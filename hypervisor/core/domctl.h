@@ -26,6 +26,12 @@ int execute_step(DomainTable& domains, Domain& caller, abi::Domctl& op, Continua
 // Executes one domctl to its end (every step at once); 0 or -errno.
 int execute(DomainTable& domains, Domain& caller, abi::Domctl& op);
 
+// kTeeEnable's work, also for boot modules that ask for a TEE: registers the
+// domain with the platform's TEE and, with dt_method kTeeDtSmc/kTeeDtHvc, adds
+// /firmware/optee to its boot device tree. 0 or the kTeeEnable errors
+// (-ENOSPC: the TEE has no room for another guest).
+int enable_tee(Domain& d, uint32_t tee_type, uint32_t dt_method);
+
 // The hypercall: x1 = IPA of the struct in the caller's memory.
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call);
 

@@ -77,6 +77,7 @@ for m in "${modules[@]}"; do
   file=${m%%:*}
   bootargs=""
   [[ "$m" == *:* ]] && bootargs=${m#*:}
+  bootargs=${bootargs//,/,,}  # QEMU's option syntax: a literal comma is doubled
   [ -f "$images/$file" ] || { echo "run-scenario: module $images/$file missing" >&2; exit 2; }
   args+=(-device "guest-loader,addr=$(printf '0x%x' $addr),kernel=$images/$file,bootargs=$bootargs")
   addr=$((addr + 0x2000000))

@@ -190,3 +190,30 @@ TEST(BootargsMem, ParsesSizes) {
 
 }  // namespace
 }  // namespace warden
+
+namespace warden {
+namespace {
+
+TEST(BootargsTee, ParsesTheRequest) {
+    auto r = bootargs_tee("name=a warden.tee=optee");
+    EXPECT_EQ(r.kind, BootTeeRequest::Optee);
+    EXPECT_EQ(r.dt_method, abi::kTeeDtSmc);
+    r = bootargs_tee("warden.tee=optee,smc x=1");
+    EXPECT_EQ(r.kind, BootTeeRequest::Optee);
+    EXPECT_EQ(r.dt_method, abi::kTeeDtSmc);
+    r = bootargs_tee("warden.tee=optee,hvc");
+    EXPECT_EQ(r.kind, BootTeeRequest::Optee);
+    EXPECT_EQ(r.dt_method, abi::kTeeDtHvc);
+    EXPECT_EQ(bootargs_tee("").kind, BootTeeRequest::None);
+    EXPECT_EQ(bootargs_tee("xwarden.tee=optee").kind, BootTeeRequest::None) << "a whole word";
+    for (const char* bad :
+         {"warden.tee=", "warden.tee=sgx", "warden.tee=optee,", "warden.tee=OPTEE",
+          "warden.tee=optee,hvc,smc", "warden.tee=opteeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"}) {
+        r = bootargs_tee(bad);
+        EXPECT_EQ(r.kind, BootTeeRequest::Malformed) << bad;
+        EXPECT_LT(std::string(r.value).size(), sizeof r.value) << "the echo is bounded";
+    }
+}
+
+}  // namespace
+}  // namespace warden

@@ -4,9 +4,12 @@
 // `struct Domctl` (8-byte aligned, in the caller's RAM). Returns in x0 0 or a
 // negative errno (warden/errno.h); results are written back into the struct.
 // Only the control domain may call it: others get -EPERM and the struct is not
-// read. Every reserved field must be zero and interface_version must equal
-// kDomctlInterfaceVersion, otherwise -EINVAL and nothing happens. No operation
-// changes any state when it fails.
+// read. kCreateDomain and kDestroy clear a domain's RAM in 1 MiB steps: between
+// steps the hypervisor sets the caller's PC back to its HVC/SMC (x0..x3 kept), so
+// the caller makes the same call again and sees one call that returns when the
+// work is done; it must leave the struct unchanged until then. Every reserved field must be zero
+// and interface_version must equal kDomctlInterfaceVersion, otherwise -EINVAL and nothing happens.
+// No operation changes any state when it fails.
 //
 // Operations and their errors (besides -EPERM, -EINVAL, -EFAULT for an IPA that
 // is not RAM of the caller):
@@ -17,7 +20,8 @@
 //                   domain has stopped; -EINVAL for the caller itself.
 //   kUnpause        -ESRCH; -EBUSY if the domain has stopped.
 //   kDestroy        tears the domain down, TEE first (the TEE is told, the client
-//                   ID released), then memory. -ESRCH; -EINVAL for the caller.
+//                   ID released), then memory, scrubbed before it is freed.
+//                   -ESRCH; -EINVAL for the caller.
 //   kTeeEnable      registers the domain with the platform's TEE.
 //                   -ENODEV  no TEE mediator, or tee_type is not the platform's
 //                   -ENOSPC  the TEE has no room for another guest (OP-TEE
@@ -29,7 +33,8 @@
 //                   -EIO     the TEE failed in an unexpected way
 //   kTeeDisable     tells the TEE the guest is gone and releases its client ID.
 //                   -ENOENT  TEE not enabled; -ESRCH; -EBUSY while the domain
-//                   is running (pause it first).
+//                   is unpaused (pause it first). For a domain that never ran,
+//                   /firmware/optee leaves its boot device tree again.
 //   kTeeQuery       type, client ID and counters. -ESRCH. A domain without TEE
 //                   reports kTeeNone (not an error).
 //   kSetToolData    replaces the opaque toolstack value (u.create.tool_data's
