@@ -4,7 +4,8 @@
 # what the CLI prints and returns, and always stops everything it started.
 #
 # Usage: run-e2e.sh SCENARIO BUILD_DIR
-#   cli_enable | exhaustion | concurrent_enable | daemon_restart | platform_crash
+#   cli_enable | exhaustion | concurrent_enable | daemon_restart | platform_crash |
+#   unprivileged_image
 set -uo pipefail
 
 scenario=${1:?usage: run-e2e.sh SCENARIO BUILD_DIR}
@@ -175,6 +176,45 @@ platform_crash)
   sleep 1.5  # the daemon's health follows the platform within its poll period
   expect_rc 7 "health is NOT_SERVING" -- ctl health
   grep -q "not_serving" <<< "$LAST_OUTPUT" || fail "health: $LAST_OUTPUT"
+  ;;
+unprivileged_image)
+  # An operator who may change guests (a member of the daemon's group) but is
+  # not root names files they cannot read: the root daemon must not read them.
+  [ "$(id -u)" -eq 0 ] || { echo "e2e.$scenario: skipped (needs root)"; exit 77; }
+  group=$(id -gn nobody)
+  start_daemon --group "$group"
+  chmod 0755 "$sockdir"
+  cp "$ctl_bin" "$sockdir/wardenctl"
+  chmod 0755 "$sockdir/wardenctl"
+  cp "$kernel" "$sockdir/guest.bin"
+  chmod 0644 "$sockdir/guest.bin"
+  secret=$(mktemp /root/warden-e2e-secret.XXXXXX)
+  echo "the daemon's secret" > "$secret"
+  chmod 0600 "$secret"
+  as_nobody() { timeout 60 setpriv --reuid=nobody --regid="$group" --clear-groups \
+    "$sockdir/wardenctl" --socket "$sock" "$@"; }
+  expect_rc 0 "nobody may create a guest from an image it can read" -- \
+    as_nobody guest create --name own --kernel "$sockdir/guest.bin" --bootargs expect=none
+  expect_rc 8 "but not from /etc/shadow" -- as_nobody guest create --name spy --kernel /etc/shadow
+  grep -q "permission denied" <<< "$LAST_OUTPUT" || fail "reason: $LAST_OUTPUT"
+  expect_rc 8 "nor from a root-only file of the daemon's host" -- \
+    as_nobody guest create --name spy --kernel "$secret"
+  expect_rc 8 "validating an existing file under /root" -- \
+    as_nobody guest create --validate-only --name spy --kernel "$secret"
+  existing=$LAST_OUTPUT
+  expect_rc 8 "validating a missing file under /root" -- \
+    as_nobody guest create --validate-only --name spy --kernel "$secret.missing"
+  [ "$(sed 's/\.missing//g' <<< "$LAST_OUTPUT")" = "$existing" ] ||
+    fail "validation tells existing from missing files: '$existing' vs '$LAST_OUTPUT'"
+  expect_rc 0 "root may use the root-only file" -- ctl guest create --validate-only --name rooty --kernel "$secret"
+  rm -f "$secret"
+  expect_rc 3 "no guest was made from what nobody could not read" -- ctl guest get spy
+  # Guest output is for callers of the API only.
+  [ "$(stat -c %a "$run/platform")" = 700 ] || fail "run directory is $(stat -c %a "$run/platform")"
+  for f in console.log secure-console.log qemu.log; do
+    [ "$(stat -c %a "$run/platform/$f")" = 600 ] || fail "$f is $(stat -c %a "$run/platform/$f")"
+  done
+  echo "ok: the run directory is 0700, its logs 0600"
   ;;
 *)
   echo "run-e2e: unknown scenario $scenario" >&2

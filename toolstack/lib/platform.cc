@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -189,6 +190,21 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
         return Error(ErrorKind::InvalidInput,
                      "cannot create " + opts.run_dir.string() + ": " + ec.message());
     }
+    // Guest output is for callers of the API only: the run directory and the
+    // logs in it are the daemon's alone (files QEMU creates get mode 0600 from
+    // the umask below; files an earlier run left are narrowed here).
+    fs::permissions(opts.run_dir, fs::perms::owner_all, fs::perm_options::replace, ec);
+    if (ec) {
+        return Error(ErrorKind::InvalidInput,
+                     "cannot restrict " + opts.run_dir.string() + " to its owner: " + ec.message());
+    }
+    for (const char* f : {"console.log", "secure-console.log", "qemu.log", "qemu.pid"}) {
+        std::error_code ignore;
+        if (fs::exists(opts.run_dir / f, ignore)) {
+            fs::permissions(opts.run_dir / f, fs::perms::owner_read | fs::perms::owner_write,
+                            fs::perm_options::replace, ignore);
+        }
+    }
     fs::path sock = opts.run_dir / kRelaySocket;
     if (auto adopted = adopt(opts)) return adopted;
     fs::remove(sock, ec);  // a stale socket from an earlier run
@@ -213,9 +229,10 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
         sigemptyset(&none);
         ::sigprocmask(SIG_SETMASK, &none, nullptr);
         ::signal(SIGPIPE, SIG_DFL);
+        ::umask(077);
         if (::chdir(opts.run_dir.c_str()) != 0) _exit(126);
         int in = ::open("/dev/null", O_RDONLY);
-        int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0640);
+        int out = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
         if (in >= 0) ::dup2(in, 0);
         if (out >= 0) {
             ::dup2(out, 1);
@@ -228,6 +245,8 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
     p->proc_ = std::make_shared<Process>();
     p->proc_->pid = pid;
     std::ofstream(opts.run_dir / "qemu.pid") << pid << "\n";
+    fs::permissions(opts.run_dir / "qemu.pid", fs::perms::owner_read | fs::perms::owner_write,
+                    fs::perm_options::replace, ec);
 
     RelayOptions ro;
     ro.socket_path = sock.string();

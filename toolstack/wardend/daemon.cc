@@ -1,8 +1,11 @@
 #include "daemon.h"
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+
+#include "caller_file.h"
 
 namespace warden::wardend {
 namespace {
@@ -194,7 +197,8 @@ ApiResult<ts::GuestConfig> Daemon::config_from(const v1::CreateGuestRequest& req
     return c;
 }
 
-ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req) {
+ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
+                                    const std::optional<PeerCreds>& caller) {
     auto cfgr = config_from(req);
     if (auto* e = std::get_if<ApiError>(&cfgr)) return *e;
     auto cfg = std::get<ts::GuestConfig>(cfgr);
@@ -211,14 +215,18 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req) {
         a.metadata["guest"] = cfg.name;
         return a;
     }
-    std::error_code ec;
-    auto size = fs::file_size(cfg.kernel, ec);
-    if (ec || !fs::is_regular_file(cfg.kernel)) {
-        return ApiError::invalid("kernel", cfg.kernel.string() + ": cannot be read");
-    }
-    if (size == 0 || size > limits_.max_kernel_bytes) {
-        return ApiError::invalid("kernel",
-                                 cfg.kernel.string() + ": size must be 1 byte to 256 MiB");
+    // Opened with the caller's rights, for validation too: the answer tells the
+    // caller nothing it could not find out itself.
+    CallerFile image =
+        read_as_caller(caller, cfg.kernel.string(), limits_.max_kernel_bytes, !req.validate_only());
+    if (image.err) {
+        ApiError a = ApiError::invalid(
+            "kernel", cfg.kernel.string() + ": " + image.reason +
+                          (image.err == EACCES || image.err == EPERM
+                               ? " (the daemon reads guest images with the caller's rights)"
+                               : ""));
+        a.metadata["path"] = cfg.kernel.string();
+        return a;
     }
     if (req.validate_only()) {
         v1::Guest g;
@@ -230,12 +238,7 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req) {
         g.mutable_tee()->set_method(to_proto(cfg.tee_method));
         return g;
     }
-    std::ifstream in(cfg.kernel, std::ios::binary);
-    std::vector<uint8_t> kernel{std::istreambuf_iterator<char>(in),
-                                std::istreambuf_iterator<char>()};
-    if (kernel.size() != size) return ApiError::invalid("kernel", "changed while being read");
-
-    auto id = builder_.build(cfg, kernel, req.start());
+    auto id = builder_.build(cfg, image.bytes, req.start());
     if (!id) {
         if (id.error().kind() == ts::ErrorKind::Hypervisor && id.error().err() == 28 &&
             cfg.tee != ts::TeeType::None && id.error().reason().rfind("enable TEE", 0) == 0) {

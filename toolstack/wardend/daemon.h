@@ -18,6 +18,7 @@
 #include "events.h"
 #include "guest_builder.h"
 #include "hypervisor.h"
+#include "peers.h"
 #include "warden/v1/warden.pb.h"
 
 namespace warden::wardend {
@@ -35,7 +36,10 @@ public:
     // platform cannot be reached.
     toolstack::Status recover();
 
-    ApiResult<v1::Guest> create(const v1::CreateGuestRequest& req);
+    // `caller`: whose rights the kernel image is read with (docs/api.md,
+    // "Privilege"); none for an in-process client the daemon trusts as itself.
+    ApiResult<v1::Guest> create(const v1::CreateGuestRequest& req,
+                                const std::optional<PeerCreds>& caller = std::nullopt);
     ApiResult<v1::Guest> get(const std::string& name);
     ApiResult<v1::ListGuestsResponse> list();
     ApiResult<v1::Guest> start(const std::string& name);

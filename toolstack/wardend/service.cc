@@ -67,7 +67,16 @@ std::optional<ApiError> check_name(const std::string& field, const std::string& 
 Status GuestsService::CreateGuest(grpc::ServerContext* ctx, const v1::CreateGuestRequest* req,
                                   v1::Guest* out) {
     if (!req->validate_only()) WARDEN_AUTHZ("CreateGuest");
-    auto r = c_.daemon.create(*req);
+    // The image is read with the caller's rights: an unknown caller has none.
+    auto creds = c_.peers.find(ctx->peer());
+    if (!creds && !c_.trust_unknown_peers) {
+        ApiError a;
+        a.code = StatusCode::PERMISSION_DENIED;
+        a.reason = "CALLER_UNKNOWN";
+        a.message = "CreateGuest: the caller's identity is unknown";
+        return fail("CreateGuest", a);
+    }
+    auto r = c_.daemon.create(*req, creds);
     if (std::holds_alternative<v1::Guest>(r) && !req->validate_only()) {
         spdlog::info("CreateGuest: {} is domain {}", std::get<v1::Guest>(r).name(),
                      std::get<v1::Guest>(r).domain_id());
