@@ -5,7 +5,7 @@
 #
 # Usage: run-e2e.sh SCENARIO BUILD_DIR
 #   cli_enable | exhaustion | concurrent_enable | daemon_restart | platform_crash |
-#   unprivileged_image
+#   unprivileged_image | second_daemon
 set -uo pipefail
 
 scenario=${1:?usage: run-e2e.sh SCENARIO BUILD_DIR}
@@ -215,6 +215,44 @@ unprivileged_image)
     [ "$(stat -c %a "$run/platform/$f")" = 600 ] || fail "$f is $(stat -c %a "$run/platform/$f")"
   done
   echo "ok: the run directory is 0700, its logs 0600"
+  ;;
+second_daemon)
+  start_daemon
+  first=$daemon_pid
+  second() {  # second TIMEOUT ARGS...: a second daemon's exit status and output
+    local t=$1
+    shift
+    LAST_OUTPUT=$(timeout "$t" "$wardend" --images "$images" --tee-guests 2 "$@" 2>&1)
+  }
+  second 10 --socket "$sock" --run-dir "$run/platform"
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "same socket and run directory: exit $rc (124 = hung); $LAST_OUTPUT"
+  grep -q "another wardend (pid $first) is using the run directory" <<< "$LAST_OUTPUT" ||
+    fail "no clear refusal: $LAST_OUTPUT"
+  echo "ok: a second daemon on the same run directory is refused at once"
+  second 10 --socket "$sockdir/other.sock" --run-dir "$run/platform"
+  [ $? -eq 1 ] || fail "same run directory, other socket: not refused; $LAST_OUTPUT"
+  second 10 --socket "$sock" --run-dir "$run/other-platform"
+  rc=$?
+  [ "$rc" -eq 1 ] || fail "same socket: exit $rc; $LAST_OUTPUT"
+  grep -q "in use: another wardend is serving there" <<< "$LAST_OUTPUT" || fail "$LAST_OUTPUT"
+  [ ! -e "$run/other-platform/qemu.pid" ] || fail "it started a platform before refusing"
+  echo "ok: a second daemon on the same socket is refused before it starts a platform"
+  expect_rc 0 "the first daemon still serves" -- ctl guest list
+  # SIGTERM while the platform is still booting stops the daemon and its QEMU.
+  "$wardend" --socket "$sockdir/third.sock" --run-dir "$run/third" --images "$images" \
+    >> "$log" 2>&1 &
+  third=$!
+  for _ in $(seq 1 50); do [ -f "$run/third/qemu.pid" ] && break; sleep 0.05; done
+  kill -TERM "$third"
+  for _ in $(seq 1 100); do kill -0 "$third" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$third" 2>/dev/null && { kill -9 "$third"; fail "SIGTERM during start-up ignored"; }
+  wait "$third"
+  if [ -f "$run/third/qemu.pid" ] && kill -0 "$(cat "$run/third/qemu.pid")" 2>/dev/null; then
+    kill -9 "$(cat "$run/third/qemu.pid")"
+    fail "its QEMU outlived it"
+  fi
+  echo "ok: SIGTERM during start-up stops the daemon and its platform"
   ;;
 *)
   echo "run-e2e: unknown scenario $scenario" >&2

@@ -267,6 +267,10 @@ Result<std::unique_ptr<Platform>> Platform::start(const PlatformOptions& opts) {
             auto ping = p->transport_->ping();
             if (ping) break;
         }
+        if (opts.cancelled && opts.cancelled()) {
+            p->stop();
+            return Error(ErrorKind::Unavailable, "start-up interrupted: the platform was stopped");
+        }
         if (Clock::now() > deadline) {
             std::string console = tail(p->console_log());
             p->stop();

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,9 @@ struct PlatformOptions {
     std::vector<std::string> extra_args;  // refused if they open a host-file channel
     std::chrono::milliseconds boot_timeout{30000};
     std::chrono::milliseconds request_timeout{3000};
+    // Asked while waiting for the platform to boot: true stops QEMU and fails
+    // the start (a daemon told to stop during start-up).
+    std::function<bool()> cancelled;
 };
 
 // Where the images are, when not configured: $WARDEN_IMAGES, then beside the

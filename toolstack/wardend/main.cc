@@ -1,14 +1,18 @@
 // wardend: the control domain's daemon. With no arguments it boots the bundled
 // platform in QEMU and serves the warden.v1 API on /run/warden/wardend.sock.
+#include <fcntl.h>
 #include <grp.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <thread>
@@ -24,6 +28,43 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace warden;
+
+std::atomic<bool> g_stop_requested{false};
+
+void on_startup_signal(int) {
+    g_stop_requested = true;
+}
+
+// An exclusive lock on <run dir>/wardend.lock for the daemon's lifetime (not
+// inherited by QEMU, which may outlive it and be taken over). -1 after logging
+// why when another daemon holds it.
+int take_run_dir_lock(const std::string& run_dir) {
+    std::error_code ec;
+    fs::create_directories(run_dir, ec);
+    fs::path path = fs::path(run_dir) / "wardend.lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        spdlog::error("cannot open {}: {}", path.string(), std::strerror(errno));
+        return -1;
+    }
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        char buf[32] = {};
+        ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+        std::string pid = n > 0 ? std::string(buf, static_cast<size_t>(n)) : "?";
+        while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+        spdlog::error(
+            "another wardend (pid {}) is using the run directory {}: stop it first, or "
+            "give this one its own --run-dir",
+            pid, run_dir);
+        ::close(fd);
+        return -1;
+    }
+    std::string me = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, me.data(), me.size(), 0) < 0) {
+        spdlog::warn("cannot record the pid in {}", path.string());
+    }
+    return fd;
+}
 
 struct Settings {
     std::string socket = "/run/warden/wardend.sock";
@@ -133,12 +174,22 @@ int main(int argc, char** argv) {
         policy.group = g->gr_gid;
     }
 
-    // Signals are taken synchronously by the main thread.
-    sigset_t sigs;
-    sigemptyset(&sigs);
-    sigaddset(&sigs, SIGTERM);
-    sigaddset(&sigs, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    // One daemon per run directory and per socket: refuse at once, before
+    // touching the platform another daemon may be driving.
+    int lock = take_run_dir_lock(s.run_dir);
+    if (lock < 0) return 1;
+    if (wardend::socket_is_live(s.socket)) {
+        spdlog::error(
+            "{} is in use: another wardend is serving there; stop it, or give this "
+            "one another --socket",
+            s.socket);
+        return 1;
+    }
+
+    // Until the API is up, SIGTERM/SIGINT just ask the start-up to stop (it
+    // polls the flag); from then on the main thread takes them synchronously.
+    signal(SIGTERM, on_startup_signal);
+    signal(SIGINT, on_startup_signal);
     signal(SIGPIPE, SIG_IGN);
 
     std::unique_ptr<toolstack::Platform> platform;
@@ -158,6 +209,7 @@ int main(int argc, char** argv) {
         po.no_tee = s.no_tee;
         po.memory_mib = s.memory_mib;
         po.test_mode = s.test_mode;
+        po.cancelled = [] { return g_stop_requested.load(); };
         spdlog::info("starting the platform (images {}, TEE {})", po.images_dir.string(),
                      s.no_tee ? "none" : "OP-TEE, room for " + std::to_string(s.tee_guests));
         auto p = toolstack::Platform::start(po);
@@ -170,6 +222,20 @@ int main(int argc, char** argv) {
         spdlog::info("platform up (QEMU pid {}, console {})", platform->pid(),
                      platform->console_log().string());
     }
+
+    if (g_stop_requested) {
+        spdlog::info("signal during start-up: stopping");
+        if (platform) platform->stop();
+        return 0;
+    }
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    // A signal that came between the check above and the block is pending now.
 
     wardend::Daemon daemon(transport);
     if (auto st = daemon.recover(); !st) {

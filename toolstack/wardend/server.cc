@@ -21,6 +21,8 @@ namespace {
 using toolstack::Error;
 using toolstack::ErrorKind;
 
+}  // namespace
+
 // A socket file nobody answers on is left from a crash and may be replaced.
 bool socket_is_live(const std::string& path) {
     int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -33,7 +35,7 @@ bool socket_is_live(const std::string& path) {
     return live;
 }
 
-}  // namespace
+namespace {}  // namespace
 
 toolstack::Result<std::unique_ptr<UnixServer>> UnixServer::start(
     const ServerOptions& opts, const std::vector<grpc::Service*>& services, PeerRegistry& peers) {

@@ -23,6 +23,9 @@ struct ServerOptions {
     int max_message_bytes = 4 * 1024 * 1024;
 };
 
+// True if something accepts connections on the unix socket at `path`.
+bool socket_is_live(const std::string& path);
+
 class UnixServer {
 public:
     // Builds the server with `services` (health and reflection are added).
