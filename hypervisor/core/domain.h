@@ -8,10 +8,11 @@
 #include "core/tee/mediator.h"
 #include "core/types.h"
 #include "core/vcpu.h"
+#include "warden/domctl.h"
 
 namespace warden {
 
-inline constexpr unsigned kMaxDomains = 16;
+inline constexpr unsigned kMaxDomains = abi::kMaxDomains;
 inline constexpr unsigned kMaxVcpusPerDomain = 4;
 inline constexpr uint64_t kGuestRamBase = 0x40000000;  // IPA of a domU's RAM (as on 'virt')
 

@@ -111,3 +111,17 @@ TEST(RelayCodec, Crc32KnownValue) {
 
 }  // namespace
 }  // namespace warden::toolstack
+
+namespace warden::toolstack {
+namespace {
+
+TEST(HypervisorOps, AFullDomainTableSaysItsLimitAndTheWayOut) {
+    std::string r = domctl_error_reason(abi::kCreateDomain, 0, -abi::err::kNoSpc);
+    EXPECT_EQ(r,
+              "create domain: the hypervisor's domain table is full (64 domains, the control "
+              "domain included): destroy a guest first");
+    EXPECT_EQ(r.find("of domain"), std::string::npos) << "a new domain has no number yet";
+}
+
+}  // namespace
+}  // namespace warden::toolstack

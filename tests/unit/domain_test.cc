@@ -17,7 +17,8 @@ constexpr uint64_t k4M = 4 * 1024 * 1024;
 
 class DomainTest : public ::testing::Test {
 protected:
-    test::FakeMachine machine;
+    // Room for kMaxDomains domains of 2 MiB (each starts 2 MiB aligned).
+    test::FakeMachine machine{160 * 1024 * 1024};
     PageAllocator alloc;
     DomainTable domains{alloc};
     void SetUp() override {

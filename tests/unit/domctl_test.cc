@@ -27,7 +27,8 @@ namespace err = abi::err;
 
 class DomctlTest : public ::testing::Test {
 protected:
-    test::FakeMachine machine;
+    // Room for kMaxDomains domains of 2 MiB (each starts 2 MiB aligned).
+    test::FakeMachine machine{160 * 1024 * 1024};
     PageAllocator alloc;
     DomainTable domains{alloc};
     optee_model::Model model;

@@ -144,7 +144,9 @@ const char* to_string(TeeType t) {
 }
 
 std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int rc) {
-    std::string what = std::string(op_name(cmd)) + " of domain " + std::to_string(domid) + ": ";
+    std::string what = cmd == abi::kCreateDomain ? std::string(op_name(cmd)) + ": "
+                                                 : std::string(op_name(cmd)) + " of domain " +
+                                                       std::to_string(domid) + ": ";
     switch (-rc) {
     case e::kSrch:
         return what + "no such domain";
@@ -177,7 +179,10 @@ std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int rc) {
         if (-rc == e::kNoEnt) return what + "TEE not enabled";
         if (-rc == e::kBusy) return what + "the domain is running; pause it first";
     }
-    if (cmd == abi::kCreateDomain && -rc == e::kNoSpc) return what + "the domain table is full";
+    if (cmd == abi::kCreateDomain && -rc == e::kNoSpc) {
+        return what + "the hypervisor's domain table is full (" + std::to_string(abi::kMaxDomains) +
+               " domains, the control domain included): destroy a guest first";
+    }
     if (-rc == e::kBusy) return what + "not allowed in the domain's current state";
     if (-rc == e::kInval) return what + "invalid argument";
     return what + "failed";

@@ -48,7 +48,8 @@
 //                   -EINVAL  ram_size not a multiple of 2 MiB, 0, or above 1 GiB;
 //                            vcpus not 1..4; name not a valid_domain_name()
 //                   -ENOMEM  not enough free memory (nothing is kept)
-//                   -ENOSPC  the domain table is full
+//                   -ENOSPC  the domain table is full (kMaxDomains domains,
+//                            the control domain included)
 //   kCopyToDomain   copies `size` bytes from the caller's RAM at `src` into the
 //                   target's RAM at `dst`. -EFAULT if either range is not RAM of
 //                   its domain; -EBUSY once the target has run; -EINVAL for the
@@ -123,6 +124,9 @@ inline constexpr uint32_t kInfoFirstAtOrAfter = 1u << 0;  // GetDomainInfo flags
 inline constexpr uint32_t kDomainPrivileged = 1u << 0;    // DomainInfo flags
 inline constexpr uint32_t kDomainBootDt = 1u << 1;        // DT built by the hypervisor
 inline constexpr uint32_t kDomainHasRun = 1u << 2;        // has been scheduled at least once
+
+// How many domains the hypervisor holds at once, the control domain included.
+inline constexpr unsigned kMaxDomains = 64;
 
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 
