@@ -3,11 +3,13 @@
 // validation, Watch, restart recovery and concurrent exhaustion.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <functional>
 
 #include <atomic>
 #include <cstring>
@@ -219,6 +221,56 @@ TEST_F(ServiceTest, ValidationNamesTheField) {
     EXPECT_EQ(d.field, "config_toml");
     EXPECT_NE(d.metadata["field"], "");
     EXPECT_EQ(guest_count(), 0);
+}
+
+// Every field as documented: nothing coerced, nothing cut short.
+TEST_F(ServiceTest, BadFieldsAreRefusedNamingTheField) {
+    struct Case {
+        const char* what;
+        std::function<void(v1::CreateGuestRequest&)> mutate;
+        const char* field;
+    };
+    const std::string nul_kernel = kernel.string() + std::string("\0.evil", 6);
+    const Case cases[] = {
+        {"undefined TEE type",
+         [](auto& r) { r.mutable_spec()->set_tee(static_cast<v1::TeeType>(7)); }, "spec.tee"},
+        {"undefined method",
+         [](auto& r) { r.mutable_spec()->set_tee_method(static_cast<v1::TeeMethod>(9)); },
+         "spec.tee_method"},
+        {"NUL in the kernel path", [&](auto& r) { r.mutable_spec()->set_kernel(nul_kernel); },
+         "spec.kernel"},
+        {"NUL in bootargs", [](auto& r) { r.mutable_spec()->set_bootargs(std::string("a\0b", 3)); },
+         "spec.bootargs"},
+        {"NUL in the name", [](auto& r) { r.mutable_spec()->set_name(std::string("ok\0x", 4)); },
+         "spec.name"},
+        {"name ending in '-'", [](auto& r) { r.mutable_spec()->set_name("web-"); }, "spec.name"},
+        {"name with a capital", [](auto& r) { r.mutable_spec()->set_name("Web"); }, "spec.name"},
+        {"32-character name", [](auto& r) { r.mutable_spec()->set_name(std::string(32, 'a')); },
+         "spec.name"},
+    };
+    for (const auto& c : cases) {
+        auto r = spec("good");
+        c.mutate(r);
+        auto d = decode(create(r));
+        EXPECT_EQ(d.code, grpc::StatusCode::INVALID_ARGUMENT) << c.what;
+        EXPECT_EQ(d.field, c.field) << c.what;
+    }
+    EXPECT_EQ(guest_count(), 0);
+
+    ASSERT_TRUE(create(spec("g", false)).ok());
+    grpc::ClientContext c1;
+    v1::EnableTeeRequest e;
+    e.set_guest("g");
+    e.set_type(static_cast<v1::TeeType>(99));
+    v1::GuestTee t;
+    auto d = decode(tee->EnableTee(&c1, e, &t));
+    EXPECT_EQ(d.code, grpc::StatusCode::INVALID_ARGUMENT) << "type 99 is not OP-TEE";
+    EXPECT_EQ(d.field, "type");
+    grpc::ClientContext ctx2;
+    e.set_type(v1::TEE_TYPE_OPTEE);
+    e.set_method(static_cast<v1::TeeMethod>(9));
+    d = decode(tee->EnableTee(&ctx2, e, &t));
+    EXPECT_EQ(d.field, "method");
 }
 
 TEST_F(ServiceTest, ValidateOnlyChangesNothing) {

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include "warden/domctl.h"
+
 #include <toml++/toml.h>
 #include <fstream>
 #include <sstream>
@@ -35,11 +37,9 @@ const char* to_string(TeeMethod m) {
 }
 
 bool valid_guest_name(const std::string& name) {
-    if (name.empty() || name.size() > 31 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
-    for (char c : name) {
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
-    }
-    return true;
+    // The hypervisor's rule for domain names, from the ABI (one definition).
+    return name.size() < abi::kDomainNameMax &&
+           abi::valid_domain_name(name.c_str(), static_cast<unsigned>(name.size() + 1));
 }
 
 uint64_t parse_size(const std::string& s) {
@@ -73,7 +73,7 @@ Status validate_guest_config(const GuestConfig& c) {
         return Status(Error(ErrorKind::InvalidInput, field + ": " + what));
     };
     if (!valid_guest_name(c.name)) {
-        return bad("name", "1-31 characters of a-z, 0-9 and '-', starting with a letter");
+        return bad("name", kGuestNameRule);
     }
     if (c.kernel.empty()) return bad("kernel", "required");
     if (auto s = check_memory(c.memory); !s) return bad("memory", s.error().reason());
@@ -110,10 +110,7 @@ Result<GuestConfig> parse_guest_config(const std::string& text, const std::strin
         if (k == "name") {
             if (auto s = want_string(c.name); !s) return s.error();
             if (!valid_guest_name(c.name)) {
-                return ctx.fail(n, k,
-                                "\"" + c.name +
-                                    "\": 1-31 characters of a-z, 0-9 and '-', starting "
-                                    "with a letter");
+                return ctx.fail(n, k, "\"" + c.name + "\": " + kGuestNameRule);
             }
         } else if (k == "kernel") {
             std::string path;

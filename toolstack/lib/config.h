@@ -52,6 +52,9 @@ Result<GuestConfig> load_guest_config(const std::filesystem::path& file);
 // Checks a configuration that came from elsewhere (API fields): same rules.
 Status validate_guest_config(const GuestConfig& c);
 bool valid_guest_name(const std::string& name);
+// What valid_guest_name() accepts, for error messages.
+inline constexpr const char kGuestNameRule[] =
+    "1-31 characters of a-z, 0-9 and '-', starting with a letter and not ending in '-'";
 // "64M" / "2G" / "512K" / "1048576" (bytes): 0 when malformed.
 uint64_t parse_size(const std::string& s);
 

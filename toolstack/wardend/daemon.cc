@@ -155,6 +155,25 @@ ApiResult<ts::GuestConfig> Daemon::config_from(const v1::CreateGuestRequest& req
     ts::GuestConfig c;
     if (req.has_spec()) {
         const auto& s = req.spec();
+        // Nothing is coerced: an enum value the API does not define, or a NUL
+        // byte that would cut a string short, is refused naming the field.
+        if (!v1::TeeType_IsValid(s.tee())) {
+            return ApiError::invalid("spec.tee", "unknown TEE type " + std::to_string(s.tee()) +
+                                                     ": expected TEE_TYPE_NONE or TEE_TYPE_OPTEE");
+        }
+        if (!v1::TeeMethod_IsValid(s.tee_method())) {
+            return ApiError::invalid("spec.tee_method",
+                                     "unknown method " + std::to_string(s.tee_method()) +
+                                         ": expected TEE_METHOD_SMC or TEE_METHOD_HVC");
+        }
+        for (const auto& [field, value] :
+             {std::pair<const char*, const std::string*>{"spec.kernel", &s.kernel()},
+              {"spec.bootargs", &s.bootargs()},
+              {"spec.name", &s.name()}}) {
+            if (value->find('\0') != std::string::npos) {
+                return ApiError::invalid(field, "contains a NUL byte");
+            }
+        }
         c.name = s.name();
         c.kernel = s.kernel();
         if (s.memory_bytes()) c.memory = s.memory_bytes();
@@ -167,8 +186,7 @@ ApiResult<ts::GuestConfig> Daemon::config_from(const v1::CreateGuestRequest& req
             if (s.quotas().tee_shm_pages()) c.quotas.tee_shm_pages = s.quotas().tee_shm_pages();
         }
         if (!ts::valid_guest_name(c.name)) {
-            return ApiError::invalid("spec.name",
-                                     "1-31 characters of a-z, 0-9 and '-', starting with a letter");
+            return ApiError::invalid("spec.name", ts::kGuestNameRule);
         }
         if (auto v = ts::validate_guest_config(c); !v) {
             auto a = api_error(v.error(), {});
@@ -432,6 +450,14 @@ ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
     const std::string& name = req.guest();
     if (req.type() == v1::TEE_TYPE_NONE) {
         return ApiError::invalid("type", "use DisableTee to turn the TEE off");
+    }
+    if (req.type() != v1::TEE_TYPE_UNSPECIFIED && req.type() != v1::TEE_TYPE_OPTEE) {
+        return ApiError::invalid(
+            "type", "unknown TEE type " + std::to_string(req.type()) + ": expected TEE_TYPE_OPTEE");
+    }
+    if (!v1::TeeMethod_IsValid(req.method())) {
+        return ApiError::invalid("method", "unknown method " + std::to_string(req.method()) +
+                                               ": expected TEE_METHOD_SMC or TEE_METHOD_HVC");
     }
     auto lock = guest_lock(name);
     std::lock_guard guard(*lock);

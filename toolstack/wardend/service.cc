@@ -52,9 +52,7 @@ std::optional<ApiError> authorize(ServiceContext& c, grpc::ServerContext* ctx, c
 
 std::optional<ApiError> check_name(const std::string& field, const std::string& name) {
     if (toolstack::valid_guest_name(name)) return std::nullopt;
-    return ApiError::invalid(field, "\"" + name.substr(0, 64) +
-                                        "\": 1-31 characters of a-z, 0-9 and '-', starting "
-                                        "with a letter");
+    return ApiError::invalid(field, "\"" + name.substr(0, 64) + "\": " + toolstack::kGuestNameRule);
 }
 
 }  // namespace

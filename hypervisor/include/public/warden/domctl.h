@@ -131,13 +131,14 @@ inline constexpr unsigned kMaxDomains = 64;
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 
 // A domain name: 1 to kDomainNameMax - 1 characters, a lowercase letter first,
-// then lowercase letters, digits and '-'; NUL-terminated within `size` bytes.
-// Names reach logs and terminals, so nothing else is accepted.
+// then lowercase letters, digits and '-', not ending in '-'; NUL-terminated
+// within `size` bytes. Names reach logs and terminals, so nothing else is
+// accepted. The toolstack applies the same rule to guest names.
 constexpr bool valid_domain_name(const char* name, unsigned size) {
     if (size == 0 || !(name[0] >= 'a' && name[0] <= 'z')) return false;
     for (unsigned i = 1; i < size && i < kDomainNameMax; ++i) {
         char c = name[i];
-        if (c == '\0') return true;
+        if (c == '\0') return name[i - 1] != '-';
         if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) return false;
     }
     return false;
