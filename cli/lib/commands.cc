@@ -238,7 +238,9 @@ int tee_watch(Session& s) {
     if (s.interrupt) s.interrupt->disarm();
     if (interrupted) return static_cast<int>(ExitCode::kOk);
     if (!status.ok()) return s.fail(status);
-    return static_cast<int>(ExitCode::kOk);
+    // Only Ctrl-C ends a watch: a stream the daemon closed is a lost stream.
+    s.err << "error: the event stream ended: wardend closed it (restarted or stopped?)\n";
+    return static_cast<int>(ExitCode::kUnavailable);
 }
 
 int health(Session& s) {

@@ -5,7 +5,7 @@
 #
 # Usage: run-e2e.sh SCENARIO BUILD_DIR
 #   cli_enable | exhaustion | concurrent_enable | daemon_restart | platform_crash |
-#   unprivileged_image | second_daemon
+#   unprivileged_image | second_daemon | watch_lost
 set -uo pipefail
 
 scenario=${1:?usage: run-e2e.sh SCENARIO BUILD_DIR}
@@ -253,6 +253,22 @@ second_daemon)
     fail "its QEMU outlived it"
   fi
   echo "ok: SIGTERM during start-up stops the daemon and its platform"
+  ;;
+watch_lost)
+  # A watcher learns that its stream is gone when the daemon stops.
+  start_daemon
+  ctl tee watch > "$run/watch.out" 2> "$run/watch.err" &
+  watcher=$!
+  for _ in $(seq 1 50); do grep -q . "$run/watch.out" 2>/dev/null && break; sleep 0.1; done
+  kill -TERM "$daemon_pid"
+  wait "$daemon_pid"
+  daemon_pid=""
+  wait "$watcher"
+  rc=$?
+  [ "$rc" -eq 7 ] || fail "watch exited $rc, expected 7; stderr: $(cat "$run/watch.err")"
+  grep -q "DAEMON_SHUTTING_DOWN\|event stream ended" "$run/watch.err" ||
+    fail "no word of the lost stream: $(cat "$run/watch.err")"
+  echo "ok: tee watch reports the lost stream (exit 7): $(head -1 "$run/watch.err")"
   ;;
 *)
   echo "run-e2e: unknown scenario $scenario" >&2

@@ -174,7 +174,14 @@ Status EventsService::Watch(grpc::ServerContext* ctx, const v1::WatchRequest*,
         }
     }
     c_.daemon.events().unsubscribe(sub);
-    return Status::OK;
+    if (ctx->IsCancelled() || !ok) return Status::OK;  // the client went away
+    // The daemon ends the stream: say so, so a watcher never mistakes it for
+    // the end of the events.
+    ApiError a;
+    a.code = StatusCode::UNAVAILABLE;
+    a.reason = "DAEMON_SHUTTING_DOWN";
+    a.message = "wardend is shutting down: the event stream ends";
+    return to_grpc(a);
 }
 
 }  // namespace warden::wardend
