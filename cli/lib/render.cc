@@ -179,6 +179,8 @@ std::string EventPrinter::on_event(const v1::Event& e) {
         return format_row(event_row(e), widths_);
     case v1::Event::KIND_SNAPSHOT_DONE:
         return flush_snapshot();
+    case v1::Event::KIND_PLATFORM_LOST:
+        return flush_snapshot() + "platform lost: " + e.detail() + "\n";
     default:
         return flush_snapshot() + format_row(event_row(e), widths_);
     }

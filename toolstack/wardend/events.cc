@@ -36,11 +36,12 @@ uint64_t EventBus::sequence() {
     return seq_;
 }
 
-void EventBus::publish(v1::Event::Kind kind, const v1::Guest& guest) {
+void EventBus::publish(v1::Event::Kind kind, const v1::Guest& guest, const std::string& detail) {
     std::lock_guard lock(mu_);
     v1::Event e;
     e.set_kind(kind);
     *e.mutable_guest() = guest;
+    if (!detail.empty()) e.set_detail(detail);
     e.set_sequence(++seq_);
     for (auto& s : subs_) {
         std::lock_guard sl(s->mu);

@@ -33,7 +33,7 @@ public:
 
     std::shared_ptr<Subscription> subscribe();
     void unsubscribe(const std::shared_ptr<Subscription>& s);
-    void publish(v1::Event::Kind kind, const v1::Guest& guest);
+    void publish(v1::Event::Kind kind, const v1::Guest& guest, const std::string& detail = "");
     // Ends every stream (shutdown).
     void close_all();
     uint64_t sequence();

@@ -29,6 +29,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace warden;
 
+// Exit status when the platform died under the daemon (systemd restarts it).
+constexpr int kExitPlatformLost = 3;
+
 std::atomic<bool> g_stop_requested{false};
 
 void on_startup_signal(int) {
@@ -260,9 +263,28 @@ int main(int argc, char** argv) {
     spdlog::info("serving warden.v1 on {}", s.socket);
     wardend::notify_systemd("READY=1\nSTATUS=serving warden.v1 on " + s.socket);
 
+    // Losing the platform loses every guest: the daemon tells watchers, then
+    // exits with kExitPlatformLost so its supervisor starts it again, and with
+    // it a fresh platform (docs/api.md, "Losing the platform").
+    std::atomic<bool> platform_lost{false};
     std::thread poller([&] {
         bool was_up = true;
         while (!shutting_down) {
+            if (platform && !platform_lost && !platform->down_reason().empty()) {
+                std::string why = platform->down_reason();
+                spdlog::error(
+                    "the platform is gone ({}): every guest is lost; exiting with "
+                    "status {} so that a supervisor restarts wardend with a fresh "
+                    "platform",
+                    why, kExitPlatformLost);
+                (*server)->set_serving(false);
+                daemon.events().publish(v1::Event::KIND_PLATFORM_LOST, v1::Guest(),
+                                        "the platform stopped (" + why + "); its guests are lost");
+                platform_lost = true;
+                std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let it reach them
+                ::kill(::getpid(), SIGTERM);
+                return;
+            }
             bool up = daemon.poll();
             if (up != was_up) {
                 (*server)->set_serving(up);
@@ -282,7 +304,11 @@ int main(int argc, char** argv) {
 
     int sig = 0;
     sigwait(&sigs, &sig);
-    spdlog::info("signal {}: shutting down", sig);
+    if (platform_lost) {
+        spdlog::info("shutting down: the platform is lost");
+    } else {
+        spdlog::info("signal {}: shutting down", sig);
+    }
     wardend::notify_systemd("STOPPING=1\nSTATUS=draining");
     shutting_down = true;
     (*server)->set_serving(false);
@@ -291,5 +317,5 @@ int main(int argc, char** argv) {
     (*server)->shutdown(std::chrono::seconds(5));
     if (platform) platform->stop();
     spdlog::info("stopped");
-    return 0;
+    return platform_lost ? kExitPlatformLost : 0;
 }
