@@ -127,7 +127,10 @@ int main(int argc, char** argv) {
     app.footer(
         "With no options it boots the bundled platform in QEMU (firmware, hypervisor, dom0\n"
         "agent) and serves on /run/warden/wardend.sock. Flags override the config file.\n"
-        "Example: wardend --tee-guests 2 --group warden");
+        "Example: wardend --tee-guests 2 --group warden\n"
+        "Exit status: 0 stopped by SIGTERM/SIGINT; 1 could not start (another daemon on the\n"
+        "run directory or socket, no platform); 2 bad configuration; 3 the platform died and\n"
+        "its guests are lost (a supervisor should start wardend again).");
     Settings s;
     std::string config;
     app.add_option("-c,--config", config, "TOML configuration file")->check(CLI::ExistingFile);
