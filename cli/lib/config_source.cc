@@ -1,6 +1,7 @@
 #include "config_source.h"
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -45,6 +46,32 @@ std::string toml_basic_string(const std::string& s) {
 
 }  // namespace
 
+std::optional<size_t> first_invalid_utf8(std::string_view s) {
+    size_t i = 0;
+    while (i < s.size()) {
+        auto c = static_cast<unsigned char>(s[i]);
+        size_t n = c < 0x80           ? 1
+                   : (c >> 5) == 0x6  ? 2
+                   : (c >> 4) == 0xe  ? 3
+                   : (c >> 3) == 0x1e ? 4
+                                      : 0;
+        if (n == 0 || i + n > s.size()) return i;
+        uint32_t cp = n == 1 ? c : c & (0x7f >> n);
+        for (size_t k = 1; k < n; ++k) {
+            auto cc = static_cast<unsigned char>(s[i + k]);
+            if ((cc & 0xc0) != 0x80) return i;
+            cp = (cp << 6) | (cc & 0x3f);
+        }
+        // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+        if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+            return i;
+        }
+        i += n;
+    }
+    return std::nullopt;
+}
+
 ConfigText resolve_kernel_path(const std::string& text, const std::filesystem::path& dir) {
     toml::table doc;
     try {
@@ -72,9 +99,27 @@ ConfigText resolve_kernel_path(const std::string& text, const std::filesystem::p
 }
 
 ConfigText load_config_text(const std::filesystem::path& file) {
+    std::error_code size_ec;
+    auto size = std::filesystem::file_size(file, size_ec);
+    if (!size_ec && size > kMaxConfigBytes) {
+        return {"", file.string() + " is " + std::to_string(size) +
+                        " bytes; a guest config may have at most " +
+                        std::to_string(kMaxConfigBytes / 1024) + " KiB"};
+    }
     std::ifstream in(file, std::ios::binary);
     std::string text(std::istreambuf_iterator<char>(in), {});
     if (!in.is_open() || in.bad()) return {"", "cannot read " + file.string()};
+    if (text.size() > kMaxConfigBytes) {
+        return {"", file.string() + ": a guest config may have at most " +
+                        std::to_string(kMaxConfigBytes / 1024) + " KiB"};
+    }
+    if (auto bad = first_invalid_utf8(text)) {
+        size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + *bad, '\n'));
+        char byte[8];
+        std::snprintf(byte, sizeof byte, "0x%02x", static_cast<unsigned char>(text[*bad]));
+        return {"", file.string() + ":" + std::to_string(line) + ": byte " + byte +
+                        " is not UTF-8; TOML files are UTF-8 text (convert it, e.g. with iconv)"};
+    }
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::absolute(file, ec).parent_path();
     if (ec) return {"", "cannot resolve " + file.string() + ": " + ec.message()};

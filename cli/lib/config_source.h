@@ -6,7 +6,9 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace warden::cli {
 
@@ -20,6 +22,12 @@ struct ConfigText {
 ConfigText resolve_kernel_path(const std::string& text, const std::filesystem::path& dir);
 
 // Reads `file` and resolves against its directory.
+// Larger configs are refused before anything is sent (the daemon's limit too).
+inline constexpr size_t kMaxConfigBytes = 64 * 1024;
+// Reads a config file: at most kMaxConfigBytes of UTF-8 (errors name the
+// file, the line and the byte), with a relative kernel path made absolute.
 ConfigText load_config_text(const std::filesystem::path& file);
+// Offset of the first byte that is not part of well-formed UTF-8, if any.
+std::optional<size_t> first_invalid_utf8(std::string_view s);
 
 }  // namespace warden::cli

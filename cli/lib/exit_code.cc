@@ -19,8 +19,9 @@ ExitCode exit_code_for(StatusCode code, std::string_view reason) {
         return ExitCode::kConflict;
     case StatusCode::FAILED_PRECONDITION:
         return ExitCode::kPrecondition;
+    // Exit 6 means the TEE has no room (the reason above) and nothing else: a
+    // message too large or a server out of resources is "try later / differently".
     case StatusCode::RESOURCE_EXHAUSTED:
-        return ExitCode::kExhausted;
     case StatusCode::UNAVAILABLE:
     case StatusCode::DEADLINE_EXCEEDED:
         return ExitCode::kUnavailable;

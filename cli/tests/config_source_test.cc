@@ -64,5 +64,31 @@ TEST(ConfigSource, LoadResolvesAgainstTheFilesDirectory) {
     EXPECT_NE(load_config_text(file).error, "");
 }
 
+TEST(ConfigSource, NonUtf8AndOversizedConfigsGetTheirOwnErrors) {
+    char dir[] = "/tmp/wardenctl-config-XXXXXX";
+    ASSERT_NE(mkdtemp(dir), nullptr);
+    std::string latin1 = std::string(dir) + "/latin1.toml";
+    std::ofstream(latin1) << "name = \"g\"\n# caf\xe9\nkernel = \"k.bin\"\n";
+    ConfigText c = load_config_text(latin1);
+    EXPECT_EQ(c.error, latin1 +
+                           ":2: byte 0xe9 is not UTF-8; TOML files are UTF-8 text (convert "
+                           "it, e.g. with iconv)");
+    std::string big = std::string(dir) + "/big.toml";
+    std::ofstream(big) << "name = \"g\"\n# " << std::string(5 << 20, 'x') << "\n";
+    c = load_config_text(big);
+    EXPECT_NE(c.error.find("at most 64 KiB"), std::string::npos) << c.error;
+    std::filesystem::remove_all(dir);
+}
+
+TEST(ConfigSource, Utf8Validation) {
+    EXPECT_EQ(first_invalid_utf8("plain"), std::nullopt);
+    EXPECT_EQ(first_invalid_utf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x92"), std::nullopt);
+    EXPECT_EQ(first_invalid_utf8("ab\xe9"), std::optional<size_t>(2));
+    EXPECT_EQ(first_invalid_utf8("\xc0\xaf"), std::optional<size_t>(0)) << "overlong";
+    EXPECT_EQ(first_invalid_utf8("\xed\xa0\x80"), std::optional<size_t>(0)) << "surrogate";
+    EXPECT_EQ(first_invalid_utf8("x\xf4\x90\x80\x80"), std::optional<size_t>(1)) << "> U+10FFFF";
+    EXPECT_EQ(first_invalid_utf8("\xe2\x82"), std::optional<size_t>(0)) << "truncated";
+}
+
 }  // namespace
 }  // namespace warden::cli

@@ -24,7 +24,7 @@ TEST(ExitCode, EveryGrpcCode) {
         {StatusCode::NOT_FOUND, ExitCode::kNotFound},
         {StatusCode::ALREADY_EXISTS, ExitCode::kConflict},
         {StatusCode::PERMISSION_DENIED, ExitCode::kPermissionDenied},
-        {StatusCode::RESOURCE_EXHAUSTED, ExitCode::kExhausted},
+        {StatusCode::RESOURCE_EXHAUSTED, ExitCode::kUnavailable},  // 6 only for the TEE reason
         {StatusCode::FAILED_PRECONDITION, ExitCode::kPrecondition},
         {StatusCode::ABORTED, ExitCode::kConflict},
         {StatusCode::OUT_OF_RANGE, ExitCode::kInvalidArgument},
