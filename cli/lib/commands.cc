@@ -141,7 +141,9 @@ int guest_destroy(Session& s, const std::string& name, bool allow_missing) {
     req.set_allow_missing(allow_missing);
     return unary<v1::DestroyGuestResponse>(
         s, [&](auto* ctx, auto* r) { return s.client.guests().DestroyGuest(ctx, req, r); },
-        [&](const v1::DestroyGuestResponse&) { return render_destroyed(name, s.format); });
+        [&](const v1::DestroyGuestResponse& r) {
+            return render_destroyed(name, r.existed(), s.format);
+        });
 }
 
 int guest_console(Session& s, const std::string& name, bool follow, const std::string& until,

@@ -135,8 +135,9 @@ std::string render_validated(const v1::Guest& g, Format f) {
     return render_guest(g, f) + "valid: nothing was created (--validate-only)\n";
 }
 
-std::string render_destroyed(const std::string& name, Format f) {
-    if (f == Format::kJson) return dump(Json{{"name", name}, {"destroyed", true}});
+std::string render_destroyed(const std::string& name, bool existed, Format f) {
+    if (f == Format::kJson) return dump(Json{{"name", name}, {"destroyed", existed}});
+    if (!existed) return name + ": no such guest; nothing to destroy\n";
     return "destroyed " + name + "\n";
 }
 

@@ -29,7 +29,7 @@ std::string render_guest(const v1::Guest& g, Format f);
 std::string render_guests(const v1::ListGuestsResponse& list, Format f);
 // --validate-only: what would be created; nothing was.
 std::string render_validated(const v1::Guest& g, Format f);
-std::string render_destroyed(const std::string& name, Format f);
+std::string render_destroyed(const std::string& name, bool existed, Format f);
 std::string render_guest_tee(const v1::GuestTee& t, Format f);
 std::string render_capabilities(const v1::TeeCapabilities& c, Format f);
 std::string render_health(grpc::health::v1::HealthCheckResponse::ServingStatus s, Format f);

@@ -119,8 +119,10 @@ public:
     }
 
     Status DestroyGuest(ServerContext*, const v1::DestroyGuestRequest* req,
-                        v1::DestroyGuestResponse*) override {
-        if (!find(guests_, req->name()) && !req->allow_missing()) return not_found(req->name());
+                        v1::DestroyGuestResponse* resp) override {
+        bool exists = find(guests_, req->name()) != nullptr;
+        if (!exists && !req->allow_missing()) return not_found(req->name());
+        resp->set_existed(exists);
         return Status::OK;
     }
 

@@ -62,9 +62,14 @@ TEST(Render, ValidateOnlySaysNothingWasCreated) {
 }
 
 TEST(Render, Destroyed) {
-    EXPECT_EQ(render_destroyed("web-1", Format::kTable), "destroyed web-1\n");
-    EXPECT_EQ(render_destroyed("web-1", Format::kJson),
+    EXPECT_EQ(render_destroyed("web-1", true, Format::kTable), "destroyed web-1\n");
+    EXPECT_EQ(render_destroyed("web-1", true, Format::kJson),
               "{\n  \"name\": \"web-1\",\n  \"destroyed\": true\n}\n");
+    EXPECT_EQ(render_destroyed("nope", false, Format::kTable),
+              "nope: no such guest; nothing to destroy\n")
+        << "--allow-missing does not claim to have destroyed anything";
+    EXPECT_EQ(render_destroyed("nope", false, Format::kJson),
+              "{\n  \"name\": \"nope\",\n  \"destroyed\": false\n}\n");
 }
 
 TEST(Render, GuestTee) {

@@ -407,7 +407,9 @@ ApiResult<v1::DestroyGuestResponse> Daemon::destroy(const std::string& name, boo
         guests_.erase(name);
     }
     publish(v1::Event::KIND_GUEST_REMOVED, last);
-    return v1::DestroyGuestResponse{};
+    v1::DestroyGuestResponse out;
+    out.set_existed(true);
+    return out;
 }
 
 ApiResult<v1::GuestConsole> Daemon::console(const std::string& name, uint64_t from) {

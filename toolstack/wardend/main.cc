@@ -124,6 +124,7 @@ bool load_config(const std::string& path, Settings& s, std::string& err) {
 
 int main(int argc, char** argv) {
     CLI::App app{"wardend: Warden's control-domain daemon (gRPC API warden.v1 on a unix socket)"};
+    app.option_defaults()->always_capture_default();  // --help shows every default
     app.footer(
         "With no options it boots the bundled platform in QEMU (firmware, hypervisor, dom0\n"
         "agent) and serves on /run/warden/wardend.sock. Flags override the config file.\n"
@@ -216,8 +217,11 @@ int main(int argc, char** argv) {
         po.memory_mib = s.memory_mib;
         po.test_mode = s.test_mode;
         po.cancelled = [] { return g_stop_requested.load(); };
-        spdlog::info("starting the platform (images {}, TEE {})", po.images_dir.string(),
-                     s.no_tee ? "none" : "OP-TEE, room for " + std::to_string(s.tee_guests));
+        spdlog::info(
+            "platform in {} (images {}, TEE {}): taking over a running one, or "
+            "starting it",
+            po.run_dir.string(), po.images_dir.string(),
+            s.no_tee ? "none" : "OP-TEE, room for " + std::to_string(s.tee_guests));
         auto p = toolstack::Platform::start(po);
         if (!p) {
             spdlog::error("{}", p.error().message());
@@ -225,8 +229,10 @@ int main(int argc, char** argv) {
         }
         platform = std::move(*p);
         transport = platform->transport();
-        spdlog::info("platform up (QEMU pid {}, console {})", platform->pid(),
-                     platform->console_log().string());
+        spdlog::info(
+            "{} (QEMU pid {}, console {})",
+            platform->adopted() ? "took over the running platform, its guests kept" : "platform up",
+            platform->pid(), platform->console_log().string());
     }
 
     if (g_stop_requested) {
