@@ -196,7 +196,7 @@ TEST_F(Wardenctl, DestroyMissing) {
     EXPECT_EQ(cli({"guest", "destroy", "ghost"}).code, 3);
     Result r = cli({"guest", "destroy", "ghost", "--allow-missing"});
     EXPECT_EQ(r.code, 0) << r.err;
-    EXPECT_EQ(r.out, "destroyed ghost\n");
+    EXPECT_EQ(r.out, "ghost: no such guest; nothing to destroy\n");
 }
 
 TEST_F(Wardenctl, Health) {
