@@ -5,7 +5,7 @@
 #
 # Usage: run-e2e.sh SCENARIO BUILD_DIR
 #   cli_enable | exhaustion | concurrent_enable | daemon_restart | platform_killed |
-#   unprivileged_image | second_daemon | watch_lost
+#   unprivileged_image | second_daemon | watch_lost | crash_points
 set -uo pipefail
 
 scenario=${1:?usage: run-e2e.sh SCENARIO BUILD_DIR}
@@ -281,6 +281,91 @@ watch_lost)
   grep -q "DAEMON_SHUTTING_DOWN\|event stream ended" "$run/watch.err" ||
     fail "no word of the lost stream: $(cat "$run/watch.err")"
   echo "ok: tee watch reports the lost stream (exit 7): $(head -1 "$run/watch.err")"
+  ;;
+crash_points)
+  # The daemon is killed (a test-only crash point) at every step of create,
+  # start, TEE enable/disable and destroy. The platform lives on; a restarted
+  # daemon must find the guest fully there (the operation rolled forward) or
+  # fully gone (rolled back), and the TEE count must agree with the guests.
+  restart_normal() {
+    start_daemon
+  }
+  kill_daemon() {
+    [ -n "$daemon_pid" ] && kill -9 "$daemon_pid" 2>/dev/null && wait "$daemon_pid" 2>/dev/null
+    daemon_pid=""
+  }
+  crash_during() {  # crash_during POINT -- wardenctl args...
+    local point=$1
+    shift 2
+    kill_daemon
+    start_daemon --test-crash-at "$point"
+    ctl "$@" > /dev/null 2>&1
+    for _ in $(seq 1 50); do kill -0 "$daemon_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -0 "$daemon_pid" 2>/dev/null && fail "$point: the daemon did not reach its crash point"
+    wait "$daemon_pid"
+    local rc=$?
+    daemon_pid=""
+    [ "$rc" -eq 99 ] || fail "$point: the daemon exited $rc, not at the crash point (99)"
+    start_daemon
+  }
+  tee_count_agrees() {
+    local in_use enabled
+    in_use=$(ctl -o json tee caps | sed -n 's/.*"guests_in_use": *\([0-9]*\).*/\1/p')
+    enabled=$(ctl -o json guest list | grep -c '"type": *"optee"')
+    [ "$in_use" = "$enabled" ] || fail "$1: the TEE holds $in_use guest(s), $enabled have it enabled"
+  }
+  gone() {
+    expect_rc 3 "$1: the guest is fully gone" -- ctl guest get g
+    tee_count_agrees "$1"
+  }
+  boots_finding() {  # boots_finding POINT TEXT: the guest is there, starts, prints TEXT
+    expect_rc 0 "$1: the guest is there" -- ctl guest get g
+    tee_count_agrees "$1"
+    ctl guest start g > /dev/null 2>&1
+    expect_rc 0 "$1: it boots and finds what its settings say" -- \
+      ctl guest console g --until "optee_client: done" --wait 60
+    grep -q "$2" <<< "$LAST_OUTPUT" || fail "$1: console: $LAST_OUTPUT"
+  }
+  reset_guest() { ctl guest destroy g --allow-missing > /dev/null || fail "cannot reset"; }
+
+  start_daemon
+  for step in journal create load-kernel enable-TEE load-device-tree set-entry-point unpause built; do
+    crash_during "create:$step" -- guest create --name g --kernel "$kernel" --tee optee \
+      --tee-method hvc --bootargs expect=optee --start
+    gone "create:$step"
+    expect_rc 0 "create:$step: a retried create works" -- ctl guest create --name g \
+      --kernel "$kernel" --tee optee --tee-method hvc --bootargs expect=optee
+    reset_guest
+  done
+
+  ctl guest create --name g --kernel "$kernel" --bootargs expect=none > /dev/null || fail "setup"
+  crash_during "start:hypervisor" -- guest start g
+  boots_finding "start:hypervisor" "optee: no TEE node"
+  reset_guest
+
+  for step in journal hypervisor device-tree; do
+    ctl guest create --name g --kernel "$kernel" --bootargs expect=optee > /dev/null || fail "setup"
+    crash_during "tee-enable:$step" -- tee enable g --method hvc
+    expect_rc 0 "tee-enable:$step: enabled as asked" -- ctl -o json tee get g
+    grep -q '"method": *"hvc"' <<< "$LAST_OUTPUT" || fail "tee-enable:$step: $LAST_OUTPUT"
+    boots_finding "tee-enable:$step" "optee: found over hvc"
+    reset_guest
+  done
+
+  for step in journal hypervisor device-tree; do
+    ctl guest create --name g --kernel "$kernel" --tee optee --bootargs expect=none > /dev/null ||
+      fail "setup"
+    crash_during "tee-disable:$step" -- tee disable g
+    boots_finding "tee-disable:$step" "optee: no TEE node"
+    reset_guest
+  done
+
+  for step in journal hypervisor; do
+    ctl guest create --name g --kernel "$kernel" --tee optee > /dev/null || fail "setup"
+    crash_during "destroy:$step" -- guest destroy g
+    gone "destroy:$step"
+  done
+  echo "ok: every crash point converges"
   ;;
 *)
   echo "run-e2e: unknown scenario $scenario" >&2

@@ -314,6 +314,26 @@ TEST_F(ServiceTest, IdempotencyAndConflicts) {
     EXPECT_EQ(core->optee().partitions(), 0u);
 }
 
+// A client that gave up waiting retries: the same spec gets the guest that was
+// made, not ALREADY_EXISTS; anything different still conflicts.
+TEST_F(ServiceTest, RetryingACreateWithTheSameSpecIsSafe) {
+    v1::Guest first, again;
+    ASSERT_TRUE(create(spec("r"), &first).ok());
+    auto retry = create(spec("r"), &again);
+    ASSERT_TRUE(retry.ok()) << retry.error_message();
+    EXPECT_EQ(again.domain_id(), first.domain_id());
+    EXPECT_EQ(core->optee().partitions(), 1u) << "nothing was made twice";
+    EXPECT_EQ(guest_count(), 1);
+    auto other = spec("r");
+    other.mutable_spec()->set_memory_bytes(8ull << 20);
+    EXPECT_EQ(decode(create(other)).code, grpc::StatusCode::ALREADY_EXISTS);
+    auto started = spec("r");
+    started.set_start(true);
+    v1::Guest now;
+    ASSERT_TRUE(create(started, &now).ok()) << "the retry may also start it";
+    EXPECT_EQ(now.domain_id(), first.domain_id());
+}
+
 TEST_F(ServiceTest, StartedGuestCannotChangeItsTee) {
     ASSERT_TRUE(create(spec("s", false)).ok());
     core->domain(1)->mark_running();  // as if the guest had been scheduled

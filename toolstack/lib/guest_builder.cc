@@ -216,6 +216,10 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
     auto id = hv_.create_domain({cfg.name, cfg.memory, cfg.vcpus, td.encode()});
     if (!id) return step_error(BuildStep::Create, id.error());
     uint16_t domid = *id;
+    auto done = [&](BuildStep step) {
+        if (after_step) after_step(step);
+    };
+    done(BuildStep::Create);
 
     auto fail = [&](BuildStep step, const Error& e) -> Result<uint16_t> {
         // Never leave a half-built guest: destroying it also releases its TEE
@@ -232,20 +236,25 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
 
     uint64_t entry = kGuestRamBase + layout->text_offset;
     if (auto s = hv_.load(domid, entry, kernel); !s) return fail(BuildStep::LoadKernel, s.error());
+    done(BuildStep::LoadKernel);
     if (cfg.tee != TeeType::None) {
         if (auto s = hv_.tee_enable(domid, cfg.tee); !s) {
             return fail(BuildStep::EnableTee, s.error());
         }
+        done(BuildStep::EnableTee);
     }
     uint64_t dt_ipa = kGuestRamBase + cfg.memory - kDeviceTreeRoom;
     if (auto s = hv_.load(domid, dt_ipa, *dt); !s) {
         return fail(BuildStep::LoadDeviceTree, s.error());
     }
+    done(BuildStep::LoadDeviceTree);
     if (auto s = hv_.set_vcpu_entry(domid, 0, entry, dt_ipa); !s) {
         return fail(BuildStep::SetEntry, s.error());
     }
+    done(BuildStep::SetEntry);
     if (start) {
         if (auto s = hv_.unpause(domid); !s) return fail(BuildStep::Unpause, s.error());
+        done(BuildStep::Unpause);
     }
     return domid;
 }

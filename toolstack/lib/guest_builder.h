@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -45,6 +46,9 @@ public:
     // Rewrites the device tree of a guest that has not run yet (after its TEE
     // settings changed) and records the settings in its tool data.
     Status rewrite_device_tree(uint16_t domid, const GuestConfig& cfg);
+
+    // Called after each step of build() that succeeded (tests inject faults here).
+    std::function<void(BuildStep)> after_step;
 
 private:
     Hypervisor& hv_;

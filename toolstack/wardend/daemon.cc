@@ -1,5 +1,8 @@
 #include "daemon.h"
 
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +16,14 @@ namespace {
 namespace ts = toolstack;
 namespace fs = std::filesystem;
 using grpc::StatusCode;
+
+// Two creates asked for the same guest.
+bool same_spec(const ts::GuestConfig& a, const ts::GuestConfig& b) {
+    return a.name == b.name && a.kernel == b.kernel && a.memory == b.memory && a.vcpus == b.vcpus &&
+           a.tee == b.tee && a.tee_method == b.tee_method && a.bootargs == b.bootargs &&
+           a.quotas.tee_sessions == b.quotas.tee_sessions &&
+           a.quotas.tee_shm_pages == b.quotas.tee_shm_pages;
+}
 
 ApiError precondition(const std::string& reason, const std::string& message,
                       const std::string& guest) {
@@ -56,15 +67,75 @@ v1::TeeMethod to_proto(ts::TeeMethod m) {
 }
 
 Daemon::Daemon(std::shared_ptr<ts::Transport> transport, DaemonLimits limits)
-    : transport_(std::move(transport)), hv_(transport_), limits_(limits) {}
+    : transport_(std::move(transport)), hv_(transport_), limits_(limits) {
+    builder_.after_step = [this](ts::BuildStep step) {
+        std::string name = ts::to_string(step);
+        for (char& c : name) c = c == ' ' ? '-' : c;
+        crash_point("create:" + name);
+    };
+}
+
+const std::vector<std::string>& Daemon::crash_points() {
+    static const std::vector<std::string> kCrashPoints = {
+        "create:journal",          "create:create",
+        "create:load-kernel",      "create:enable-TEE",
+        "create:load-device-tree", "create:set-entry-point",
+        "create:unpause",          "create:built",
+        "start:hypervisor",        "tee-enable:journal",
+        "tee-enable:hypervisor",   "tee-enable:device-tree",
+        "tee-disable:journal",     "tee-disable:hypervisor",
+        "tee-disable:device-tree", "destroy:journal",
+        "destroy:hypervisor",
+    };
+    return kCrashPoints;
+}
+
+void Daemon::crash_point(const std::string& point) {
+    if (crash_point_.empty() || point != crash_point_) return;
+    spdlog::critical("test crash point {} reached: exiting now", point);
+    spdlog::default_logger()->flush();
+    ::_exit(99);
+}
+
+ts::Status Daemon::use_journal(const fs::path& dir) {
+    journal_ = Journal(dir);
+    return journal_.open();
+}
+
+ApiError Daemon::journal_error(const ts::Error& e, const std::string& name) {
+    ApiError a;
+    a.code = StatusCode::UNAVAILABLE;
+    a.reason = "JOURNAL_UNAVAILABLE";
+    a.message = e.reason() + "; nothing was changed";
+    a.metadata["guest"] = name;
+    spdlog::error("journal: {}", e.reason());
+    return a;
+}
+
+ts::Status Daemon::converge_tee(uint16_t domid, ts::GuestConfig& cfg, bool has_run,
+                                ts::TeeType actual) {
+    if (has_run) {
+        cfg.tee = actual;  // the guest has seen its TEE (or its absence): keep what is
+        return {};
+    }
+    if (cfg.tee == ts::TeeType::Optee && actual == ts::TeeType::None) {
+        if (auto st = hv_.tee_enable(domid, ts::TeeType::Optee); !st) {
+            // No room any more: roll back instead (the caller never heard of success).
+            spdlog::warn("recovery: cannot enable {}'s TEE ({}); leaving it disabled", cfg.name,
+                         st.error().message());
+            cfg.tee = ts::TeeType::None;
+        }
+    } else if (cfg.tee == ts::TeeType::None && actual == ts::TeeType::Optee) {
+        if (auto st = hv_.tee_disable(domid); !st) return st;
+    }
+    return builder_.rewrite_device_tree(domid, cfg);
+}
 
 ts::Status Daemon::recover() {
     auto all = hv_.list();
     if (!all) return all.error();
-    std::unique_lock lock(mu_);
-    guests_.clear();
-    view_.clear();
-    last_.clear();
+    auto entries = journal_.load();
+    std::map<std::string, Record> found;
     for (const auto& d : *all) {
         if (d.privileged || d.name.empty()) continue;  // the control domain, boot domains
         auto td = ts::ToolData::decode(d.tool_data);
@@ -76,8 +147,50 @@ ts::Status Daemon::recover() {
         r.cfg.tee = d.tee;
         r.cfg.tee_method = td.tee_method;
         r.cfg.quotas = td.quotas;
-        guests_[d.name] = r;
+        auto it = entries.find(d.name);
+        if (it == entries.end()) {
+            found[d.name] = r;  // built before the journal existed, or without one
+            continue;
+        }
+        JournalEntry e = it->second;
+        entries.erase(it);
+        switch (e.pending) {
+        case JournalEntry::Pending::Create:
+            // The client never heard of success: the guest goes, wholly.
+            spdlog::warn("recovery: {} was being created when the daemon stopped; rolled back",
+                         d.name);
+            if (auto st = hv_.destroy(d.id); !st) return st.error();
+            journal_.remove(d.name);
+            continue;
+        case JournalEntry::Pending::Destroy:
+            spdlog::warn("recovery: {} was being destroyed; finished", d.name);
+            if (auto st = hv_.destroy(d.id); !st) return st.error();
+            journal_.remove(d.name);
+            continue;
+        case JournalEntry::Pending::TeeChange:
+            spdlog::warn("recovery: {}'s TEE was being changed; finishing the change", d.name);
+            if (auto st = converge_tee(d.id, e.cfg, d.has_run, d.tee); !st) return st.error();
+            e.pending = JournalEntry::Pending::None;
+            if (auto st = journal_.write(e); !st) return st.error();
+            break;
+        case JournalEntry::Pending::None:
+            e.cfg.tee = d.tee;  // the hypervisor's word on the TEE
+            break;
+        }
+        r.cfg = e.cfg;
+        found[d.name] = r;
     }
+    // Entries for guests that no longer exist (destroyed behind the daemon's back,
+    // a fresh platform, a create that never reached the hypervisor).
+    for (const auto& [name, e] : entries) {
+        spdlog::info("recovery: {} ({}) is not on the platform; forgotten", name,
+                     to_string(e.pending));
+        journal_.remove(name);
+    }
+    std::unique_lock lock(mu_);
+    guests_ = std::move(found);
+    view_.clear();
+    last_.clear();
     lock.unlock();
     poll();  // fill the view reads are served from
     return {};
@@ -224,6 +337,19 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
     auto lock = guest_lock(cfg.name);
     std::lock_guard guard(*lock);
     Record existing;
+    if (find(cfg.name, existing) && same_spec(existing.cfg, cfg) && !req.validate_only()) {
+        // A retry of a create that succeeded (the client gave up waiting, say):
+        // the same guest, not an error.
+        if (req.start()) {
+            auto info = hv_.get_info(existing.domid);
+            if (info && info->state == ts::DomainState::Paused && !info->has_run) {
+                if (auto st = hv_.unpause(existing.domid); !st) {
+                    return api_error(st.error(), {"start guest", cfg.name});
+                }
+            }
+        }
+        return describe(cfg.name, existing);
+    }
     if (find(cfg.name, existing)) {
         ApiError a;
         a.code = StatusCode::ALREADY_EXISTS;
@@ -256,7 +382,22 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
         g.mutable_tee()->set_method(to_proto(cfg.tee_method));
         return g;
     }
+    JournalEntry entry{cfg, JournalEntry::Pending::Create};
+    if (auto st = journal_.write(entry); !st) return journal_error(st.error(), cfg.name);
+    crash_point("create:journal");
     auto id = builder_.build(cfg, image.bytes, req.start());
+    if (!id) journal_.remove(cfg.name);
+    if (id) {
+        crash_point("create:built");
+        entry.pending = JournalEntry::Pending::None;
+        if (auto st = journal_.write(entry); !st) {
+            // Left as "being created" the guest would be rolled back after a
+            // restart: undo it now instead, so what the caller hears stays true.
+            hv_.destroy(*id);
+            journal_.remove(cfg.name);
+            return journal_error(st.error(), cfg.name);
+        }
+    }
     if (!id) {
         if (id.error().kind() == ts::ErrorKind::Hypervisor && id.error().err() == 28 &&
             cfg.tee != ts::TeeType::None && id.error().reason().rfind("enable TEE", 0) == 0) {
@@ -361,6 +502,7 @@ ApiResult<v1::Guest> Daemon::start(const std::string& name) {
             name);
     }
     if (auto s = hv_.unpause(r.domid); !s) return api_error(s.error(), {"start guest", name});
+    crash_point("start:hypervisor");
     auto g = describe(name, r);
     if (auto* gg = std::get_if<v1::Guest>(&g)) publish(v1::Event::KIND_GUEST_CHANGED, *gg);
     return g;
@@ -396,12 +538,18 @@ ApiResult<v1::DestroyGuestResponse> Daemon::destroy(const std::string& name, boo
         last = std::get<v1::Guest>(g);
     }
     last.set_name(name);
+    if (auto st = journal_.write({r.cfg, JournalEntry::Pending::Destroy}); !st) {
+        return journal_error(st.error(), name);
+    }
+    crash_point("destroy:journal");
     if (auto s = hv_.destroy(r.domid); !s) {
         // Gone already (destroyed behind our back): the outcome is what was asked.
         if (!(s.error().kind() == ts::ErrorKind::Hypervisor && s.error().err() == 3)) {
             return api_error(s.error(), {"destroy guest", name});
         }
     }
+    crash_point("destroy:hypervisor");
+    journal_.remove(name);
     {
         std::lock_guard l(mu_);
         guests_.erase(name);
@@ -481,18 +629,30 @@ ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
                                 "\": the guest has already run; a guest finds its TEE at boot",
                             name);
     }
+    auto cfg = r.cfg;
+    cfg.tee = ts::TeeType::Optee;
+    cfg.tee_method = method;
+    if (auto st = journal_.write({cfg, JournalEntry::Pending::TeeChange}); !st) {
+        return journal_error(st.error(), name);
+    }
+    crash_point("tee-enable:journal");
     if (auto s = hv_.tee_enable(r.domid, ts::TeeType::Optee); !s) {
+        journal_.write({r.cfg, JournalEntry::Pending::None});
         if (s.error().kind() == ts::ErrorKind::Hypervisor && s.error().err() == 28) {
             return exhausted(s.error(), name);
         }
         return api_error(s.error(), {"enable TEE", name});
     }
-    auto cfg = r.cfg;
-    cfg.tee = ts::TeeType::Optee;
-    cfg.tee_method = method;
+    crash_point("tee-enable:hypervisor");
     if (auto s = builder_.rewrite_device_tree(r.domid, cfg); !s) {
         hv_.tee_disable(r.domid);  // never half-enabled
+        journal_.write({r.cfg, JournalEntry::Pending::None});
         return api_error(s.error(), {"enable TEE", name});
+    }
+    crash_point("tee-enable:device-tree");
+    if (auto st = journal_.write({cfg, JournalEntry::Pending::None}); !st) {
+        spdlog::warn("journal: {} (the TEE change is done; a restart finishes the entry)",
+                     st.error().reason());
     }
     {
         std::lock_guard l(mu_);
@@ -518,10 +678,23 @@ ApiResult<v1::GuestTee> Daemon::disable_tee(const std::string& name) {
         return precondition("GUEST_RUNNING",
                             "disable TEE for \"" + name + "\": stop the guest first", name);
     }
-    if (auto s = hv_.tee_disable(r.domid); !s) return api_error(s.error(), {"disable TEE", name});
     auto cfg = r.cfg;
     cfg.tee = ts::TeeType::None;
+    if (auto st = journal_.write({cfg, JournalEntry::Pending::TeeChange}); !st) {
+        return journal_error(st.error(), name);
+    }
+    crash_point("tee-disable:journal");
+    if (auto s = hv_.tee_disable(r.domid); !s) {
+        journal_.write({r.cfg, JournalEntry::Pending::None});
+        return api_error(s.error(), {"disable TEE", name});
+    }
+    crash_point("tee-disable:hypervisor");
     if (!info->has_run) builder_.rewrite_device_tree(r.domid, cfg);
+    crash_point("tee-disable:device-tree");
+    if (auto st = journal_.write({cfg, JournalEntry::Pending::None}); !st) {
+        spdlog::warn("journal: {} (the TEE change is done; a restart finishes the entry)",
+                     st.error().reason());
+    }
     {
         std::lock_guard l(mu_);
         guests_[name].cfg = cfg;

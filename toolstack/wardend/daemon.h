@@ -12,12 +12,14 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "api_error.h"
 #include "config.h"
 #include "events.h"
 #include "guest_builder.h"
 #include "hypervisor.h"
+#include "journal.h"
 #include "peers.h"
 #include "warden/v1/warden.pb.h"
 
@@ -32,8 +34,18 @@ class Daemon {
 public:
     explicit Daemon(std::shared_ptr<toolstack::Transport> transport, DaemonLimits limits = {});
 
-    // Reads the guests the hypervisor has (after a restart). Fails if the
-    // platform cannot be reached.
+    // Records every guest's settings and the operation under way in `dir`
+    // before acting (journal.h). Call before recover().
+    toolstack::Status use_journal(const std::filesystem::path& dir);
+    // Test-only fault injection: the daemon exits at once (status 99) when it
+    // reaches this point ("create:journal", "tee-enable:hypervisor", ...; see
+    // kCrashPoints in daemon.cc).
+    void set_crash_point(std::string point) { crash_point_ = std::move(point); }
+    static const std::vector<std::string>& crash_points();
+
+    // Reads the guests the hypervisor has (after a restart) and converges to
+    // it: an operation the journal shows unfinished is rolled back (create)
+    // or forward (TEE change, destroy). Fails if the platform cannot be reached.
     toolstack::Status recover();
 
     // `caller`: whose rights the kernel image is read with (docs/api.md,
@@ -75,6 +87,11 @@ private:
     std::optional<ApiError> platform_gone();
     ApiResult<v1::GuestTee> describe_tee(const std::string& name, const Record& r);
     ApiError exhausted(const toolstack::Error& e, const std::string& name);
+    void crash_point(const std::string& point);
+    ApiError journal_error(const toolstack::Error& e, const std::string& name);
+    // Brings a never-run guest's TEE and device tree to what `cfg` says.
+    toolstack::Status converge_tee(uint16_t domid, toolstack::GuestConfig& cfg, bool has_run,
+                                   toolstack::TeeType actual);
     void publish(v1::Event::Kind kind, const v1::Guest& g);
     ApiResult<toolstack::GuestConfig> config_from(const v1::CreateGuestRequest& req);
 
@@ -82,6 +99,8 @@ private:
     toolstack::Hypervisor hv_;
     toolstack::GuestBuilder builder_{hv_};
     DaemonLimits limits_;
+    Journal journal_;
+    std::string crash_point_;
 
     std::mutex mu_;  // guests_, locks_, last_
     std::map<std::string, Record> guests_;

@@ -9,6 +9,7 @@
 
 #include <toml++/toml.h>
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -142,11 +143,17 @@ int main(int argc, char** argv) {
     auto* o_ext = app.add_option("--platform-socket", s.platform_socket,
                                  "use an already running platform's relay socket");
     auto* o_images = app.add_option("--images", s.images, "directory of the platform images");
-    auto* o_run = app.add_option("--run-dir", s.run_dir, "where the platform's logs go");
+    auto* o_run = app.add_option("--run-dir", s.run_dir,
+                                 "the platform's logs and relay socket, and the guest journal "
+                                 "(guests/)");
     auto* o_tee = app.add_option("--tee-guests", s.tee_guests, "guests the TEE can hold")
                       ->check(CLI::Range(1, 16));
     auto* o_notee = app.add_flag("--no-tee", s.no_tee, "start the platform without a TEE");
     app.add_flag("--test-mode", s.test_mode, "platform for tests (semihosting on)")
+        ->group("");  // hidden
+    std::string crash_at;
+    app.add_option("--test-crash-at", crash_at,
+                   "tests only: exit at this point of an operation (fault injection)")
         ->group("");  // hidden
     CLI11_PARSE(app, argc, argv);
 
@@ -250,6 +257,20 @@ int main(int argc, char** argv) {
     // A signal that came between the check above and the block is pending now.
 
     wardend::Daemon daemon(transport);
+    if (auto st = daemon.use_journal(fs::path(s.run_dir) / "guests"); !st) {
+        spdlog::error("{}", st.error().message());
+        if (platform) platform->stop();
+        return 1;
+    }
+    if (!crash_at.empty()) {
+        const auto& known = wardend::Daemon::crash_points();
+        if (std::find(known.begin(), known.end(), crash_at) == known.end()) {
+            spdlog::error("--test-crash-at {}: not a crash point", crash_at);
+            return 2;
+        }
+        spdlog::warn("test crash point armed: {}", crash_at);
+        daemon.set_crash_point(crash_at);
+    }
     if (auto st = daemon.recover(); !st) {
         spdlog::error("cannot read the platform's guests: {}", st.error().message());
         return 1;
