@@ -258,6 +258,20 @@ int health(Session& s) {
         });
     if (rc == 0 && serving != HealthStatus::SERVING)
         return static_cast<int>(ExitCode::kUnavailable);
+    if (rc != 0) return rc;
+    // The daemon's storage (its run directory) is a part of its own; a daemon
+    // that does not report it says nothing about it.
+    grpc::ClientContext ctx;
+    s.client.set_deadline(ctx);
+    grpc::health::v1::HealthCheckRequest req;
+    req.set_service("warden.v1.Storage");
+    HealthStatus storage;
+    if (s.client.health().Check(&ctx, req, &storage).ok() &&
+        storage.status() == HealthStatus::NOT_SERVING) {
+        s.err << "warning: storage not_serving: the daemon's run directory is full; its "
+                 "platform log has stopped and guest changes are refused\n";
+        return static_cast<int>(ExitCode::kUnavailable);
+    }
     return rc;
 }
 

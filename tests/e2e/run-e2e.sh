@@ -5,7 +5,7 @@
 #
 # Usage: run-e2e.sh SCENARIO BUILD_DIR
 #   cli_enable | exhaustion | concurrent_enable | daemon_restart | platform_killed |
-#   unprivileged_image | second_daemon | watch_lost | crash_points
+#   unprivileged_image | second_daemon | watch_lost | crash_points | disk_full
 set -uo pipefail
 
 scenario=${1:?usage: run-e2e.sh SCENARIO BUILD_DIR}
@@ -366,6 +366,33 @@ crash_points)
     gone "destroy:$step"
   done
   echo "ok: every crash point converges"
+  ;;
+disk_full)
+  # The run directory on a small filesystem that fills up: the daemon says so
+  # once, health reports it, changes are refused until there is room again.
+  [ "$(id -u)" -eq 0 ] || { echo "e2e.$scenario: skipped (needs root)"; exit 77; }
+  mkdir -p "$run/platform"
+  if ! mount -t tmpfs -o size=24M,mode=0700 tmpfs "$run/platform" 2>/dev/null; then
+    echo "e2e.$scenario: skipped (cannot mount a tmpfs here)"
+    exit 77
+  fi
+  unmount() { umount "$run/platform" 2>/dev/null; }
+  trap 'cleanup; unmount' EXIT
+  start_daemon
+  expect_rc 0 "healthy with room" -- ctl health
+  dd if=/dev/zero of="$run/platform/filler" bs=1M 2>/dev/null
+  for _ in $(seq 1 30); do grep -q "is full" "$log" && break; sleep 0.2; done
+  sleep 1
+  [ "$(grep -c "is full" "$log")" -eq 1 ] || fail "the full disk is not reported exactly once"
+  expect_rc 7 "health reports the full disk" -- ctl health
+  grep -q "storage not_serving" <<< "$LAST_OUTPUT" || fail "health: $LAST_OUTPUT"
+  expect_rc 7 "a change is refused, nothing made" -- ctl guest create --name full --kernel "$kernel"
+  grep -q "JOURNAL_UNAVAILABLE" <<< "$LAST_OUTPUT" || fail "reason: $LAST_OUTPUT"
+  rm -f "$run/platform/filler"
+  for _ in $(seq 1 30); do grep -q "has room again" "$log" && break; sleep 0.2; done
+  grep -q "has room again" "$log" || fail "the recovery is not reported"
+  expect_rc 0 "healthy again" -- ctl health
+  expect_rc 0 "changes work again" -- ctl guest create --name full --kernel "$kernel"
   ;;
 *)
   echo "run-e2e: unknown scenario $scenario" >&2

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <toml++/toml.h>
@@ -32,6 +33,8 @@ using namespace warden;
 
 // Exit status when the platform died under the daemon (systemd restarts it).
 constexpr int kExitPlatformLost = 3;
+// Less free space than this under the run directory counts as full.
+constexpr uint64_t kMinFreeBytes = 1024 * 1024;
 
 std::atomic<bool> g_stop_requested{false};
 
@@ -297,9 +300,31 @@ int main(int argc, char** argv) {
     // exits with kExitPlatformLost so its supervisor starts it again, and with
     // it a fresh platform (docs/api.md, "Losing the platform").
     std::atomic<bool> platform_lost{false};
+    // A full disk under the run directory stops the platform's console log and
+    // the journal (so every change is refused): said once, and in health.
+    (*server)->set_serving(wardend::kStorageHealth, true);
+    bool storage_full = false;
+    auto check_storage = [&] {
+        struct statvfs st {};
+        if (::statvfs(s.run_dir.c_str(), &st) != 0) return;
+        uint64_t free_bytes = uint64_t{st.f_bavail} * st.f_frsize;
+        bool full = free_bytes < kMinFreeBytes;
+        if (full == storage_full) return;
+        storage_full = full;
+        (*server)->set_serving(wardend::kStorageHealth, !full);
+        if (full) {
+            spdlog::error(
+                "the filesystem of {} is full ({} KiB free): the platform's console log "
+                "has stopped and guest changes are refused until there is room",
+                s.run_dir, free_bytes / 1024);
+        } else {
+            spdlog::info("the filesystem of {} has room again", s.run_dir);
+        }
+    };
     std::thread poller([&] {
         bool was_up = true;
         while (!shutting_down) {
+            check_storage();
             if (platform && !platform_lost && !platform->down_reason().empty()) {
                 std::string why = platform->down_reason();
                 spdlog::error(

@@ -117,6 +117,11 @@ void UnixServer::set_serving(bool serving) {
     if (auto* h = server_->GetHealthCheckService()) h->SetServingStatus(serving);
 }
 
+void UnixServer::set_serving(const std::string& service, bool serving) {
+    if (!server_) return;
+    if (auto* h = server_->GetHealthCheckService()) h->SetServingStatus(service, serving);
+}
+
 void UnixServer::shutdown(std::chrono::milliseconds deadline) {
     set_serving(false);
     stop_ = true;

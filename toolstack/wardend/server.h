@@ -26,6 +26,9 @@ struct ServerOptions {
 // True if something accepts connections on the unix socket at `path`.
 bool socket_is_live(const std::string& path);
 
+// Health service name for the run directory's storage (journal, platform logs).
+inline constexpr const char kStorageHealth[] = "warden.v1.Storage";
+
 class UnixServer {
 public:
     // Builds the server with `services` (health and reflection are added).
@@ -36,6 +39,9 @@ public:
 
     grpc::Server& server() { return *server_; }
     void set_serving(bool serving);
+    // The health of one named part (grpc.health.v1 with a service name), e.g.
+    // kStorageHealth.
+    void set_serving(const std::string& service, bool serving);
     // Stops accepting, drains calls in flight (up to `deadline`), removes the socket.
     void shutdown(std::chrono::milliseconds deadline);
 
