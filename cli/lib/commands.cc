@@ -54,6 +54,20 @@ Render<v1::GuestTee> tee_renderer(const Session& s) {
 
 int Session::fail(const grpc::Status& status) {
     RpcError e = decode_error(status);
+    auto rename = [&](std::string& text) {
+        for (const auto& [api, mine] : aliases) {
+            for (size_t at = text.find(api); at != std::string::npos;
+                 at = text.find(api, at + mine.size())) {
+                text.replace(at, api.size(), mine);
+            }
+        }
+    };
+    rename(e.message);
+    for (auto& [k, v] : e.metadata) rename(v);
+    for (auto& v : e.field_violations) {
+        rename(v.field);
+        rename(v.description);
+    }
     err << (format == Format::kJson ? render_error_json(e, where) : render_error_text(e, where))
         << std::flush;
     return static_cast<int>(e.exit_code());
@@ -68,6 +82,14 @@ int Session::fail(ExitCode code, const std::string& message) {
 
 int guest_create(Session& s, const CreateArgs& a) {
     v1::CreateGuestRequest req;
+    if (!a.config.empty()) {
+        s.aliases = {{"config_toml", a.config}};
+    } else {
+        s.aliases = {{"spec.tee_method", "--tee-method"}, {"spec.name", "--name"},
+                     {"spec.kernel", "--kernel"},         {"spec.memory", "--memory"},
+                     {"spec.vcpus", "--vcpus"},           {"spec.tee", "--tee"},
+                     {"spec.bootargs", "--bootargs"}};
+    }
     if (!a.config.empty()) {
         ConfigText config = load_config_text(a.config);
         if (!config.error.empty()) return s.fail(ExitCode::kUsage, config.error);
@@ -181,6 +203,18 @@ int guest_console(Session& s, const std::string& name, bool follow, const std::s
             }
         } else if (!follow) {
             break;
+        } else if (out.data().empty()) {
+            // Nothing new: a guest that has stopped for good will say no more.
+            grpc::ClientContext gctx;
+            s.client.set_deadline(gctx);
+            v1::GetGuestRequest greq;
+            greq.set_name(name);
+            v1::Guest g;
+            if (s.client.guests().GetGuest(&gctx, greq, &g).ok() &&
+                (g.state() == v1::GUEST_STATE_SHUTDOWN || g.state() == v1::GUEST_STATE_CRASHED)) {
+                s.err << "[" << name << " has " << word(g.state()) << "; its console ends here]\n";
+                break;
+            }
         }
         if (interrupted) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "client.h"
 #include "exit_code.h"
@@ -22,6 +24,9 @@ struct Session {
     std::ostream& out;
     std::ostream& err;
     Interrupt* interrupt;  // null: Ctrl-C simply ends the process
+    // API names in errors that mean something else to this user (the request
+    // field config_toml is their file; spec.name is their --name).
+    std::vector<std::pair<std::string, std::string>> aliases = {};
 
     int fail(const grpc::Status& status);
     int fail(ExitCode code, const std::string& message);

@@ -132,7 +132,12 @@ std::string render_guests(const v1::ListGuestsResponse& list, Format f) {
 
 std::string render_validated(const v1::Guest& g, Format f) {
     if (f == Format::kJson) return render_guest(g, f);
-    return render_guest(g, f) + "valid: nothing was created (--validate-only)\n";
+    // No ID and no state: nothing exists yet.
+    std::string tee = g.tee().type() == v1::TEE_TYPE_OPTEE ? "OP-TEE over " + word(g.tee().method())
+                                                           : std::string("no TEE");
+    return "valid: guest " + g.name() + ", " + std::to_string(g.memory_bytes() >> 20) + " MiB, " +
+           std::to_string(g.vcpus()) + " vCPU" + (g.vcpus() == 1 ? "" : "s") + ", " + tee +
+           "; nothing was created (--validate-only)\n";
 }
 
 std::string render_destroyed(const std::string& name, bool existed, Format f) {

@@ -121,7 +121,11 @@ std::string render_error_text(const RpcError& e, const ErrorContext& ctx) {
         out += "code: " + std::string(status_code_name(e.code)) + "\n";
     }
     for (const auto& v : e.field_violations) {
-        out += "field: " + v.field + ": " + v.description + "\n";
+        // Most violations are the message itself: say each thing once.
+        if (e.message.find(v.description) != std::string::npos) continue;
+        std::string d = v.description;
+        if (d.rfind(v.field + ": ", 0) == 0) d.erase(0, v.field.size() + 2);
+        out += "field: " + v.field + ": " + d + "\n";
     }
     if (std::string hint = hint_for(e, ctx); !hint.empty()) out += "hint: " + hint + "\n";
     return out;

@@ -86,8 +86,12 @@ TEST(RpcError, FieldViolations) {
     EXPECT_EQ(render_error_text(e, kWhere),
               "error: memory: expected 2 MiB to 1 GiB\n"
               "reason: INVALID_FIELD\n"
-              "  field: memory\n"
-              "field: memory: memory: expected 2 MiB to 1 GiB\n");
+              "  field: memory\n")
+        << "the violation repeats the message: said once";
+    e.field_violations[0].description = "memory: also too small for the kernel";
+    EXPECT_NE(render_error_text(e, kWhere).find("field: memory: also too small for the kernel\n"),
+              std::string::npos)
+        << "a violation that adds something is shown, without its field twice";
     EXPECT_EQ(e.exit_code(), ExitCode::kInvalidArgument);
 }
 

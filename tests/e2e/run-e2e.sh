@@ -91,6 +91,10 @@ cli_enable)
   grep -q '"state": *"disabled"' <<< "$LAST_OUTPUT" || fail "not disabled: $LAST_OUTPUT"
   expect_rc 0 "the client ID is free again" -- ctl -o json tee caps
   grep -Eq '"guests_in_use": *0' <<< "$LAST_OUTPUT" || fail "caps: $LAST_OUTPUT"
+  expect_rc 0 "console --follow of a guest that powered off ends by itself" -- \
+    timeout 20 "$ctl_bin" --socket "$sock" guest console web --follow
+  grep -q "optee_client: done" <<< "$LAST_OUTPUT" || fail "console: $LAST_OUTPUT"
+  grep -q "its console ends here" <<< "$LAST_OUTPUT" || fail "no word of the end: $LAST_OUTPUT"
   ;;
 exhaustion)
   start_daemon
