@@ -71,11 +71,14 @@ void add_guest_commands(CLI::App& app, Args& a, Action* action) {
         create->add_option("--config", a.create.config, "Guest config file (TOML)")
             ->check(CLI::ExistingFile);
     std::vector<CLI::Option*> spec = {
-        create->add_option("--name", a.create.name, "Guest name: 1-31 of a-z, 0-9, '-'"),
+        create->add_option("--name", a.create.name,
+                           "Guest name: 1-31 of a-z, 0-9, '-'; a letter first, no '-' last"),
         create->add_option("--kernel", a.create.kernel, "Kernel image (arm64 Image or raw binary)"),
         create->add_option("--memory", a.create.memory,
                            "RAM, e.g. 64M or 1G (a bare number is MiB); default 16M"),
-        create->add_option("--vcpus", a.create.vcpus, "vCPUs, 1-4; default 1"),
+        // 0 would read as "unset" on the wire: refuse it here, where it is explicit.
+        create->add_option("--vcpus", a.create.vcpus, "vCPUs, 1-4; default 1")
+            ->check(CLI::Range(1, 4)),
         create->add_option("--tee", a.create.tee, "TEE for the guest; default none")
             ->check(CLI::IsMember({"optee", "none"})),
         create

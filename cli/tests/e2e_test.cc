@@ -414,3 +414,15 @@ TEST(WardenctlAlone, WatchWithoutADaemonIsUnavailable) {
 
 }  // namespace
 }  // namespace warden::cli
+
+namespace warden::cli {
+namespace {
+
+TEST_F(Wardenctl, ExplicitZeroVcpusIsAUsageError) {
+    Result r = cli({"guest", "create", "--name", "z", "--kernel", "/k", "--vcpus", "0"});
+    EXPECT_EQ(r.code, 2) << "0 on the wire would mean the default: refused before sending";
+    EXPECT_NE(r.err.find("--vcpus"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace warden::cli
