@@ -10,31 +10,33 @@
 set -euo pipefail
 images=${1:?usage: hypervisor-paths.sh IMAGE_DIR}
 
-run() {
-  timeout 120 qemu-system-aarch64 \
+# One boot of the platform with the given extra QEMU arguments (the guests);
+# its console on stdout.
+platform() {
+  local limit=$1
+  shift
+  timeout "$limit" qemu-system-aarch64 \
     -M virt,virtualization=on,secure=on,gic-version=2,dtb-randomness=off \
     -cpu cortex-a57 -m 1G -net none -display none -monitor none \
     -serial stdio -serial null -icount shift=4,sleep=off \
     -bios "$images/firmware.bin" -kernel "$images/warden.bin" \
     -semihosting-config enable=on,target=native -fw_cfg name=opt/warden/test-mode,string=1 \
+    "$@" < /dev/null 2>&1
+}
+
+run() {
+  platform 120 \
     -device "guest-loader,addr=0x48000000,kernel=$images/tg_tee_ctl.bin,bootargs=test=$1" \
-    -device "guest-loader,addr=0x4a000000,kernel=$images/tg_bench.bin,bootargs=warden.paused" \
-    < /dev/null 2>&1
+    -device "guest-loader,addr=0x4a000000,kernel=$images/tg_bench.bin,bootargs=warden.paused"
 }
 
 # Scrubbing: a 256 MiB guest fills its RAM and stops; the control domain
 # destroys it (RAM scrubbed in 1 MiB steps) and creates one of the same size in
 # the same pages (already clean: nothing to clear) -- then a checker runs there.
 scrub_run() {
-  timeout 300 qemu-system-aarch64 \
-    -M virt,virtualization=on,secure=on,gic-version=2,dtb-randomness=off \
-    -cpu cortex-a57 -m 1G -net none -display none -monitor none \
-    -serial stdio -serial null -icount shift=4,sleep=off \
-    -bios "$images/firmware.bin" -kernel "$images/warden.bin" \
-    -semihosting-config enable=on,target=native -fw_cfg name=opt/warden/test-mode,string=1 \
+  platform 300 \
     -device "guest-loader,addr=0x48000000,kernel=$images/tg_isolation.bin,bootargs=test=scrub_ctl" \
-    -device "guest-loader,addr=0x4a000000,kernel=$images/tg_isolation.bin,bootargs=test=scrub_fill mem=256M" \
-    < /dev/null 2>&1
+    -device "guest-loader,addr=0x4a000000,kernel=$images/tg_isolation.bin,bootargs=test=scrub_fill mem=256M"
 }
 
 smc=$(run bench_smc) || { echo "$smc"; echo "bench: QEMU failed" >&2; exit 1; }

@@ -61,6 +61,17 @@ protected:
     int run(abi::Domctl& op, Domain* caller = nullptr) {
         return domctl::execute(domains, caller ? *caller : *dom0, op);
     }
+    // Gives a domain a hypervisor-built device tree, as boot does; returns its IPA.
+    Ipa give_boot_dt(Domain& d) {
+        static unsigned char dt[4096];
+        GuestDtConfig cfg{d.ram_base(), d.ram_size(), 1, "x"};
+        int len = build_guest_dt(dt, sizeof dt, cfg);
+        EXPECT_GT(len, 0);
+        Ipa at = d.ram_base() + (d.ram_size() - kGuestDtMax);
+        EXPECT_TRUE(d.copy_to_guest(at, dt, static_cast<uint64_t>(len)));
+        d.set_boot_dt(at, static_cast<uint64_t>(len));
+        return at;
+    }
     int enable(uint16_t domid, uint32_t method = abi::kTeeDtNone) {
         auto op = make(abi::kTeeEnable, domid);
         op.u.tee_enable.tee_type = abi::kTeeOptee;
@@ -204,15 +215,7 @@ TEST_F(DomctlTest, TeeQueryReportsClientAndCounters) {
 }
 
 TEST_F(DomctlTest, EnableDescribesTheTeeInABootDeviceTree) {
-    // Give domain 1 a hypervisor-built device tree, as boot does.
-    static unsigned char dt[4096];
-    GuestDtConfig cfg{dom[0]->ram_base(), dom[0]->ram_size(), 1, "x"};
-    int len = build_guest_dt(dt, sizeof dt, cfg);
-    ASSERT_GT(len, 0);
-    Ipa at = dom[0]->ram_base() + (dom[0]->ram_size() - kGuestDtMax);
-    ASSERT_TRUE(dom[0]->copy_to_guest(at, dt, static_cast<uint64_t>(len)));
-    dom[0]->set_boot_dt(at, static_cast<uint64_t>(len));
-
+    Ipa at = give_boot_dt(*dom[0]);
     ASSERT_EQ(enable(1, abi::kTeeDtHvc), 0);
     std::vector<unsigned char> back(dom[0]->boot_dt_size());
     ASSERT_TRUE(dom[0]->copy_from_guest(back.data(), at, back.size()));
@@ -224,13 +227,7 @@ TEST_F(DomctlTest, EnableDescribesTheTeeInABootDeviceTree) {
 }
 
 TEST_F(DomctlTest, DisableBeforeTheFirstRunTakesTheNodeAwayAndReenableWorks) {
-    static unsigned char dt[4096];
-    GuestDtConfig cfg{dom[0]->ram_base(), dom[0]->ram_size(), 1, "x"};
-    int len = build_guest_dt(dt, sizeof dt, cfg);
-    ASSERT_GT(len, 0);
-    Ipa at = dom[0]->ram_base() + (dom[0]->ram_size() - kGuestDtMax);
-    ASSERT_TRUE(dom[0]->copy_to_guest(at, dt, static_cast<uint64_t>(len)));
-    dom[0]->set_boot_dt(at, static_cast<uint64_t>(len));
+    Ipa at = give_boot_dt(*dom[0]);
     dom[0]->set_paused(true);
     auto tree = [&] {
         std::vector<unsigned char> back(dom[0]->boot_dt_size());
