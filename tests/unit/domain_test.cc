@@ -121,6 +121,19 @@ TEST_F(DomainTest, RoundRobinOverRunnableVcpus) {
     EXPECT_EQ(domains.count_alive(), 0u);
 }
 
+TEST_F(DomainTest, RoundRobinSkipsHeldDomainsAndWrapsWithinOne) {
+    Domain* a = make(3);
+    Domain* b = make();
+    Domain* c = make();
+    a->vcpu(2).state = VcpuState::Runnable;
+    b->set_paused(true);  // held by the control domain: never picked
+    EXPECT_EQ(pick_next(domains, &a->vcpu(0)), &a->vcpu(2)) << "vCPU 1 is off";
+    EXPECT_EQ(pick_next(domains, &a->vcpu(2)), &c->vcpu(0)) << "b is paused";
+    c->shutdown(ShutdownReason::PowerOff);
+    EXPECT_EQ(pick_next(domains, &a->vcpu(2)), &a->vcpu(0)) << "around to its own first vCPU";
+    EXPECT_EQ(pick_next(domains, &c->vcpu(0)), &a->vcpu(0)) << "from a stopped domain";
+}
+
 TEST_F(DomainTest, PsciSystemOffStopsOnlyTheCaller) {
     Domain* a = make();
     Domain* b = make();
