@@ -46,20 +46,4 @@ std::string format_size(uint64_t bytes) {
     return std::to_string(bytes);
 }
 
-uint64_t parse_size(const std::string& text) {
-    uint64_t n = 0;
-    size_t i = 0;
-    constexpr uint64_t kMax = std::numeric_limits<uint64_t>::max() >> 30;
-    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
-        n = n * 10 + static_cast<uint64_t>(text[i] - '0');
-        if (n > kMax) return 0;
-    }
-    if (i == 0) return 0;
-    std::string_view unit = std::string_view(text).substr(i);
-    if (unit.empty() || unit == "M" || unit == "m") return n << 20;
-    if (unit == "G" || unit == "g") return n << 30;
-    if (unit == "K" || unit == "k") return n << 10;
-    return 0;
-}
-
 }  // namespace warden::cli

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "grpc/health/v1/health.pb.h"
+#include "size.h"
 #include "warden/v1/warden.pb.h"
 
 namespace warden::cli {
@@ -21,8 +22,7 @@ std::string word(grpc::health::v1::HealthCheckResponse::ServingStatus v);
 // Largest unit that divides exactly: 67108864 -> "64M", 1536 -> "1536" (never "1.5K").
 std::string format_size(uint64_t bytes);
 
-// "64M", "1G", "512K" or a bare number of MiB (as in guest configs); 0 when
-// malformed or too large to count in bytes.
-uint64_t parse_size(const std::string& text);
+// "64M", "1G", "512K" or a bare number of MiB: the toolstack's one parser.
+using toolstack::parse_size;
 
 }  // namespace warden::cli

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "size.h"
+
 namespace warden::toolstack {
 namespace {
 
@@ -73,17 +75,6 @@ TEST(GuestConfig, ErrorsNameTheFileLineAndField) {
         << "TOML syntax errors carry the line too";
 }
 
-TEST(GuestConfig, Sizes) {
-    EXPECT_EQ(parse_size("64M"), 64ull << 20);
-    EXPECT_EQ(parse_size("1G"), 1ull << 30);
-    EXPECT_EQ(parse_size("512k"), 512ull << 10);
-    EXPECT_EQ(parse_size("4096"), 4096u);
-    EXPECT_EQ(parse_size(""), 0u);
-    EXPECT_EQ(parse_size("M"), 0u);
-    EXPECT_EQ(parse_size("12MB"), 0u);
-    EXPECT_EQ(parse_size("99999999999999999999G"), 0u);
-}
-
 TEST(GuestConfig, NamesAndValidationOfApiFields) {
     EXPECT_TRUE(valid_guest_name("web-1"));
     EXPECT_FALSE(valid_guest_name("1web"));
@@ -95,6 +86,45 @@ TEST(GuestConfig, NamesAndValidationOfApiFields) {
     EXPECT_TRUE(validate_guest_config(c).ok());
     c.memory = 1;
     EXPECT_EQ(validate_guest_config(c).error().reason().substr(0, 7), "memory:");
+}
+
+}  // namespace
+}  // namespace warden::toolstack
+
+namespace warden::toolstack {
+namespace {
+
+// One parser for the daemon and the CLI: a bare number is MiB, and nothing
+// wraps around (memory = "17179869185G" used to read as 1 GiB).
+TEST(ParseSize, BoundariesAndOverflow) {
+    static_assert(parse_size("64M") == 64ull << 20, "usable at compile time");
+    EXPECT_EQ(parse_size("64"), 64ull << 20) << "a bare number is MiB";
+    EXPECT_EQ(parse_size("2m"), 2ull << 20);
+    EXPECT_EQ(parse_size("1G"), 1ull << 30);
+    EXPECT_EQ(parse_size("4k"), 4096u);
+    EXPECT_EQ(parse_size("0"), 0u);
+    EXPECT_EQ(parse_size(""), 0u);
+    EXPECT_EQ(parse_size("G"), 0u);
+    EXPECT_EQ(parse_size("1.5G"), 0u);
+    EXPECT_EQ(parse_size("1GB"), 0u);
+    EXPECT_EQ(parse_size(" 1G"), 0u);
+    EXPECT_EQ(parse_size("-1"), 0u);
+    EXPECT_EQ(parse_size("17179869183G"), 17179869183ull << 30) << "the largest G that fits";
+    EXPECT_EQ(parse_size("17179869184G"), 0u) << "2^64 bytes: does not fit";
+    EXPECT_EQ(parse_size("17179869185G"), 0u) << "used to wrap to 1 GiB";
+    EXPECT_EQ(parse_size("17592186044415M"), 17592186044415ull << 20);
+    EXPECT_EQ(parse_size("17592186044416M"), 0u);
+    EXPECT_EQ(parse_size("18014398509481983K"), 18014398509481983ull << 10);
+    EXPECT_EQ(parse_size("18014398509481984K"), 0u);
+    EXPECT_EQ(parse_size("18446744073709551615K"), 0u);
+    EXPECT_EQ(parse_size("18446744073709551616"), 0u) << "the digits alone overflow";
+}
+
+TEST(GuestConfig, AnOverflowingMemorySizeIsAnErrorNotOneGib) {
+    auto c = parse_guest_config("name = \"w\"\nkernel = \"/k\"\nmemory = \"17179869185G\"\n",
+                                "w.toml", "/");
+    ASSERT_FALSE(c.ok());
+    EXPECT_NE(c.error().reason().find("memory"), std::string::npos) << c.error().reason();
 }
 
 }  // namespace

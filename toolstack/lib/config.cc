@@ -1,10 +1,11 @@
 #include "config.h"
 
-#include "warden/domctl.h"
-
 #include <toml++/toml.h>
 #include <fstream>
 #include <sstream>
+
+#include "size.h"
+#include "warden/domctl.h"
 
 namespace warden::toolstack {
 namespace {
@@ -40,32 +41,6 @@ bool valid_guest_name(const std::string& name) {
     // The hypervisor's rule for domain names, from the ABI (one definition).
     return name.size() < abi::kDomainNameMax &&
            abi::valid_domain_name(name.c_str(), static_cast<unsigned>(name.size() + 1));
-}
-
-uint64_t parse_size(const std::string& s) {
-    if (s.empty()) return 0;
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-        if (v > (1ull << 40)) return 0;
-        v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-    }
-    if (i == 0) return 0;
-    if (i == s.size()) return v;
-    if (i + 1 != s.size()) return 0;
-    switch (s[i]) {
-    case 'K':
-    case 'k':
-        return v << 10;
-    case 'M':
-    case 'm':
-        return v << 20;
-    case 'G':
-    case 'g':
-        return v << 30;
-    default:
-        return 0;
-    }
 }
 
 Status validate_guest_config(const GuestConfig& c) {

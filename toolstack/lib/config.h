@@ -4,7 +4,8 @@
 //
 //   name       = "web-1"          required; 1-31 of [a-z0-9-], starting with a letter
 //   kernel     = "web.bin"        required; arm64 Image or raw binary; relative to the file
-//   memory     = "64M"            size with K/M/G suffix, or MiB as an integer;
+//   memory     = "64M"            size with K/M/G suffix (size.h; a bare number is MiB),
+//                                 or MiB as an integer;
 //                                 2 MiB to 1 GiB, a multiple of 2 MiB; default 16M
 //   vcpus      = 1                1-4; default 1
 //   tee        = "optee"          "optee" or "none"; default "none"
@@ -56,6 +57,5 @@ bool valid_guest_name(const std::string& name);
 inline constexpr const char kGuestNameRule[] =
     "1-31 characters of a-z, 0-9 and '-', starting with a letter and not ending in '-'";
 // "64M" / "2G" / "512K" / "1048576" (bytes): 0 when malformed.
-uint64_t parse_size(const std::string& s);
 
 }  // namespace warden::toolstack
