@@ -113,6 +113,8 @@ TEST_F(BuilderTest, ExhaustionFailsAtEnableTeeAndLeavesNothingBehind) {
     ASSERT_FALSE(third.ok());
     EXPECT_EQ(third.error().kind(), ErrorKind::Hypervisor);
     EXPECT_EQ(third.error().err(), abi::err::kNoSpc);
+    EXPECT_EQ(third.error().domctl(), abi::kTeeEnable)
+        << "what failed travels as a value, not only in the sentence";
     EXPECT_NE(third.error().reason().find("enable TEE"), std::string::npos)
         << third.error().reason();
     EXPECT_NE(third.error().reason().find("client IDs exhausted"), std::string::npos);

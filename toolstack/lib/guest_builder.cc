@@ -38,7 +38,7 @@ Result<ImageLayout> image_layout(std::span<const uint8_t> k) {
 
 Error step_error(BuildStep step, const Error& e) {
     return Error(e.kind(), std::string(to_string(step)) + ": " + e.reason(),
-                 e.kind() == ErrorKind::Hypervisor ? e.err() : 0);
+                 e.kind() == ErrorKind::Hypervisor ? e.err() : 0, e.domctl());
 }
 
 // Appends to a libfdt sequential-write tree; the first error sticks.

@@ -195,7 +195,7 @@ Result<int64_t> Hypervisor::call(abi::Domctl& op) {
     if (!rc) return rc.error();
     if (*rc != 0) {
         return Error::hypervisor(static_cast<int>(*rc),
-                                 domctl_error_reason(cmd, domid, static_cast<int>(*rc)));
+                                 domctl_error_reason(cmd, domid, static_cast<int>(*rc)), cmd);
     }
     return rc;
 }
@@ -220,7 +220,8 @@ Status Hypervisor::load(uint16_t domid, uint64_t ipa, std::span<const uint8_t> d
     if (*rc != 0) {
         return Error::hypervisor(
             static_cast<int>(*rc),
-            domctl_error_reason(abi::kCopyToDomain, domid, static_cast<int>(*rc)));
+            domctl_error_reason(abi::kCopyToDomain, domid, static_cast<int>(*rc)),
+            abi::kCopyToDomain);
     }
     return {};
 }
@@ -271,7 +272,8 @@ Result<std::vector<DomainInfo>> Hypervisor::list() {
             return Error::hypervisor(
                 static_cast<int>(*rc),
                 domctl_error_reason(abi::kGetDomainInfo, static_cast<uint16_t>(next),
-                                    static_cast<int>(*rc)));
+                                    static_cast<int>(*rc)),
+                abi::kGetDomainInfo);
         }
         out.push_back(info_of(op.u.info));
         next = op.u.info.domid + 1u;
@@ -331,7 +333,8 @@ Result<ConsoleChunk> Hypervisor::console_read(uint16_t domid, uint64_t from, uin
     if (*rc != 0) {
         return Error::hypervisor(
             static_cast<int>(*rc),
-            domctl_error_reason(abi::kConsoleRead, domid, static_cast<int>(*rc)));
+            domctl_error_reason(abi::kConsoleRead, domid, static_cast<int>(*rc)),
+            abi::kConsoleRead);
     }
     return c;
 }

@@ -60,8 +60,8 @@ std::string errno_name(int err) {
     }
 }
 
-Error Error::hypervisor(int negative_errno, std::string what) {
-    return Error(ErrorKind::Hypervisor, std::move(what), -negative_errno);
+Error Error::hypervisor(int negative_errno, std::string what, uint32_t domctl) {
+    return Error(ErrorKind::Hypervisor, std::move(what), -negative_errno, domctl);
 }
 
 std::string Error::message() const {

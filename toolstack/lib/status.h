@@ -3,6 +3,7 @@
 // these, to its own codes (gRPC status, CLI exit codes).
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <variant>
@@ -22,13 +23,17 @@ const char* to_string(ErrorKind k);
 
 class Error {
 public:
-    Error(ErrorKind kind, std::string reason, int err = 0)
-        : kind_(kind), err_(err), reason_(std::move(reason)) {}
-    static Error hypervisor(int negative_errno, std::string what);
+    Error(ErrorKind kind, std::string reason, int err = 0, uint32_t domctl = 0)
+        : kind_(kind), err_(err), domctl_(domctl), reason_(std::move(reason)) {}
+    // The hypervisor refused domctl `domctl` (warden/domctl.h) with -errno.
+    static Error hypervisor(int negative_errno, std::string what, uint32_t domctl = 0);
 
     ErrorKind kind() const { return kind_; }
     // Positive errno for ErrorKind::Hypervisor, else 0.
     int err() const { return err_; }
+    // The domctl command the hypervisor refused (ErrorKind::Hypervisor), else 0:
+    // what failed, as a value, so nobody has to read it out of the sentence.
+    uint32_t domctl() const { return domctl_; }
     const std::string& reason() const { return reason_; }
     // "what: reason (ENOSPC)" style, for logs and messages.
     std::string message() const;
@@ -36,6 +41,7 @@ public:
 private:
     ErrorKind kind_;
     int err_;
+    uint32_t domctl_;
     std::string reason_;
 };
 

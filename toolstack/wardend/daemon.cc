@@ -9,6 +9,8 @@
 #include <iterator>
 
 #include "caller_file.h"
+#include "warden/domctl.h"
+#include "warden/errno.h"
 
 namespace warden::wardend {
 namespace {
@@ -16,6 +18,13 @@ namespace {
 namespace ts = toolstack;
 namespace fs = std::filesystem;
 using grpc::StatusCode;
+
+// The TEE had no room for another guest: the hypervisor refused tee_enable with
+// -ENOSPC. Decided from values, never from the wording of a message.
+bool tee_exhausted(const ts::Error& e) {
+    return e.kind() == ts::ErrorKind::Hypervisor && e.err() == abi::err::kNoSpc &&
+           e.domctl() == abi::kTeeEnable;
+}
 
 // Two creates asked for the same guest.
 bool same_spec(const ts::GuestConfig& a, const ts::GuestConfig& b) {
@@ -399,8 +408,7 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
         }
     }
     if (!id) {
-        if (id.error().kind() == ts::ErrorKind::Hypervisor && id.error().err() == 28 &&
-            cfg.tee != ts::TeeType::None && id.error().reason().rfind("enable TEE", 0) == 0) {
+        if (tee_exhausted(id.error())) {
             return exhausted(id.error(), cfg.name);
         }
         return api_error(id.error(), {"create guest", cfg.name});
@@ -544,7 +552,8 @@ ApiResult<v1::DestroyGuestResponse> Daemon::destroy(const std::string& name, boo
     crash_point("destroy:journal");
     if (auto s = hv_.destroy(r.domid); !s) {
         // Gone already (destroyed behind our back): the outcome is what was asked.
-        if (!(s.error().kind() == ts::ErrorKind::Hypervisor && s.error().err() == 3)) {
+        if (!(s.error().kind() == ts::ErrorKind::Hypervisor &&
+              s.error().err() == abi::err::kSrch)) {
             return api_error(s.error(), {"destroy guest", name});
         }
     }
@@ -638,7 +647,7 @@ ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
     crash_point("tee-enable:journal");
     if (auto s = hv_.tee_enable(r.domid, ts::TeeType::Optee); !s) {
         journal_.write({r.cfg, JournalEntry::Pending::None});
-        if (s.error().kind() == ts::ErrorKind::Hypervisor && s.error().err() == 28) {
+        if (tee_exhausted(s.error())) {
             return exhausted(s.error(), name);
         }
         return api_error(s.error(), {"enable TEE", name});
