@@ -11,7 +11,7 @@
 //           test=scrub_check  look for any byte of RAM that is not zero
 #include <cstring>
 
-#include "lib/format.h"
+#include "arch/arm64/sysreg.h"
 #include "rt/guest.h"
 #include "warden/domctl.h"
 #include "warden/errno.h"
@@ -33,14 +33,6 @@ bp_target:
     nop
     ret
 )");
-
-#define READ_SYSREG(r)                                    \
-    ({                                                    \
-        uint64_t v_;                                      \
-        asm volatile("mrs %0, " #r : "=r"(v_)::"memory"); \
-        v_;                                               \
-    })
-#define WRITE_SYSREG(r, v) asm volatile("msr " #r ", %0" ::"r"(static_cast<uint64_t>(v)) : "memory")
 
 namespace {
 
@@ -67,16 +59,16 @@ struct DebugState {
 
 DebugState read_state() {
     DebugState s;
-    s.mdscr = READ_SYSREG(mdscr_el1);
-    s.bvr0 = READ_SYSREG(dbgbvr0_el1);
-    s.bcr0 = READ_SYSREG(dbgbcr0_el1);
-    s.wvr0 = READ_SYSREG(dbgwvr0_el1);
-    s.wcr0 = READ_SYSREG(dbgwcr0_el1);
-    s.pmcr = READ_SYSREG(pmcr_el0);
-    s.pmcnten = READ_SYSREG(pmcntenset_el0);
-    s.pmuserenr = READ_SYSREG(pmuserenr_el0);
-    s.pmccntr = READ_SYSREG(pmccntr_el0);
-    s.oslsr = READ_SYSREG(oslsr_el1);
+    s.mdscr = WARDEN_READ_SYSREG(mdscr_el1);
+    s.bvr0 = WARDEN_READ_SYSREG(dbgbvr0_el1);
+    s.bcr0 = WARDEN_READ_SYSREG(dbgbcr0_el1);
+    s.wvr0 = WARDEN_READ_SYSREG(dbgwvr0_el1);
+    s.wcr0 = WARDEN_READ_SYSREG(dbgwcr0_el1);
+    s.pmcr = WARDEN_READ_SYSREG(pmcr_el0);
+    s.pmcnten = WARDEN_READ_SYSREG(pmcntenset_el0);
+    s.pmuserenr = WARDEN_READ_SYSREG(pmuserenr_el0);
+    s.pmccntr = WARDEN_READ_SYSREG(pmccntr_el0);
+    s.oslsr = WARDEN_READ_SYSREG(oslsr_el1);
     return s;
 }
 
@@ -88,16 +80,16 @@ void print_state(const char* who, const DebugState& s) {
 }
 
 void arm_everything() {
-    WRITE_SYSREG(oslar_el1, 0);  // unlock, as Linux does at boot
-    WRITE_SYSREG(dbgbvr0_el1, reinterpret_cast<uint64_t>(&bp_target));
-    WRITE_SYSREG(dbgbcr0_el1, kBcrArmed);
-    WRITE_SYSREG(dbgwvr0_el1, reinterpret_cast<uint64_t>(&g_watched));
-    WRITE_SYSREG(dbgwcr0_el1, kWcrArmed);
-    WRITE_SYSREG(mdscr_el1, kMdscrMde | kMdscrKde | kMdscrSs);
-    WRITE_SYSREG(pmcr_el0, 1);  // E: counters on
-    WRITE_SYSREG(pmcntenset_el0, kCycleCounter);
-    WRITE_SYSREG(pmuserenr_el0, 0xf);
-    WRITE_SYSREG(pmccntr_el0, 0x1234);
+    WARDEN_WRITE_SYSREG(oslar_el1, 0);  // unlock, as Linux does at boot
+    WARDEN_WRITE_SYSREG(dbgbvr0_el1, reinterpret_cast<uint64_t>(&bp_target));
+    WARDEN_WRITE_SYSREG(dbgbcr0_el1, kBcrArmed);
+    WARDEN_WRITE_SYSREG(dbgwvr0_el1, reinterpret_cast<uint64_t>(&g_watched));
+    WARDEN_WRITE_SYSREG(dbgwcr0_el1, kWcrArmed);
+    WARDEN_WRITE_SYSREG(mdscr_el1, kMdscrMde | kMdscrKde | kMdscrSs);
+    WARDEN_WRITE_SYSREG(pmcr_el0, 1);  // E: counters on
+    WARDEN_WRITE_SYSREG(pmcntenset_el0, kCycleCounter);
+    WARDEN_WRITE_SYSREG(pmuserenr_el0, 0xf);
+    WARDEN_WRITE_SYSREG(pmccntr_el0, 0x1234);
     asm volatile("isb" ::: "memory");
 }
 
@@ -123,7 +115,7 @@ bool count_debug(unsigned kind, uint64_t esr, uint64_t& elr, uint64_t) {
         return true;
     case 0x33:  // software step, same EL: stop stepping, or it never ends
         g_steps = g_steps + 1;
-        WRITE_SYSREG(mdscr_el1, 0);
+        WARDEN_WRITE_SYSREG(mdscr_el1, 0);
         return true;
     default:
         return false;
@@ -159,7 +151,7 @@ int test_debug_check() {
     // Do what Linux does, then run the code and touch the data the other guest
     // watched: nothing may fire.
     guest::set_exception_hook(count_debug);
-    WRITE_SYSREG(oslar_el1, 0);
+    WARDEN_WRITE_SYSREG(oslar_el1, 0);
     asm volatile("isb\n msr daifclr, #8\n isb" ::: "memory");
     for (int i = 0; i < 5; ++i) {
         bp_target();
@@ -169,8 +161,8 @@ int test_debug_check() {
     arm_everything();
     for (int i = 0; i < 5; ++i) bp_target();
     asm volatile("msr daifset, #8\n isb" ::: "memory");
-    uint64_t c0 = READ_SYSREG(pmccntr_el0);
-    uint64_t c1 = READ_SYSREG(pmccntr_el0);
+    uint64_t c0 = WARDEN_READ_SYSREG(pmccntr_el0);
+    uint64_t c1 = WARDEN_READ_SYSREG(pmccntr_el0);
     guest::print(
         "debug_check: %u breakpoint(s), %u watchpoint(s), %u step(s), cycle counter %lu "
         "then %lu",

@@ -37,16 +37,8 @@ protected:
         dom0->mark_running();
     }
 
-    static abi::Domctl make(uint32_t cmd, uint16_t domid) {
-        abi::Domctl op;
-        std::memset(&op, 0, sizeof op);
-        op.cmd = cmd;
-        op.interface_version = abi::kDomctlInterfaceVersion;
-        op.domid = domid;
-        return op;
-    }
     static abi::Domctl create_op(uint64_t size) {
-        auto op = make(abi::kCreateDomain, 0);
+        auto op = abi::make_domctl(abi::kCreateDomain, 0);
         op.u.create.ram_size = size;
         op.u.create.vcpus = 1;
         std::strcpy(op.u.create.name, "guest");
@@ -96,12 +88,12 @@ TEST_F(ScrubTest, ADestroyedDomainsDataNeverReachesTheNextOne) {
     std::memset(machine.host(ram), 0x5e, k8M);  // the guest's secret fills its RAM
 
     // One step of the destroy: the domain is gone from view, its RAM not yet free.
-    auto destroy = make(abi::kDestroy, id);
+    auto destroy = abi::make_domctl(abi::kDestroy, id);
     ASSERT_EQ(domctl::execute_step(domains, *dom0, destroy, cont), domctl::kRestart);
     EXPECT_EQ(domains.find(DomId{id}), nullptr);
-    auto info = make(abi::kGetDomainInfo, id);
+    auto info = abi::make_domctl(abi::kGetDomainInfo, id);
     EXPECT_EQ(run(info), -err::kSrch) << "a dying domain is not listed";
-    auto pause = make(abi::kPause, id);
+    auto pause = abi::make_domctl(abi::kPause, id);
     EXPECT_EQ(run(pause), -err::kSrch);
     EXPECT_FALSE(alloc.is_free(ram + (k8M - kPageSize))) << "its last page is not free yet";
 
@@ -124,9 +116,9 @@ TEST_F(ScrubTest, DestroyingTwiceOrTheCallerIsRefused) {
     auto op = create_op(k8M);
     ASSERT_EQ(run(op), 0);
     uint16_t id = op.u.create.domid;
-    auto self = make(abi::kDestroy, dom0->id().value);
+    auto self = abi::make_domctl(abi::kDestroy, dom0->id().value);
     EXPECT_EQ(run(self), -err::kInval);
-    auto destroy = make(abi::kDestroy, id);
+    auto destroy = abi::make_domctl(abi::kDestroy, id);
     ASSERT_EQ(run(destroy), 0);
     EXPECT_EQ(run(destroy), -err::kSrch);
 }
@@ -136,7 +128,7 @@ TEST_F(ScrubTest, AnAbandonedCreateKeepsNothing) {
     auto op = create_op(k8M);
     ASSERT_EQ(domctl::execute_step(domains, *dom0, op, cont), domctl::kRestart);
     ASSERT_NE(cont.building, nullptr);
-    auto info = make(abi::kGetDomainInfo, cont.building->id().value);
+    auto info = abi::make_domctl(abi::kGetDomainInfo, cont.building->id().value);
     // The caller turns to something else: the half-built domain goes away.
     EXPECT_EQ(run(info), -err::kSrch);
     EXPECT_EQ(cont.building, nullptr);
