@@ -4,11 +4,19 @@ namespace warden::cli {
 
 using grpc::StatusCode;
 
-ExitCode exit_code_for(StatusCode code, std::string_view reason) {
-    if (reason == "TEE_SETTINGS_CONFLICT") return ExitCode::kConflict;
-    if (reason == "TEE_CLIENT_IDS_EXHAUSTED") return ExitCode::kExhausted;
-    if (reason == "GUEST_NOT_FOUND") return ExitCode::kNotFound;
-    if (reason == "PLATFORM_UNAVAILABLE") return ExitCode::kUnavailable;
+ExitCode exit_code_for(StatusCode code, v1::ErrorReason reason) {
+    switch (reason) {
+    case v1::TEE_SETTINGS_CONFLICT:
+        return ExitCode::kConflict;
+    case v1::TEE_CLIENT_IDS_EXHAUSTED:
+        return ExitCode::kExhausted;
+    case v1::GUEST_NOT_FOUND:
+        return ExitCode::kNotFound;
+    case v1::PLATFORM_UNAVAILABLE:
+        return ExitCode::kUnavailable;
+    default:
+        break;
+    }
     switch (code) {
     case StatusCode::OK:
         return ExitCode::kOk;

@@ -6,6 +6,8 @@
 
 #include <string_view>
 
+#include "warden/v1/warden.pb.h"
+
 namespace warden::cli {
 
 enum class ExitCode : int {
@@ -21,9 +23,11 @@ enum class ExitCode : int {
     kPermissionDenied = 9,  // PERMISSION_DENIED, UNAUTHENTICATED
 };
 
-// The reason (google.rpc.ErrorInfo) is consulted first: a few reasons mean the
-// same thing to a caller whatever code the daemon paired them with.
-ExitCode exit_code_for(grpc::StatusCode code, std::string_view reason = {});
+// The reason (google.rpc.ErrorInfo, as warden.v1.ErrorReason) is consulted
+// first: a few reasons mean the same thing to a caller whatever code the daemon
+// paired them with. A reason this build does not know leaves the code in charge.
+ExitCode exit_code_for(grpc::StatusCode code,
+                       v1::ErrorReason reason = v1::ERROR_REASON_UNSPECIFIED);
 
 // "NOT_FOUND", as every gRPC implementation spells it.
 std::string_view status_code_name(grpc::StatusCode code);

@@ -56,6 +56,10 @@ RpcError decode_error(const grpc::Status& status) {
         if (google::rpc::ErrorInfo info; any.Is<google::rpc::ErrorInfo>() && any.UnpackTo(&info)) {
             e.reason = info.reason();
             e.domain = info.domain();
+            if (v1::ErrorReason r;
+                e.domain == kWardenErrorDomain && v1::ErrorReason_Parse(e.reason, &r)) {
+                e.known_reason = r;
+            }
             e.metadata.assign(info.metadata().begin(), info.metadata().end());
             std::sort(e.metadata.begin(), e.metadata.end());
         } else if (google::rpc::BadRequest br;
@@ -69,35 +73,33 @@ RpcError decode_error(const grpc::Status& status) {
 }
 
 std::string hint_for(const RpcError& e, const ErrorContext& ctx) {
-    const std::string& r = e.reason;
-    if (r == "TEE_CLIENT_IDS_EXHAUSTED") {
-        return "the TEE has no room for another guest: destroy or disable TEE for a guest, or "
-               "start the platform with a higher TEE guest limit";
-    }
-    if (r == "TEE_UNAVAILABLE") {
+    switch (e.known_reason) {
+    case v1::TEE_CLIENT_IDS_EXHAUSTED:
+        return "destroy a guest or disable TEE for one, or start the platform with a higher "
+               "TEE guest limit";
+    case v1::TEE_UNAVAILABLE:
         return "the platform has no TEE (see `wardenctl tee caps`): create the guest with "
                "--tee none";
-    }
-    if (r == "GUEST_ALREADY_STARTED") {
+    case v1::GUEST_ALREADY_STARTED:
         return "TEE access can only change before a guest first runs: destroy the guest, "
                "create it again without --start, then change its TEE";
-    }
-    if (r == "TEE_SETTINGS_CONFLICT") {
+    case v1::TEE_SETTINGS_CONFLICT:
         return "the guest's TEE is already enabled with other settings (see `wardenctl tee get "
                "GUEST`): disable it first to change them";
-    }
-    if (r == "GUEST_NOT_FOUND") return "`wardenctl guest list` shows the guests that exist";
-    if (r == "GUEST_ALREADY_EXISTS") {
+    case v1::GUEST_NOT_FOUND:
+        return "`wardenctl guest list` shows the guests that exist";
+    case v1::GUEST_ALREADY_EXISTS:
         return "choose another name, or `wardenctl guest destroy NAME` first";
-    }
-    if (r == "PLATFORM_UNAVAILABLE" || r == "PLATFORM_TIMEOUT") {
+    case v1::PLATFORM_UNAVAILABLE:
+    case v1::PLATFORM_TIMEOUT:
         return "wardend answered but its platform is down: see `systemctl status wardend` and "
                "`journalctl -u wardend`";
-    }
-    if (r == "CALLER_NOT_ALLOWED") {
+    case v1::CALLER_NOT_ALLOWED:
         return "wardend refused this user: run wardenctl as a user wardend allows (e.g. root)";
+    default:
+        break;
     }
-    if (!r.empty()) return "";
+    if (!e.reason.empty()) return "";
     switch (e.code) {
     case StatusCode::UNAVAILABLE:
         return unreachable_hint(e, ctx);

@@ -23,11 +23,17 @@ struct RpcError {
     std::string message;
     std::string reason;  // empty: no ErrorInfo (e.g. a transport failure)
     std::string domain;
+    // `reason` as wardend's enum: ERROR_REASON_UNSPECIFIED when there is none,
+    // it is another domain's, or this build does not know it.
+    v1::ErrorReason known_reason = v1::ERROR_REASON_UNSPECIFIED;
     std::vector<std::pair<std::string, std::string>> metadata;  // sorted by key
     std::vector<FieldViolation> field_violations;
 
-    ExitCode exit_code() const { return exit_code_for(code, reason); }
+    ExitCode exit_code() const { return exit_code_for(code, known_reason); }
 };
+
+// wardend's ErrorInfo domain.
+inline constexpr const char* kWardenErrorDomain = "warden.dev";
 
 // Details that do not decode are ignored: the code and message still stand.
 RpcError decode_error(const grpc::Status& status);

@@ -55,29 +55,31 @@ TEST(ExitCode, NumbersAreTheDocumentedOnes) {
 }
 
 TEST(ExitCode, SettingsConflictIsAConflictNotAPrecondition) {
-    EXPECT_EQ(exit_code_for(StatusCode::FAILED_PRECONDITION, "TEE_SETTINGS_CONFLICT"),
+    EXPECT_EQ(exit_code_for(StatusCode::FAILED_PRECONDITION, v1::TEE_SETTINGS_CONFLICT),
               ExitCode::kConflict);
-    EXPECT_EQ(exit_code_for(StatusCode::FAILED_PRECONDITION, "GUEST_ALREADY_STARTED"),
+    EXPECT_EQ(exit_code_for(StatusCode::FAILED_PRECONDITION, v1::GUEST_ALREADY_STARTED),
               ExitCode::kPrecondition);
-    EXPECT_EQ(exit_code_for(StatusCode::FAILED_PRECONDITION, "TEE_UNAVAILABLE"),
+    EXPECT_EQ(exit_code_for(StatusCode::FAILED_PRECONDITION, v1::TEE_UNAVAILABLE),
               ExitCode::kPrecondition);
 }
 
 TEST(ExitCode, ReasonsThatMeanTheSameWhateverTheCode) {
-    EXPECT_EQ(exit_code_for(StatusCode::RESOURCE_EXHAUSTED, "TEE_CLIENT_IDS_EXHAUSTED"),
+    EXPECT_EQ(exit_code_for(StatusCode::RESOURCE_EXHAUSTED, v1::TEE_CLIENT_IDS_EXHAUSTED),
               ExitCode::kExhausted);
-    EXPECT_EQ(exit_code_for(StatusCode::FAILED_PRECONDITION, "TEE_CLIENT_IDS_EXHAUSTED"),
+    EXPECT_EQ(exit_code_for(StatusCode::FAILED_PRECONDITION, v1::TEE_CLIENT_IDS_EXHAUSTED),
               ExitCode::kExhausted);
-    EXPECT_EQ(exit_code_for(StatusCode::INTERNAL, "GUEST_NOT_FOUND"), ExitCode::kNotFound);
-    EXPECT_EQ(exit_code_for(StatusCode::INTERNAL, "PLATFORM_UNAVAILABLE"), ExitCode::kUnavailable);
-    EXPECT_EQ(exit_code_for(StatusCode::ALREADY_EXISTS, "GUEST_ALREADY_EXISTS"),
+    EXPECT_EQ(exit_code_for(StatusCode::INTERNAL, v1::GUEST_NOT_FOUND), ExitCode::kNotFound);
+    EXPECT_EQ(exit_code_for(StatusCode::INTERNAL, v1::PLATFORM_UNAVAILABLE),
+              ExitCode::kUnavailable);
+    EXPECT_EQ(exit_code_for(StatusCode::ALREADY_EXISTS, v1::GUEST_ALREADY_EXISTS),
               ExitCode::kConflict);
-    EXPECT_EQ(exit_code_for(StatusCode::INVALID_ARGUMENT, "INVALID_FIELD"),
+    EXPECT_EQ(exit_code_for(StatusCode::INVALID_ARGUMENT, v1::INVALID_FIELD),
               ExitCode::kInvalidArgument);
-    EXPECT_EQ(exit_code_for(StatusCode::PERMISSION_DENIED, "CALLER_NOT_ALLOWED"),
+    EXPECT_EQ(exit_code_for(StatusCode::PERMISSION_DENIED, v1::CALLER_NOT_ALLOWED),
               ExitCode::kPermissionDenied);
     // An unknown reason leaves the code in charge.
-    EXPECT_EQ(exit_code_for(StatusCode::NOT_FOUND, "SOMETHING_NEW"), ExitCode::kNotFound);
+    EXPECT_EQ(exit_code_for(StatusCode::NOT_FOUND, v1::ERROR_REASON_UNSPECIFIED),
+              ExitCode::kNotFound);
 }
 
 TEST(ExitCode, TableListsEveryCode) {

@@ -52,14 +52,15 @@ TEST(RpcError, ExhaustionAsText) {
     RpcError e = decode_error(
         rich(StatusCode::RESOURCE_EXHAUSTED, "enable TEE: the TEE has no room for another guest",
              "TEE_CLIENT_IDS_EXHAUSTED", {{"guest", "db"}, {"limit", "2"}, {"in_use", "2"}}));
-    EXPECT_EQ(render_error_text(e, kWhere),
-              "error: enable TEE: the TEE has no room for another guest\n"
-              "reason: TEE_CLIENT_IDS_EXHAUSTED\n"
-              "  guest: db\n"
-              "  in_use: 2\n"
-              "  limit: 2\n"
-              "hint: the TEE has no room for another guest: destroy or disable TEE for a "
-              "guest, or start the platform with a higher TEE guest limit\n");
+    EXPECT_EQ(
+        render_error_text(e, kWhere),
+        "error: enable TEE: the TEE has no room for another guest\n"
+        "reason: TEE_CLIENT_IDS_EXHAUSTED\n"
+        "  guest: db\n"
+        "  in_use: 2\n"
+        "  limit: 2\n"
+        "hint: destroy a guest or disable TEE for one, or start the platform with a higher TEE "
+        "guest limit\n");
 }
 
 TEST(RpcError, ExhaustionAsJson) {
@@ -74,7 +75,7 @@ TEST(RpcError, ExhaustionAsJson) {
     EXPECT_EQ(err["domain"], "warden.dev");
     EXPECT_EQ(err["metadata"]["guest"], "db");
     EXPECT_TRUE(err["field_violations"].empty());
-    EXPECT_NE(err["hint"].get<std::string>().find("no room for another guest"), std::string::npos);
+    EXPECT_NE(err["hint"].get<std::string>().find("higher TEE guest limit"), std::string::npos);
     EXPECT_EQ(err["exit_code"], 6);
 }
 
@@ -152,6 +153,30 @@ TEST(RpcError, Hints) {
     EXPECT_EQ(hint(StatusCode::INTERNAL, "HYPERVISOR_ERROR"), "");
     RpcError late = decode_error(grpc::Status(StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded"));
     EXPECT_NE(hint_for(late, {"/s", 2.5}).find("within 2.5 s"), std::string::npos);
+}
+
+TEST(RpcError, ReasonsAreDecodedToTheEnumOnlyFromWardensDomain) {
+    RpcError known = decode_error(rich(StatusCode::INTERNAL, "m", "GUEST_NOT_FOUND", {}));
+    EXPECT_EQ(known.known_reason, v1::GUEST_NOT_FOUND);
+    EXPECT_EQ(known.exit_code(), ExitCode::kNotFound);
+
+    // A reason added after this build: shown as it is, the code decides.
+    RpcError newer = decode_error(rich(StatusCode::NOT_FOUND, "m", "SOMETHING_NEW", {}));
+    EXPECT_EQ(newer.reason, "SOMETHING_NEW");
+    EXPECT_EQ(newer.known_reason, v1::ERROR_REASON_UNSPECIFIED);
+    EXPECT_EQ(newer.exit_code(), ExitCode::kNotFound);
+
+    // The same name from another service's domain means nothing to wardenctl.
+    google::rpc::Status st;
+    st.set_code(static_cast<int>(StatusCode::RESOURCE_EXHAUSTED));
+    google::rpc::ErrorInfo info;
+    info.set_reason("TEE_CLIENT_IDS_EXHAUSTED");
+    info.set_domain("example.com");
+    st.add_details()->PackFrom(info);
+    RpcError foreign =
+        decode_error(grpc::Status(StatusCode::RESOURCE_EXHAUSTED, "m", st.SerializeAsString()));
+    EXPECT_EQ(foreign.known_reason, v1::ERROR_REASON_UNSPECIFIED);
+    EXPECT_EQ(foreign.exit_code(), ExitCode::kUnavailable) << "RESOURCE_EXHAUSTED alone";
 }
 
 TEST(RpcError, LocalErrors) {

@@ -242,9 +242,15 @@ int remove_tee_from_boot_dt(Domain& d) {
     return 0;
 }
 
-int tee_enable(Domain& d, const abi::DomctlTeeEnable& in) {
-    if (in.reserved) return -err::kInval;
-    return enable_tee(d, in.tee_type, in.dt_method);
+int tee_enable(Domain& d, abi::DomctlTeeEnable& io) {
+    if (io.guest_limit || io.guests_in_use) return -err::kInval;
+    int rc = enable_tee(d, io.tee_type, io.dt_method);
+    if (rc == -err::kNoSpc) {
+        // How full the TEE is, so the caller can say so without asking again.
+        io.guest_limit = tee::guest_limit();
+        io.guests_in_use = tee::guests_in_use();
+    }
+    return rc;
 }
 
 // Once unpaused a guest may run at any moment, and it reads its device tree
@@ -371,7 +377,9 @@ smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call) {
         again.full_width = true;
         return again;
     }
-    if (rc == 0 && !caller.copy_to_guest(at, &op, sizeof op)) rc = -err::kFault;
+    // Results go back on success, and with the one error that carries some.
+    bool results = rc == 0 || (op.cmd == abi::kTeeEnable && rc == -err::kNoSpc);
+    if (results && !caller.copy_to_guest(at, &op, sizeof op)) rc = -err::kFault;
     return smccc::Result::value(rc);
 }
 

@@ -117,7 +117,12 @@ TEST_F(BuilderTest, ExhaustionFailsAtEnableTeeAndLeavesNothingBehind) {
         << "what failed travels as a value, not only in the sentence";
     EXPECT_NE(third.error().reason().find("enable TEE"), std::string::npos)
         << third.error().reason();
-    EXPECT_NE(third.error().reason().find("client IDs exhausted"), std::string::npos);
+    EXPECT_EQ(third.error().step(), BuildStep::EnableTee);
+    ASSERT_TRUE(third.error().tee_occupancy().has_value()) << "the hypervisor said how full";
+    EXPECT_EQ(third.error().tee_occupancy()->limit, 2u);
+    EXPECT_EQ(third.error().tee_occupancy()->in_use, 2u);
+    EXPECT_NE(third.error().reason().find("(2 of 2 client IDs in use)"), std::string::npos)
+        << third.error().reason();
     auto all = hv.list();
     ASSERT_TRUE(all.ok());
     EXPECT_EQ(all->size(), 3u) << "dom0, a, b: the failed guest was destroyed";

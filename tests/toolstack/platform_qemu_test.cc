@@ -97,9 +97,13 @@ TEST(PlatformQemu, ThirdTeeGuestIsExhaustionAndLeavesNoDomain) {
     ASSERT_FALSE(third.ok());
     EXPECT_EQ(third.error().kind(), ErrorKind::Hypervisor);
     EXPECT_EQ(third.error().err(), abi::err::kNoSpc);
+    // The real hypervisor, through the real relay, wrote back how full the TEE is.
+    ASSERT_TRUE(third.error().tee_occupancy().has_value());
+    EXPECT_EQ(third.error().tee_occupancy()->limit, 2u);
+    EXPECT_EQ(third.error().tee_occupancy()->in_use, 2u);
     EXPECT_EQ(third.error().message(),
-              "enable TEE: enable TEE of domain 3: the TEE has no room for another guest (client "
-              "IDs exhausted) (ENOSPC)");
+              "enable TEE: enable TEE of domain 3: the TEE has no room for another guest (2 of 2 "
+              "client IDs in use) (ENOSPC)");
     auto after = hv.list();
     ASSERT_TRUE(after.ok());
     EXPECT_EQ(after->size(), before->size()) << "the failed guest was rolled back";

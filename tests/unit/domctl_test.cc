@@ -176,6 +176,14 @@ TEST_F(DomctlTest, TeeEnableErrorsAreDistinctAndChangeNothing) {
     EXPECT_EQ(model.partitions(), 2u);
     EXPECT_FALSE(dom[2]->tee().enabled());
 
+    // The refusal says how full the TEE is; the output fields are input zeros.
+    auto full = make(abi::kTeeEnable, 3);
+    full.u.tee_enable.tee_type = abi::kTeeOptee;
+    EXPECT_EQ(run(full), -err::kNoSpc);
+    EXPECT_EQ(full.u.tee_enable.guest_limit, 2u);
+    EXPECT_EQ(full.u.tee_enable.guests_in_use, 2u);
+    EXPECT_EQ(run(full), -err::kInval) << "the output fields must be zero on the way in";
+
     op = make(abi::kTeeQuery, 3);
     ASSERT_EQ(run(op), 0);
     EXPECT_EQ(op.u.tee_query.tee_type, abi::kTeeNone);

@@ -19,7 +19,7 @@ struct Ctx {
     Error fail(const toml::node* n, const std::string& field, const std::string& what) const {
         std::string where = source;
         if (n && n->source().begin) where += ":" + std::to_string(n->source().begin.line);
-        return Error(ErrorKind::InvalidInput, where + ": " + field + ": " + what);
+        return invalid_field(field, what).prefix(where);
     }
 };
 
@@ -45,7 +45,7 @@ bool valid_guest_name(const std::string& name) {
 
 Status validate_guest_config(const GuestConfig& c) {
     auto bad = [](const std::string& field, const std::string& what) {
-        return Status(Error(ErrorKind::InvalidInput, field + ": " + what));
+        return Status(invalid_field(field, what));
     };
     if (!valid_guest_name(c.name)) {
         return bad("name", kGuestNameRule);
@@ -150,8 +150,8 @@ Result<GuestConfig> parse_guest_config(const std::string& text, const std::strin
             return ctx.fail(n, k, "unknown key");
         }
     }
-    if (c.name.empty()) return Error(ErrorKind::InvalidInput, source + ": name: required");
-    if (c.kernel.empty()) return Error(ErrorKind::InvalidInput, source + ": kernel: required");
+    if (c.name.empty()) return invalid_field("name", "required").prefix(source);
+    if (c.kernel.empty()) return invalid_field("kernel", "required").prefix(source);
     return c;
 }
 

@@ -17,7 +17,7 @@ struct ImageLayout {
 };
 
 Result<ImageLayout> image_layout(std::span<const uint8_t> k) {
-    if (k.empty()) return Error(ErrorKind::InvalidInput, "kernel: empty file");
+    if (k.empty()) return invalid_field("kernel", "empty file");
     ImageLayout l;
     l.size = k.size();
     if (k.size() >= 64) {
@@ -28,7 +28,7 @@ Result<ImageLayout> image_layout(std::span<const uint8_t> k) {
             std::memcpy(&l.text_offset, k.data() + 8, 8);
             std::memcpy(&image_size, k.data() + 16, 8);
             if (l.text_offset >= (1ull << 30) || image_size >= (1ull << 32)) {
-                return Error(ErrorKind::InvalidInput, "kernel: implausible arm64 Image header");
+                return invalid_field("kernel", "implausible arm64 Image header");
             }
             if (image_size > l.size) l.size = image_size;
         }
@@ -36,9 +36,8 @@ Result<ImageLayout> image_layout(std::span<const uint8_t> k) {
     return l;
 }
 
-Error step_error(BuildStep step, const Error& e) {
-    return Error(e.kind(), std::string(to_string(step)) + ": " + e.reason(),
-                 e.kind() == ErrorKind::Hypervisor ? e.err() : 0, e.domctl());
+Error step_error(BuildStep step, Error e) {
+    return std::move(e.in_step(step));
 }
 
 // Appends to a libfdt sequential-write tree; the first error sticks.
@@ -88,26 +87,6 @@ uint64_t ToolData::encode() const {
     return (tee_method == TeeMethod::Hvc ? 1u : 0u) | (built_by_toolstack ? 2u : 0u) |
            (uint64_t{quotas.tee_sessions & 0xff} << 8) |
            (uint64_t{quotas.tee_shm_pages & 0xffff} << 16);
-}
-
-const char* to_string(BuildStep s) {
-    switch (s) {
-    case BuildStep::Validate:
-        return "validate";
-    case BuildStep::Create:
-        return "create";
-    case BuildStep::LoadKernel:
-        return "load kernel";
-    case BuildStep::EnableTee:
-        return "enable TEE";
-    case BuildStep::LoadDeviceTree:
-        return "load device tree";
-    case BuildStep::SetEntry:
-        return "set entry point";
-    case BuildStep::Unpause:
-        return "unpause";
-    }
-    return "?";
 }
 
 Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t ram_base) {
@@ -202,9 +181,9 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
     if (layout->text_offset + layout->size + kDeviceTreeRoom > cfg.memory) {
         return step_error(
             BuildStep::Validate,
-            Error(ErrorKind::InvalidInput,
-                  "memory: " + std::to_string(cfg.memory >> 20) + " MiB cannot hold the " +
-                      std::to_string(layout->size) + "-byte kernel and the device tree"));
+            invalid_field("memory", std::to_string(cfg.memory >> 20) + " MiB cannot hold the " +
+                                        std::to_string(layout->size) +
+                                        "-byte kernel and the device tree"));
     }
     auto dt = build_device_tree(cfg, kGuestRamBase);
     if (!dt) return step_error(BuildStep::Validate, dt.error());
@@ -226,11 +205,7 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
         // client ID. If even that fails, say so: the operator must know.
         Status undo = hv_.destroy(domid);
         Error err = step_error(step, e);
-        if (!undo) {
-            return Error(err.kind(),
-                         err.reason() + "; rollback failed too: " + undo.error().message(),
-                         err.err());
-        }
+        if (!undo) err.suffix("; rollback failed too: " + undo.error().message());
         return err;
     };
 

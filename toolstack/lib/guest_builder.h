@@ -29,8 +29,6 @@ struct ToolData {
 };
 
 // The steps, in order; rollback tests fail each one in turn.
-enum class BuildStep { Validate, Create, LoadKernel, EnableTee, LoadDeviceTree, SetEntry, Unpause };
-const char* to_string(BuildStep s);
 
 // The guest's device tree: memory, CPUs, PSCI (HVC), timer, the hypervisor's
 // console, /firmware/optee when its TEE is enabled, chosen/bootargs.

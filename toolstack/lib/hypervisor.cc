@@ -143,7 +143,17 @@ const char* to_string(TeeType t) {
     return t == TeeType::Optee ? "optee" : "none";
 }
 
-std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int rc) {
+std::string tee_full_sentence(const std::optional<TeeOccupancy>& o) {
+    std::string s = "the TEE has no room for another guest";
+    if (o && o->limit) {
+        return s + " (" + std::to_string(o->in_use) + " of " + std::to_string(o->limit) +
+               " client IDs in use)";
+    }
+    return s + " (client IDs exhausted)";
+}
+
+std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int rc,
+                                const std::optional<TeeOccupancy>& tee) {
     std::string what = cmd == abi::kCreateDomain ? std::string(op_name(cmd)) + ": "
                                                  : std::string(op_name(cmd)) + " of domain " +
                                                        std::to_string(domid) + ": ";
@@ -164,7 +174,7 @@ std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int rc) {
         case e::kNoDev:
             return what + "the platform has no TEE of that type";
         case e::kNoSpc:
-            return what + "the TEE has no room for another guest (client IDs exhausted)";
+            return what + tee_full_sentence(tee);
         case e::kExist:
             return what + "TEE already enabled";
         case e::kBusy:
@@ -193,11 +203,16 @@ Result<int64_t> Hypervisor::call(abi::Domctl& op) {
     uint16_t domid = op.domid;
     auto rc = t_->domctl(op);
     if (!rc) return rc.error();
-    if (*rc != 0) {
-        return Error::hypervisor(static_cast<int>(*rc),
-                                 domctl_error_reason(cmd, domid, static_cast<int>(*rc)), cmd);
+    if (*rc == 0) return rc;
+    int err = static_cast<int>(*rc);
+    std::optional<TeeOccupancy> tee;
+    if (cmd == abi::kTeeEnable && err == -abi::err::kNoSpc) {
+        // The hypervisor wrote back how full the TEE is.
+        tee = TeeOccupancy{op.u.tee_enable.guest_limit, op.u.tee_enable.guests_in_use};
     }
-    return rc;
+    Error e = Error::hypervisor(err, domctl_error_reason(cmd, domid, err, tee), cmd);
+    if (tee) e.set_tee_occupancy(*tee);
+    return e;
 }
 
 Result<uint16_t> Hypervisor::create_domain(const CreateSpec& spec) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -118,6 +119,11 @@ private:
 using abi::make_domctl;
 
 // The sentence for a domctl error: what the errno means for that operation.
-std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int negative_errno);
+std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int negative_errno,
+                                const std::optional<TeeOccupancy>& tee = std::nullopt);
+
+// "the TEE has no room for another guest (2 of 2 client IDs in use)": the one
+// place this is said.
+std::string tee_full_sentence(const std::optional<TeeOccupancy>& occupancy);
 
 }  // namespace warden::toolstack

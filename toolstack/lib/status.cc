@@ -1,5 +1,6 @@
 #include "status.h"
 
+#include "warden/domctl.h"
 #include "warden/errno.h"
 
 namespace warden::toolstack {
@@ -18,6 +19,26 @@ const char* to_string(ErrorKind k) {
         return "protocol";
     case ErrorKind::Internal:
         return "internal";
+    }
+    return "?";
+}
+
+const char* to_string(BuildStep s) {
+    switch (s) {
+    case BuildStep::Validate:
+        return "validate";
+    case BuildStep::Create:
+        return "create";
+    case BuildStep::LoadKernel:
+        return "load kernel";
+    case BuildStep::EnableTee:
+        return "enable TEE";
+    case BuildStep::LoadDeviceTree:
+        return "load device tree";
+    case BuildStep::SetEntry:
+        return "set entry point";
+    case BuildStep::Unpause:
+        return "unpause";
     }
     return "?";
 }
@@ -62,6 +83,19 @@ std::string errno_name(int err) {
 
 Error Error::hypervisor(int negative_errno, std::string what, uint32_t domctl) {
     return Error(ErrorKind::Hypervisor, std::move(what), -negative_errno, domctl);
+}
+
+Error& Error::in_step(BuildStep step) {
+    step_ = step;
+    return prefix(to_string(step));
+}
+
+bool Error::tee_exhausted() const {
+    return kind_ == ErrorKind::Hypervisor && err_ == abi::err::kNoSpc && domctl_ == abi::kTeeEnable;
+}
+
+Error invalid_field(const std::string& field, const std::string& what) {
+    return Error(ErrorKind::InvalidInput, field + ": " + what).set_field(field);
 }
 
 std::string Error::message() const {

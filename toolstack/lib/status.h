@@ -1,9 +1,11 @@
-// Errors of the toolstack: what went wrong (kind), the hypervisor's errno when it
-// said no, and a sentence for people. Every layer above maps these, and only
-// these, to its own codes (gRPC status, CLI exit codes).
+// Errors of the toolstack: what went wrong (kind), the hypervisor's errno and the
+// domctl it refused, the field at fault, the build step, the TEE's occupancy -- all
+// as values -- and a sentence for people. Layers above decide from the values only,
+// never from the sentence (wardend's api_error.h is the one mapping to the API).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -20,6 +22,16 @@ enum class ErrorKind {
 };
 
 const char* to_string(ErrorKind k);
+
+// The steps of building a guest (GuestBuilder), in order.
+enum class BuildStep { Validate, Create, LoadKernel, EnableTee, LoadDeviceTree, SetEntry, Unpause };
+const char* to_string(BuildStep s);
+
+// The TEE's occupancy when it refused a guest (-ENOSPC from kTeeEnable).
+struct TeeOccupancy {
+    uint32_t limit = 0;  // guests the TEE can hold
+    uint32_t in_use = 0;
+};
 
 class Error {
 public:
@@ -38,12 +50,48 @@ public:
     // "what: reason (ENOSPC)" style, for logs and messages.
     std::string message() const;
 
+    // ErrorKind::InvalidInput: the request or configuration field at fault
+    // ("memory", "quotas.tee_sessions"), or "" when no single field is.
+    const std::string& field() const { return field_; }
+    Error& set_field(std::string field) {
+        field_ = std::move(field);
+        return *this;
+    }
+    // The build step that failed, for errors of GuestBuilder::build.
+    std::optional<BuildStep> step() const { return step_; }
+    // Prefixes the sentence with the step's name and records the step.
+    Error& in_step(BuildStep step);
+    // Prefixes the sentence: "what: sentence".
+    Error& prefix(const std::string& what) {
+        reason_ = what + ": " + reason_;
+        return *this;
+    }
+    Error& suffix(const std::string& more) {
+        reason_ += more;
+        return *this;
+    }
+    // Set with tee_exhausted(): how full the TEE is, as the hypervisor said.
+    const std::optional<TeeOccupancy>& tee_occupancy() const { return tee_; }
+    Error& set_tee_occupancy(TeeOccupancy o) {
+        tee_ = o;
+        return *this;
+    }
+    // The TEE had no room for another guest: the hypervisor refused kTeeEnable
+    // with -ENOSPC.
+    bool tee_exhausted() const;
+
 private:
     ErrorKind kind_;
     int err_;
     uint32_t domctl_;
     std::string reason_;
+    std::string field_;
+    std::optional<BuildStep> step_;
+    std::optional<TeeOccupancy> tee_;
 };
+
+// An InvalidInput error about `field`: "field: what".
+Error invalid_field(const std::string& field, const std::string& what);
 
 // "ENOSPC" for 28, etc.
 std::string errno_name(int err);

@@ -2,139 +2,161 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "hypervisor.h"
+#include "warden/domctl.h"
 #include "warden/errno.h"
 
 namespace warden::wardend {
 namespace {
 
 namespace e = abi::err;
+namespace ts = toolstack;
 using grpc::StatusCode;
 
-bool field_like(const std::string& s) {
-    if (s.empty() || s == "validate") return false;
-    for (char c : s) {
-        if (!((c >= 'a' && c <= 'z') || c == '_' || c == '.')) return false;
-    }
-    return true;
-}
-
-// "web.toml:3: memory: expected ..." or "validate: memory: ..." -> "memory".
-std::string field_from(const std::string& reason) {
-    size_t start = 0;
-    for (;;) {
-        size_t end = reason.find(": ", start);
-        if (end == std::string::npos) return "";
-        std::string seg = reason.substr(start, end - start);
-        if (field_like(seg)) return seg;
-        start = end + 2;
+v1::ErrorReason hypervisor_reason(const ts::Error& err) {
+    const bool tee_change = err.domctl() == abi::kTeeEnable || err.domctl() == abi::kTeeDisable;
+    switch (err.err()) {
+    case e::kNoSpc:
+        return err.domctl() == abi::kTeeEnable ? v1::TEE_CLIENT_IDS_EXHAUSTED
+                                               : v1::DOMAIN_TABLE_FULL;
+    case e::kNoMem:
+        return v1::HYPERVISOR_OUT_OF_MEMORY;
+    case e::kNoDev:
+        return v1::TEE_UNAVAILABLE;
+    case e::kSrch:
+        return v1::GUEST_NOT_FOUND;
+    case e::kBusy:
+        if (err.domctl() == abi::kTeeEnable) return v1::GUEST_ALREADY_STARTED;
+        if (err.domctl() == abi::kTeeDisable) return v1::GUEST_RUNNING;
+        return v1::INVALID_GUEST_STATE;
+    case e::kExist:
+        return tee_change ? v1::TEE_ALREADY_ENABLED : v1::HYPERVISOR_ERROR;
+    case e::kNoEnt:
+        return tee_change ? v1::TEE_NOT_ENABLED : v1::HYPERVISOR_ERROR;
+    case e::kInval:
+        return v1::REJECTED_BY_HYPERVISOR;
+    case e::kPerm:
+        return v1::CONTROL_CHANNEL_NOT_PRIVILEGED;
+    default:
+        return v1::HYPERVISOR_ERROR;
     }
 }
 
 }  // namespace
 
-ApiError ApiError::invalid(const std::string& field, const std::string& what) {
+StatusCode status_code(v1::ErrorReason reason) {
+    switch (reason) {
+    case v1::TEE_CLIENT_IDS_EXHAUSTED:
+    case v1::DOMAIN_TABLE_FULL:
+    case v1::HYPERVISOR_OUT_OF_MEMORY:
+        return StatusCode::RESOURCE_EXHAUSTED;
+    case v1::TEE_UNAVAILABLE:
+    case v1::GUEST_ALREADY_STARTED:
+    case v1::TEE_SETTINGS_CONFLICT:
+    case v1::GUEST_RUNNING:
+    case v1::GUEST_STOPPED_ITSELF:
+    case v1::INVALID_GUEST_STATE:
+    case v1::TEE_ALREADY_ENABLED:
+    case v1::TEE_NOT_ENABLED:
+        return StatusCode::FAILED_PRECONDITION;
+    case v1::GUEST_NOT_FOUND:
+        return StatusCode::NOT_FOUND;
+    case v1::GUEST_ALREADY_EXISTS:
+        return StatusCode::ALREADY_EXISTS;
+    case v1::INVALID_FIELD:
+    case v1::REJECTED_BY_HYPERVISOR:
+        return StatusCode::INVALID_ARGUMENT;
+    case v1::PLATFORM_UNAVAILABLE:
+    case v1::PLATFORM_TIMEOUT:
+    case v1::DAEMON_SHUTTING_DOWN:
+    case v1::JOURNAL_UNAVAILABLE:
+        return StatusCode::UNAVAILABLE;
+    case v1::CALLER_NOT_ALLOWED:
+    case v1::CALLER_UNKNOWN:
+        return StatusCode::PERMISSION_DENIED;
+    case v1::RELAY_PROTOCOL_ERROR:
+    case v1::CONTROL_CHANNEL_NOT_PRIVILEGED:
+    case v1::HYPERVISOR_ERROR:
+    case v1::INTERNAL:
+    case v1::ERROR_REASON_UNSPECIFIED:
+    default:
+        return StatusCode::INTERNAL;
+    }
+}
+
+StatusCode ApiError::code() const {
+    return status_code(reason);
+}
+
+const std::string& ApiError::reason_name() const {
+    return v1::ErrorReason_Name(reason);
+}
+
+ApiError ApiError::make(v1::ErrorReason reason, std::string message, const std::string& guest) {
     ApiError a;
-    a.code = StatusCode::INVALID_ARGUMENT;
-    a.reason = "INVALID_FIELD";
-    a.message = field + ": " + what;
+    a.reason = reason;
+    a.message = std::move(message);
+    if (!guest.empty()) a.metadata["guest"] = guest;
+    return a;
+}
+
+ApiError ApiError::invalid(const std::string& field, const std::string& what) {
+    ApiError a = make(v1::INVALID_FIELD, field + ": " + what);
     a.field = field;
     a.metadata["field"] = field;
     return a;
 }
 
 ApiError ApiError::not_found(const std::string& guest) {
-    ApiError a;
-    a.code = StatusCode::NOT_FOUND;
-    a.reason = "GUEST_NOT_FOUND";
-    a.message = "no guest named \"" + guest + "\"";
-    a.metadata["guest"] = guest;
-    return a;
+    return make(v1::GUEST_NOT_FOUND, "no guest named \"" + guest + "\"", guest);
 }
 
-ApiError api_error(const toolstack::Error& err, const ErrorContext& ctx) {
-    ApiError a;
-    a.message = ctx.operation.empty() ? err.message() : ctx.operation + ": " + err.message();
-    if (!ctx.guest.empty()) a.metadata["guest"] = ctx.guest;
+v1::ErrorReason reason_for(const ts::Error& err) {
     switch (err.kind()) {
-    case toolstack::ErrorKind::InvalidInput: {
-        a.code = StatusCode::INVALID_ARGUMENT;
-        a.reason = "INVALID_FIELD";
-        a.field = field_from(err.reason());
-        if (!a.field.empty()) a.metadata["field"] = a.field;
-        return a;
+    case ts::ErrorKind::InvalidInput:
+        return v1::INVALID_FIELD;
+    case ts::ErrorKind::Unavailable:
+        return v1::PLATFORM_UNAVAILABLE;
+    case ts::ErrorKind::Timeout:
+        return v1::PLATFORM_TIMEOUT;
+    case ts::ErrorKind::Protocol:
+        return v1::RELAY_PROTOCOL_ERROR;
+    case ts::ErrorKind::Internal:
+        return v1::INTERNAL;
+    case ts::ErrorKind::Hypervisor:
+        return hypervisor_reason(err);
     }
-    case toolstack::ErrorKind::Unavailable:
-        a.code = StatusCode::UNAVAILABLE;
-        a.reason = "PLATFORM_UNAVAILABLE";
-        return a;
-    case toolstack::ErrorKind::Timeout:
-        a.code = StatusCode::UNAVAILABLE;
-        a.reason = "PLATFORM_TIMEOUT";
-        return a;
-    case toolstack::ErrorKind::Protocol:
-        a.code = StatusCode::INTERNAL;
-        a.reason = "RELAY_PROTOCOL_ERROR";
-        return a;
-    case toolstack::ErrorKind::Internal:
-        a.code = StatusCode::INTERNAL;
-        a.reason = "INTERNAL";
-        return a;
-    case toolstack::ErrorKind::Hypervisor:
-        break;
+    return v1::INTERNAL;
+}
+
+ApiError api_error(const ts::Error& err, const ErrorContext& ctx) {
+    ApiError a = ApiError::make(
+        reason_for(err),
+        ctx.operation.empty() ? err.message() : ctx.operation + ": " + err.message(), ctx.guest);
+    if (err.kind() == ts::ErrorKind::Hypervisor) a.metadata["errno"] = ts::errno_name(err.err());
+    if (!err.field().empty()) {
+        a.field = err.field();
+        a.metadata["field"] = a.field;
     }
-    a.metadata["errno"] = toolstack::errno_name(err.err());
-    bool tee_op = ctx.operation.find("TEE") != std::string::npos;
-    switch (err.err()) {
-    case e::kNoSpc:
-        a.code = StatusCode::RESOURCE_EXHAUSTED;
-        a.reason = tee_op ? "TEE_CLIENT_IDS_EXHAUSTED" : "DOMAIN_TABLE_FULL";
-        break;
-    case e::kNoMem:
-        a.code = StatusCode::RESOURCE_EXHAUSTED;
-        a.reason = "HYPERVISOR_OUT_OF_MEMORY";
-        break;
-    case e::kNoDev:
-        a.code = StatusCode::FAILED_PRECONDITION;
-        a.reason = "TEE_UNAVAILABLE";
-        break;
-    case e::kSrch:
-        a.code = StatusCode::NOT_FOUND;
-        a.reason = "GUEST_NOT_FOUND";
-        break;
-    case e::kBusy:
-        a.code = StatusCode::FAILED_PRECONDITION;
-        a.reason = tee_op ? "GUEST_ALREADY_STARTED" : "INVALID_GUEST_STATE";
-        break;
-    case e::kExist:
-        a.code = StatusCode::FAILED_PRECONDITION;
-        a.reason = "TEE_ALREADY_ENABLED";
-        break;
-    case e::kNoEnt:
-        a.code = StatusCode::FAILED_PRECONDITION;
-        a.reason = "TEE_NOT_ENABLED";
-        break;
-    case e::kInval:
-        a.code = StatusCode::INVALID_ARGUMENT;
-        a.reason = "REJECTED_BY_HYPERVISOR";
-        break;
-    case e::kPerm:
-        a.code = StatusCode::INTERNAL;  // the daemon's own channel is not privileged
-        a.reason = "CONTROL_CHANNEL_NOT_PRIVILEGED";
-        break;
-    default:
-        a.code = StatusCode::INTERNAL;
-        a.reason = "HYPERVISOR_ERROR";
-        break;
+    if (a.reason == v1::TEE_CLIENT_IDS_EXHAUSTED) {
+        // Whatever the operation (create or enable), what failed is the TEE's.
+        a.message =
+            "enable TEE for \"" + ctx.guest + "\": " + ts::tee_full_sentence(err.tee_occupancy());
+        if (const auto& o = err.tee_occupancy(); o && o->limit) {
+            a.metadata["limit"] = std::to_string(o->limit);
+            a.metadata["in_use"] = std::to_string(o->in_use);
+        }
     }
+    if (a.reason == v1::DOMAIN_TABLE_FULL) a.metadata["limit"] = std::to_string(abi::kMaxDomains);
     return a;
 }
 
 grpc::Status to_grpc(const ApiError& a) {
     google::rpc::Status st;
-    st.set_code(static_cast<int>(a.code));
+    st.set_code(static_cast<int>(a.code()));
     st.set_message(a.message);
     google::rpc::ErrorInfo info;
-    info.set_reason(a.reason);
+    info.set_reason(a.reason_name());
     info.set_domain(kErrorDomain);
     for (const auto& [k, v] : a.metadata) (*info.mutable_metadata())[k] = v;
     st.add_details()->PackFrom(info);
@@ -145,7 +167,7 @@ grpc::Status to_grpc(const ApiError& a) {
         v->set_description(a.message);
         st.add_details()->PackFrom(br);
     }
-    return grpc::Status(a.code, a.message, st.SerializeAsString());
+    return grpc::Status(a.code(), a.message, st.SerializeAsString());
 }
 
 }  // namespace warden::wardend

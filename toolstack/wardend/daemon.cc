@@ -19,29 +19,12 @@ namespace ts = toolstack;
 namespace fs = std::filesystem;
 using grpc::StatusCode;
 
-// The TEE had no room for another guest: the hypervisor refused tee_enable with
-// -ENOSPC. Decided from values, never from the wording of a message.
-bool tee_exhausted(const ts::Error& e) {
-    return e.kind() == ts::ErrorKind::Hypervisor && e.err() == abi::err::kNoSpc &&
-           e.domctl() == abi::kTeeEnable;
-}
-
 // Two creates asked for the same guest.
 bool same_spec(const ts::GuestConfig& a, const ts::GuestConfig& b) {
     return a.name == b.name && a.kernel == b.kernel && a.memory == b.memory && a.vcpus == b.vcpus &&
            a.tee == b.tee && a.tee_method == b.tee_method && a.bootargs == b.bootargs &&
            a.quotas.tee_sessions == b.quotas.tee_sessions &&
            a.quotas.tee_shm_pages == b.quotas.tee_shm_pages;
-}
-
-ApiError precondition(const std::string& reason, const std::string& message,
-                      const std::string& guest) {
-    ApiError a;
-    a.code = StatusCode::FAILED_PRECONDITION;
-    a.reason = reason;
-    a.message = message;
-    a.metadata["guest"] = guest;
-    return a;
 }
 
 ts::TeeMethod method_of(v1::TeeMethod m) {
@@ -112,13 +95,8 @@ ts::Status Daemon::use_journal(const fs::path& dir) {
 }
 
 ApiError Daemon::journal_error(const ts::Error& e, const std::string& name) {
-    ApiError a;
-    a.code = StatusCode::UNAVAILABLE;
-    a.reason = "JOURNAL_UNAVAILABLE";
-    a.message = e.reason() + "; nothing was changed";
-    a.metadata["guest"] = name;
     spdlog::error("journal: {}", e.reason());
-    return a;
+    return ApiError::make(v1::JOURNAL_UNAVAILABLE, e.reason() + "; nothing was changed", name);
 }
 
 ts::Status Daemon::converge_tee(uint16_t domid, ts::GuestConfig& cfg, bool has_run,
@@ -360,13 +338,10 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
         return describe(cfg.name, existing);
     }
     if (find(cfg.name, existing)) {
-        ApiError a;
-        a.code = StatusCode::ALREADY_EXISTS;
-        a.reason = "GUEST_ALREADY_EXISTS";
-        a.message = "a guest named \"" + cfg.name + "\" exists (domain " +
-                    std::to_string(existing.domid) + ")";
-        a.metadata["guest"] = cfg.name;
-        return a;
+        return ApiError::make(v1::GUEST_ALREADY_EXISTS,
+                              "a guest named \"" + cfg.name + "\" exists (domain " +
+                                  std::to_string(existing.domid) + ")",
+                              cfg.name);
     }
     // Opened with the caller's rights, for validation too: the answer tells the
     // caller nothing it could not find out itself.
@@ -407,12 +382,7 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
             return journal_error(st.error(), cfg.name);
         }
     }
-    if (!id) {
-        if (tee_exhausted(id.error())) {
-            return exhausted(id.error(), cfg.name);
-        }
-        return api_error(id.error(), {"create guest", cfg.name});
-    }
+    if (!id) return api_error(id.error(), {"create guest", cfg.name});
     Record r{*id, cfg};
     {
         std::lock_guard l(mu_);
@@ -423,29 +393,11 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
     return g;
 }
 
-ApiError Daemon::exhausted(const ts::Error& e, const std::string& name) {
-    ApiError a = api_error(e, {"enable TEE", name});
-    a.code = StatusCode::RESOURCE_EXHAUSTED;
-    a.reason = "TEE_CLIENT_IDS_EXHAUSTED";
-    auto info = hv_.tee_info();
-    if (info) {
-        a.metadata["limit"] = std::to_string(info->guest_limit);
-        a.metadata["in_use"] = std::to_string(info->guests_in_use);
-        a.message = "enable TEE for \"" + name + "\": the TEE has no room for another guest (" +
-                    std::to_string(info->guests_in_use) + " of " +
-                    std::to_string(info->guest_limit) + " client IDs in use)";
-    }
-    return a;
-}
-
 std::optional<ApiError> Daemon::platform_gone() {
     if (platform_up_) return std::nullopt;
-    ApiError a;
-    a.code = StatusCode::UNAVAILABLE;
-    a.reason = "PLATFORM_UNAVAILABLE";
     std::lock_guard lock(mu_);
-    a.message = "the platform is unreachable: " + platform_down_reason_;
-    return a;
+    return ApiError::make(v1::PLATFORM_UNAVAILABLE,
+                          "the platform is unreachable: " + platform_down_reason_);
 }
 
 bool Daemon::cached(const std::string& name, v1::Guest& out) {
@@ -482,7 +434,7 @@ ApiResult<v1::ListGuestsResponse> Daemon::list() {
     for (const auto& [name, r] : copy) {
         auto g = describe(name, r);
         if (auto* e = std::get_if<ApiError>(&g)) {
-            if (e->code == StatusCode::NOT_FOUND) continue;  // destroyed meanwhile
+            if (e->reason == v1::GUEST_NOT_FOUND) continue;  // destroyed meanwhile
             return *e;
         }
         *out.add_guests() = std::get<v1::Guest>(g);
@@ -502,8 +454,8 @@ ApiResult<v1::Guest> Daemon::start(const std::string& name) {
         return describe(name, r);
     }
     if (info->state == ts::DomainState::Shutdown || info->state == ts::DomainState::Crashed) {
-        return precondition(
-            "GUEST_STOPPED_ITSELF",
+        return ApiError::make(
+            v1::GUEST_STOPPED_ITSELF,
             "start guest \"" + name + "\": it has " +
                 (info->state == ts::DomainState::Crashed ? "crashed" : "shut down") +
                 "; destroy and create it again",
@@ -627,16 +579,17 @@ ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
     if (!info) return api_error(info.error(), {"enable TEE", name});
     if (info->tee == ts::TeeType::Optee) {
         if (r.cfg.tee_method == method) return describe_tee(name, r);  // same settings: done
-        return precondition("TEE_SETTINGS_CONFLICT",
-                            "enable TEE for \"" + name + "\": already enabled with method " +
-                                ts::to_string(r.cfg.tee_method) + ", not " + ts::to_string(method),
-                            name);
+        return ApiError::make(v1::TEE_SETTINGS_CONFLICT,
+                              "enable TEE for \"" + name + "\": already enabled with method " +
+                                  ts::to_string(r.cfg.tee_method) + ", not " +
+                                  ts::to_string(method),
+                              name);
     }
     if (info->has_run) {
-        return precondition("GUEST_ALREADY_STARTED",
-                            "enable TEE for \"" + name +
-                                "\": the guest has already run; a guest finds its TEE at boot",
-                            name);
+        return ApiError::make(v1::GUEST_ALREADY_STARTED,
+                              "enable TEE for \"" + name +
+                                  "\": the guest has already run; a guest finds its TEE at boot",
+                              name);
     }
     auto cfg = r.cfg;
     cfg.tee = ts::TeeType::Optee;
@@ -647,9 +600,6 @@ ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
     crash_point("tee-enable:journal");
     if (auto s = hv_.tee_enable(r.domid, ts::TeeType::Optee); !s) {
         journal_.write({r.cfg, JournalEntry::Pending::None});
-        if (tee_exhausted(s.error())) {
-            return exhausted(s.error(), name);
-        }
         return api_error(s.error(), {"enable TEE", name});
     }
     crash_point("tee-enable:hypervisor");
@@ -684,8 +634,8 @@ ApiResult<v1::GuestTee> Daemon::disable_tee(const std::string& name) {
     if (!info) return api_error(info.error(), {"disable TEE", name});
     if (info->tee == ts::TeeType::None) return describe_tee(name, r);  // already off
     if (info->state == ts::DomainState::Running) {
-        return precondition("GUEST_RUNNING",
-                            "disable TEE for \"" + name + "\": stop the guest first", name);
+        return ApiError::make(v1::GUEST_RUNNING,
+                              "disable TEE for \"" + name + "\": stop the guest first", name);
     }
     auto cfg = r.cfg;
     cfg.tee = ts::TeeType::None;
@@ -742,7 +692,7 @@ bool Daemon::poll() {
         if (!find(name, now_r)) continue;  // destroyed meanwhile
         auto d = describe(name, now_r);
         if (auto* e = std::get_if<ApiError>(&d)) {
-            if (e->code == StatusCode::UNAVAILABLE) {
+            if (e->code() == StatusCode::UNAVAILABLE) {
                 std::lock_guard l(mu_);
                 platform_down_reason_ = e->message;
                 platform_up_ = false;

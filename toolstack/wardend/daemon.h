@@ -86,7 +86,6 @@ private:
     bool cached(const std::string& name, v1::Guest& out);
     std::optional<ApiError> platform_gone();
     ApiResult<v1::GuestTee> describe_tee(const std::string& name, const Record& r);
-    ApiError exhausted(const toolstack::Error& e, const std::string& name);
     void crash_point(const std::string& point);
     ApiError journal_error(const toolstack::Error& e, const std::string& name);
     // Brings a never-run guest's TEE and device tree to what `cfg` says.

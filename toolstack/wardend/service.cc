@@ -11,7 +11,7 @@ using grpc::Status;
 using grpc::StatusCode;
 
 Status fail(const char* method, const ApiError& e) {
-    spdlog::warn("{}: {} [{} {}]", method, e.message, e.reason, static_cast<int>(e.code));
+    spdlog::warn("{}: {} [{} {}]", method, e.message, e.reason_name(), static_cast<int>(e.code()));
     return to_grpc(e);
 }
 
@@ -25,27 +25,18 @@ Status reply(const char* method, ApiResult<T>&& r, Out* out) {
 // Mutations: root or the configured group only.
 std::optional<ApiError> authorize(ServiceContext& c, grpc::ServerContext* ctx, const char* method) {
     if (c.shutting_down && *c.shutting_down) {
-        ApiError a;
-        a.code = StatusCode::UNAVAILABLE;
-        a.reason = "DAEMON_SHUTTING_DOWN";
-        a.message = "wardend is shutting down";
-        return a;
+        return ApiError::make(v1::DAEMON_SHUTTING_DOWN, "wardend is shutting down");
     }
     auto creds = c.peers.find(ctx->peer());
     if (!creds) {
         if (c.trust_unknown_peers) return std::nullopt;
-        ApiError a;
-        a.code = StatusCode::PERMISSION_DENIED;
-        a.reason = "CALLER_UNKNOWN";
-        a.message = std::string(method) + ": the caller's identity is unknown";
-        return a;
+        return ApiError::make(v1::CALLER_UNKNOWN,
+                              std::string(method) + ": the caller's identity is unknown");
     }
     if (c.policy.may_mutate(*creds)) return std::nullopt;
-    ApiError a;
-    a.code = StatusCode::PERMISSION_DENIED;
-    a.reason = "CALLER_NOT_ALLOWED";
-    a.message = std::string(method) + ": uid " + std::to_string(creds->uid) +
-                " may only read; changes need root or the daemon's group";
+    ApiError a = ApiError::make(v1::CALLER_NOT_ALLOWED,
+                                std::string(method) + ": uid " + std::to_string(creds->uid) +
+                                    " may only read; changes need root or the daemon's group");
     a.metadata["uid"] = std::to_string(creds->uid);
     return a;
 }
@@ -68,11 +59,8 @@ Status GuestsService::CreateGuest(grpc::ServerContext* ctx, const v1::CreateGues
     // The image is read with the caller's rights: an unknown caller has none.
     auto creds = c_.peers.find(ctx->peer());
     if (!creds && !c_.trust_unknown_peers) {
-        ApiError a;
-        a.code = StatusCode::PERMISSION_DENIED;
-        a.reason = "CALLER_UNKNOWN";
-        a.message = "CreateGuest: the caller's identity is unknown";
-        return fail("CreateGuest", a);
+        return fail("CreateGuest", ApiError::make(v1::CALLER_UNKNOWN,
+                                                  "CreateGuest: the caller's identity is unknown"));
     }
     auto r = c_.daemon.create(*req, creds);
     if (std::holds_alternative<v1::Guest>(r) && !req->validate_only()) {
@@ -177,11 +165,8 @@ Status EventsService::Watch(grpc::ServerContext* ctx, const v1::WatchRequest*,
     if (ctx->IsCancelled() || !ok) return Status::OK;  // the client went away
     // The daemon ends the stream: say so, so a watcher never mistakes it for
     // the end of the events.
-    ApiError a;
-    a.code = StatusCode::UNAVAILABLE;
-    a.reason = "DAEMON_SHUTTING_DOWN";
-    a.message = "wardend is shutting down: the event stream ends";
-    return to_grpc(a);
+    return to_grpc(ApiError::make(v1::DAEMON_SHUTTING_DOWN,
+                                  "wardend is shutting down: the event stream ends"));
 }
 
 }  // namespace warden::wardend

@@ -25,7 +25,9 @@
 //   kTeeEnable      registers the domain with the platform's TEE.
 //                   -ENODEV  no TEE mediator, or tee_type is not the platform's
 //                   -ENOSPC  the TEE has no room for another guest (OP-TEE
-//                            refused VM_CREATED: client IDs exhausted)
+//                            refused VM_CREATED: client IDs exhausted); the
+//                            struct is written back with guest_limit and
+//                            guests_in_use, so the caller can say how full
 //                   -EEXIST  TEE already enabled for this domain
 //                   -ESRCH   no such domain
 //                   -EBUSY   the domain has already run (a guest discovers its
@@ -200,9 +202,10 @@ struct DomctlConsoleRead {
 static_assert(sizeof(DomctlConsoleRead) == 40);
 
 struct DomctlTeeEnable {
-    uint32_t tee_type;   // in: TeeType (kTeeOptee)
-    uint32_t dt_method;  // in: TeeDtMethod
-    uint64_t reserved;   // in: 0
+    uint32_t tee_type;       // in: TeeType (kTeeOptee)
+    uint32_t dt_method;      // in: TeeDtMethod
+    uint32_t guest_limit;    // in: 0; out with -ENOSPC: guests the TEE holds at most
+    uint32_t guests_in_use;  // in: 0; out with -ENOSPC: guests registered with it
 };
 static_assert(sizeof(DomctlTeeEnable) == 16);
 
