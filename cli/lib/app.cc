@@ -9,6 +9,7 @@
 #include "completion.h"
 #include "exit_code.h"
 #include "rpc_error.h"
+#include "warden/domctl.h"
 
 namespace warden::cli {
 namespace {
@@ -77,8 +78,10 @@ void add_guest_commands(CLI::App& app, Args& a, Action* action) {
         create->add_option("--memory", a.create.memory,
                            "RAM, e.g. 64M or 1G (a bare number is MiB); default 16M"),
         // 0 would read as "unset" on the wire: refuse it here, where it is explicit.
-        create->add_option("--vcpus", a.create.vcpus, "vCPUs, 1-4; default 1")
-            ->check(CLI::Range(1, 4)),
+        create
+            ->add_option("--vcpus", a.create.vcpus,
+                         "vCPUs, 1-" + std::to_string(abi::kMaxVcpus) + "; default 1")
+            ->check(CLI::Range(1u, abi::kMaxVcpus)),
         create->add_option("--tee", a.create.tee, "TEE for the guest; default none")
             ->check(CLI::IsMember({"optee", "none"})),
         create

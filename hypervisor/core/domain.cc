@@ -30,19 +30,7 @@ const char* to_string(DomainState s) {
 }
 
 const char* to_string(ShutdownReason r) {
-    switch (r) {
-    case ShutdownReason::None:
-        return "none";
-    case ShutdownReason::PowerOff:
-        return "poweroff";
-    case ShutdownReason::Reset:
-        return "reset";
-    case ShutdownReason::CpusOff:
-        return "all vcpus off";
-    case ShutdownReason::Crash:
-        return "crash";
-    }
-    return "?";
+    return abi::shutdown_name(static_cast<uint32_t>(r));
 }
 
 namespace {

@@ -13,8 +13,8 @@
 namespace warden {
 
 inline constexpr unsigned kMaxDomains = abi::kMaxDomains;
-inline constexpr unsigned kMaxVcpusPerDomain = 4;
-inline constexpr uint64_t kGuestRamBase = 0x40000000;  // IPA of a domU's RAM (as on 'virt')
+inline constexpr unsigned kMaxVcpusPerDomain = abi::kMaxVcpus;
+inline constexpr uint64_t kGuestRamBase = abi::kGuestRamBase;  // IPA of a domU's RAM
 
 enum class DomainState : uint8_t {
     Free,      // slot unused
@@ -26,7 +26,14 @@ enum class DomainState : uint8_t {
     Crashed,   // stopped by the hypervisor because of a guest fault
 };
 
-enum class ShutdownReason : uint8_t { None, PowerOff, Reset, CpusOff, Crash };
+// Why a domain stopped: the ABI's codes (warden/domctl.h), so reporting is a cast.
+enum class ShutdownReason : uint8_t {
+    None = abi::kShutdownNone,
+    PowerOff = abi::kShutdownPowerOff,
+    Reset = abi::kShutdownReset,
+    CpusOff = abi::kShutdownCpusOff,
+    Crash = abi::kShutdownCrash,
+};
 
 const char* to_string(DomainState s);
 const char* to_string(ShutdownReason r);

@@ -81,19 +81,7 @@ uint32_t state_code(const Domain& d) {
 }
 
 uint32_t shutdown_code(ShutdownReason r) {
-    switch (r) {
-    case ShutdownReason::None:
-        return abi::kShutdownNone;
-    case ShutdownReason::PowerOff:
-        return abi::kShutdownPowerOff;
-    case ShutdownReason::Reset:
-        return abi::kShutdownReset;
-    case ShutdownReason::CpusOff:
-        return abi::kShutdownCpusOff;
-    case ShutdownReason::Crash:
-        return abi::kShutdownCrash;
-    }
-    return abi::kShutdownNone;
+    return static_cast<uint32_t>(r);  // the ABI's codes
 }
 
 int get_info(DomainTable& domains, abi::Domctl& op) {
@@ -127,16 +115,13 @@ int get_info(DomainTable& domains, abi::Domctl& op) {
     return 0;
 }
 
-constexpr uint64_t k2M = 2 * 1024 * 1024;
-constexpr uint64_t kMaxDomainRam = uint64_t{1} << 30;
-
 int create_domain(DomainTable& domains, abi::Domctl& op, Continuation& cont) {
     auto& in = op.u.create;
     Domain* d = cont.building;
     if (!d) {
-        if (in.ram_size == 0 || !is_aligned(in.ram_size, k2M) || in.ram_size > kMaxDomainRam ||
-            in.vcpus == 0 || in.vcpus > kMaxVcpusPerDomain || in.flags ||
-            !abi::valid_domain_name(in.name, sizeof in.name)) {
+        if (in.ram_size < abi::kDomainRamMin || !is_aligned(in.ram_size, abi::kDomainRamAlign) ||
+            in.ram_size > abi::kDomainRamMax || in.vcpus == 0 || in.vcpus > kMaxVcpusPerDomain ||
+            in.flags || !abi::valid_domain_name(in.name, sizeof in.name)) {
             return -err::kInval;
         }
         DomainConfig cfg;

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "hypervisor.h"
 #include "size.h"
+#include "warden/domctl.h"
 
 namespace warden::toolstack {
 namespace {
@@ -73,6 +75,52 @@ TEST(GuestConfig, ErrorsNameTheFileLineAndField) {
     EXPECT_EQ(error_of("name = \"a\"\nkernel = 5\n"), "web.toml:2: kernel: expected a string");
     EXPECT_NE(error_of("name = \"a\nkernel").find("web.toml:1"), std::string::npos)
         << "TOML syntax errors carry the line too";
+}
+
+TEST(GuestConfig, ErrorsCarryTheFieldAsAValue) {
+    auto field_of = [](const std::string& text) {
+        auto r = parse(text);
+        EXPECT_FALSE(r.ok()) << text;
+        return r.ok() ? "" : r.error().field();
+    };
+    EXPECT_EQ(field_of("name = \"a\"\nkernel = \"k\"\nmemory = \"3M\"\n"), "memory");
+    EXPECT_EQ(field_of("name = \"a\"\nkernel = \"k\"\n[quotas]\ntee_sessions = 0\n"),
+              "quotas.tee_sessions");
+    EXPECT_EQ(field_of("kernel = \"k\"\n"), "name");
+    EXPECT_EQ(field_of("name = \"a\nkernel"), "") << "a syntax error is no one field's";
+}
+
+// The limits are the hypervisor's (warden/domctl.h), not a copy of them.
+TEST(GuestConfig, LimitsAreTheAbis) {
+    GuestConfig c;
+    c.name = "a";
+    c.kernel = "/k";
+    c.memory = abi::kDomainRamMax;
+    c.vcpus = abi::kMaxVcpus;
+    EXPECT_TRUE(validate_guest_config(c).ok());
+    c.memory = abi::kDomainRamMax + abi::kDomainRamAlign;
+    EXPECT_EQ(validate_guest_config(c).error().field(), "memory");
+    c.memory = abi::kDomainRamMin;
+    EXPECT_TRUE(validate_guest_config(c).ok());
+    c.memory = abi::kDomainRamMin + abi::kDomainRamAlign / 2;
+    EXPECT_FALSE(validate_guest_config(c).ok());
+    c.memory = abi::kDomainRamMin;
+    c.vcpus = abi::kMaxVcpus + 1;
+    EXPECT_EQ(validate_guest_config(c).error().field(), "vcpus");
+    EXPECT_EQ(parse("name = \"a\"\nkernel = \"k\"\nmemory = " +
+                    std::to_string(abi::kDomainRamMax >> 20) + "\n")
+                  ->memory,
+              abi::kDomainRamMax)
+        << "a bare integer is MiB, up to the maximum";
+}
+
+TEST(DomainState, OneSpellingForEveryLayer) {
+    EXPECT_STREQ(to_string(ShutdownReason::CpusOff), "cpus-off");
+    EXPECT_STREQ(to_string(ShutdownReason::CpusOff), abi::shutdown_name(abi::kShutdownCpusOff));
+    EXPECT_STREQ(to_string(ShutdownReason::PowerOff), "poweroff");
+    EXPECT_STREQ(to_string(ShutdownReason::Unknown), "unknown");
+    EXPECT_STREQ(to_string(DomainState::Paused), abi::domain_state_name(abi::kStatePaused));
+    EXPECT_STREQ(to_string(DomainState::Unknown), "unknown");
 }
 
 TEST(GuestConfig, NamesAndValidationOfApiFields) {

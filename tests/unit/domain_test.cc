@@ -43,6 +43,13 @@ protected:
     }
 };
 
+TEST(DomainNames, ShutdownReasonsAreTheAbisCodesAndNames) {
+    EXPECT_STREQ(to_string(ShutdownReason::CpusOff), "cpus-off");
+    EXPECT_EQ(static_cast<uint32_t>(ShutdownReason::CpusOff), abi::kShutdownCpusOff);
+    EXPECT_EQ(static_cast<uint32_t>(ShutdownReason::Crash), abi::kShutdownCrash);
+    EXPECT_STREQ(to_string(ShutdownReason::PowerOff), abi::shutdown_name(abi::kShutdownPowerOff));
+}
+
 TEST_F(DomainTest, CreateValidatesAndFailsCleanly) {
     uint64_t before = alloc.free_pages();
     Domain* d = nullptr;

@@ -10,9 +10,8 @@
 namespace warden::toolstack {
 namespace {
 
-constexpr uint64_t k2M = 2ull << 20;
-constexpr uint64_t kMaxMemory = 1ull << 30;
 constexpr size_t kMaxBootargs = 255;
+const std::string kVcpuRange = "expected 1 to " + std::to_string(abi::kMaxVcpus);
 
 struct Ctx {
     const std::string& source;
@@ -24,9 +23,11 @@ struct Ctx {
 };
 
 Status check_memory(uint64_t m) {
-    if (m < k2M || m > kMaxMemory || m % k2M) {
+    if (m < abi::kDomainRamMin || m > abi::kDomainRamMax || m % abi::kDomainRamAlign) {
         return Error(ErrorKind::InvalidInput,
-                     "expected 2 MiB to 1 GiB, a multiple of 2 MiB (e.g. \"64M\")");
+                     "expected " + std::to_string(abi::kDomainRamMin >> 20) + " MiB to " +
+                         std::to_string(abi::kDomainRamMax >> 30) + " GiB, a multiple of " +
+                         std::to_string(abi::kDomainRamAlign >> 20) + " MiB (e.g. \"64M\")");
     }
     return {};
 }
@@ -52,7 +53,7 @@ Status validate_guest_config(const GuestConfig& c) {
     }
     if (c.kernel.empty()) return bad("kernel", "required");
     if (auto s = check_memory(c.memory); !s) return bad("memory", s.error().reason());
-    if (c.vcpus < 1 || c.vcpus > 4) return bad("vcpus", "expected 1 to 4");
+    if (c.vcpus < 1 || c.vcpus > abi::kMaxVcpus) return bad("vcpus", kVcpuRange);
     if (c.bootargs.size() > kMaxBootargs) return bad("bootargs", "at most 255 bytes");
     if (c.quotas.tee_sessions < 1 || c.quotas.tee_sessions > 128) {
         return bad("quotas.tee_sessions", "expected 1 to 128");
@@ -97,7 +98,9 @@ Result<GuestConfig> parse_guest_config(const std::string& text, const std::strin
             uint64_t m = 0;
             if (n->is_integer()) {
                 int64_t mib = n->as_integer()->get();
-                m = mib > 0 && mib <= 1024 ? static_cast<uint64_t>(mib) << 20 : 0;
+                m = mib > 0 && static_cast<uint64_t>(mib) <= (abi::kDomainRamMax >> 20)
+                        ? static_cast<uint64_t>(mib) << 20
+                        : 0;
             } else if (n->is_string()) {
                 m = parse_size(n->as_string()->get());
             }
@@ -106,7 +109,7 @@ Result<GuestConfig> parse_guest_config(const std::string& text, const std::strin
         } else if (k == "vcpus") {
             if (!n->is_integer()) return ctx.fail(n, k, "expected an integer");
             int64_t v = n->as_integer()->get();
-            if (v < 1 || v > 4) return ctx.fail(n, k, "expected 1 to 4");
+            if (v < 1 || v > abi::kMaxVcpus) return ctx.fail(n, k, kVcpuRange);
             c.vcpus = static_cast<uint32_t>(v);
         } else if (k == "tee") {
             std::string v;

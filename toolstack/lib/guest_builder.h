@@ -15,7 +15,7 @@
 
 namespace warden::toolstack {
 
-inline constexpr uint64_t kGuestRamBase = 0x40000000;   // where the hypervisor puts domU RAM
+using abi::kGuestRamBase;  // where the hypervisor puts a created domain's RAM
 inline constexpr uint64_t kDeviceTreeRoom = 64 * 1024;  // at the top of guest RAM
 
 // What a domain's tool_data records for the toolstack (so a restarted daemon can

@@ -10,37 +10,12 @@ namespace {
 namespace e = abi::err;
 
 DomainState state_of(uint32_t s) {
-    switch (s) {
-    case abi::kStateCreated:
-        return DomainState::Created;
-    case abi::kStateRunning:
-        return DomainState::Running;
-    case abi::kStatePaused:
-        return DomainState::Paused;
-    case abi::kStateShutdown:
-        return DomainState::Shutdown;
-    case abi::kStateCrashed:
-        return DomainState::Crashed;
-    default:
-        return DomainState::Unknown;
-    }
+    return s >= abi::kStateCreated && s <= abi::kStateCrashed ? static_cast<DomainState>(s)
+                                                              : DomainState::Unknown;
 }
 
 ShutdownReason shutdown_of(uint32_t s) {
-    switch (s) {
-    case abi::kShutdownNone:
-        return ShutdownReason::None;
-    case abi::kShutdownPowerOff:
-        return ShutdownReason::PowerOff;
-    case abi::kShutdownReset:
-        return ShutdownReason::Reset;
-    case abi::kShutdownCpusOff:
-        return ShutdownReason::CpusOff;
-    case abi::kShutdownCrash:
-        return ShutdownReason::Crash;
-    default:
-        return ShutdownReason::Unknown;
-    }
+    return s <= abi::kShutdownCrash ? static_cast<ShutdownReason>(s) : ShutdownReason::Unknown;
 }
 
 TeeType tee_of(uint32_t t) {
@@ -104,39 +79,11 @@ const char* op_name(uint32_t cmd) {
 }  // namespace
 
 const char* to_string(DomainState s) {
-    switch (s) {
-    case DomainState::Created:
-        return "created";
-    case DomainState::Running:
-        return "running";
-    case DomainState::Paused:
-        return "paused";
-    case DomainState::Shutdown:
-        return "shutdown";
-    case DomainState::Crashed:
-        return "crashed";
-    case DomainState::Unknown:
-        return "unknown";
-    }
-    return "unknown";
+    return abi::domain_state_name(static_cast<uint32_t>(s));
 }
 
 const char* to_string(ShutdownReason r) {
-    switch (r) {
-    case ShutdownReason::None:
-        return "none";
-    case ShutdownReason::PowerOff:
-        return "poweroff";
-    case ShutdownReason::Reset:
-        return "reset";
-    case ShutdownReason::CpusOff:
-        return "cpus-off";
-    case ShutdownReason::Crash:
-        return "crash";
-    case ShutdownReason::Unknown:
-        return "unknown";
-    }
-    return "unknown";
+    return abi::shutdown_name(static_cast<uint32_t>(r));
 }
 
 const char* to_string(TeeType t) {

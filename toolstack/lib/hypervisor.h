@@ -16,8 +16,23 @@
 
 namespace warden::toolstack {
 
-enum class DomainState { Created, Running, Paused, Shutdown, Crashed, Unknown };
-enum class ShutdownReason { None, PowerOff, Reset, CpusOff, Crash, Unknown };
+// The hypervisor's codes (warden/domctl.h), and Unknown for any other value.
+enum class DomainState : uint32_t {
+    Unknown = 0,
+    Created = abi::kStateCreated,
+    Running = abi::kStateRunning,
+    Paused = abi::kStatePaused,
+    Shutdown = abi::kStateShutdown,
+    Crashed = abi::kStateCrashed,
+};
+enum class ShutdownReason : uint32_t {
+    None = abi::kShutdownNone,
+    PowerOff = abi::kShutdownPowerOff,
+    Reset = abi::kShutdownReset,
+    CpusOff = abi::kShutdownCpusOff,
+    Crash = abi::kShutdownCrash,
+    Unknown = 0xffffffff,
+};
 enum class TeeType { None, Optee };
 
 const char* to_string(DomainState s);

@@ -45,10 +45,11 @@
 //                   how many guests it holds now and, once it has refused one, how
 //                   many it can hold. domid is ignored. Never fails.
 //   kCreateDomain   a new domain, paused, with `ram_size` bytes of RAM at IPA
-//                   0x40000000 and `vcpus` vCPUs (all off). domid in the header is
-//                   ignored; the new ID is returned in u.create.domid.
-//                   -EINVAL  ram_size not a multiple of 2 MiB, 0, or above 1 GiB;
-//                            vcpus not 1..4; name not a valid_domain_name()
+//                   kGuestRamBase and `vcpus` vCPUs (all off). domid in the header
+//                   is ignored; the new ID is returned in u.create.domid.
+//                   -EINVAL  ram_size not a multiple of kDomainRamAlign, or outside
+//                            kDomainRamMin..kDomainRamMax; vcpus not 1..kMaxVcpus;
+//                            name not a valid_domain_name()
 //                   -ENOMEM  not enough free memory (nothing is kept)
 //                   -ENOSPC  the domain table is full (kMaxDomains domains,
 //                            the control domain included)
@@ -122,6 +123,41 @@ enum ShutdownCode : uint32_t {
     kShutdownCrash = 4,
 };
 
+// The one spelling of each state and shutdown reason, for logs and the API.
+constexpr const char* domain_state_name(uint32_t code) {
+    switch (code) {
+    case kStateCreated:
+        return "created";
+    case kStateRunning:
+        return "running";
+    case kStatePaused:
+        return "paused";
+    case kStateShutdown:
+        return "shutdown";
+    case kStateCrashed:
+        return "crashed";
+    default:
+        return "unknown";
+    }
+}
+
+constexpr const char* shutdown_name(uint32_t code) {
+    switch (code) {
+    case kShutdownNone:
+        return "none";
+    case kShutdownPowerOff:
+        return "poweroff";
+    case kShutdownReset:
+        return "reset";
+    case kShutdownCpusOff:
+        return "cpus-off";
+    case kShutdownCrash:
+        return "crash";
+    default:
+        return "unknown";
+    }
+}
+
 inline constexpr uint32_t kInfoFirstAtOrAfter = 1u << 0;  // GetDomainInfo flags
 inline constexpr uint32_t kDomainPrivileged = 1u << 0;    // DomainInfo flags
 inline constexpr uint32_t kDomainBootDt = 1u << 1;        // DT built by the hypervisor
@@ -129,6 +165,14 @@ inline constexpr uint32_t kDomainHasRun = 1u << 2;        // has been scheduled 
 
 // How many domains the hypervisor holds at once, the control domain included.
 inline constexpr unsigned kMaxDomains = 64;
+
+// What kCreateDomain accepts, and where the new domain's RAM appears. The
+// toolstack validates guest configurations with these same numbers.
+inline constexpr uint64_t kGuestRamBase = 0x40000000;  // IPA of a created domain's RAM
+inline constexpr uint64_t kDomainRamAlign = uint64_t{2} << 20;
+inline constexpr uint64_t kDomainRamMin = kDomainRamAlign;
+inline constexpr uint64_t kDomainRamMax = uint64_t{1} << 30;
+inline constexpr unsigned kMaxVcpus = 4;  // per domain
 
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 
@@ -165,8 +209,8 @@ struct DomctlGetDomainInfo {
 static_assert(sizeof(DomctlGetDomainInfo) == 88);
 
 struct DomctlCreateDomain {
-    uint64_t ram_size;          // in: bytes, multiple of 2 MiB
-    uint32_t vcpus;             // in: 1..4
+    uint64_t ram_size;          // in: bytes, kDomainRamMin..kDomainRamMax, kDomainRamAlign
+    uint32_t vcpus;             // in: 1..kMaxVcpus
     uint32_t flags;             // in: 0
     char name[kDomainNameMax];  // in: valid_domain_name()
     uint64_t tool_data;         // in: kept and reported by kGetDomainInfo
