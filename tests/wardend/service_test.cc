@@ -449,6 +449,62 @@ TEST_F(ServiceTest, ConcurrentEnablesLetExactlyTheAvailableNumberSucceed) {
     EXPECT_EQ(ok + exhausted, 50);
 }
 
+TEST_F(ServiceTest, ReadsFollowWritesAndCountersAreCurrent) {
+    auto req = spec("web");
+    req.set_start(true);
+    v1::Guest g;
+    ASSERT_TRUE(create(req, &g).ok());
+    // Started, not scheduled yet (nothing runs guests here): that is running.
+    EXPECT_EQ(g.state(), v1::GUEST_STATE_RUNNING);
+    {
+        grpc::ClientContext c;
+        v1::GetGuestRequest r;
+        r.set_name("web");
+        v1::Guest now;
+        ASSERT_TRUE(guests->GetGuest(&c, r, &now).ok());
+        EXPECT_EQ(now.state(), v1::GUEST_STATE_RUNNING);
+    }
+    // The guest makes TEE calls; no poll runs in this test, so only a read that
+    // goes to the hypervisor can see them.
+    auto& counters = core->domain(static_cast<uint16_t>(g.domain_id()))->tee();
+    counters.calls_forwarded = 6;
+    counters.calls_refused = 4;
+    grpc::ClientContext c;
+    v1::GetTeeRequest r;
+    r.set_guest("web");
+    v1::GuestTee t;
+    ASSERT_TRUE(tee->GetTee(&c, r, &t).ok());
+    EXPECT_EQ(t.calls_forwarded(), 6u);
+    EXPECT_EQ(t.calls_refused(), 4u);
+    grpc::ClientContext c2;
+    v1::ListGuestsResponse l;
+    ASSERT_TRUE(guests->ListGuests(&c2, {}, &l).ok());
+    ASSERT_EQ(l.guests_size(), 1);
+    EXPECT_EQ(l.guests(0).tee().calls_forwarded(), 6u);
+}
+
+TEST(WatchChanges, CountersAloneAreNotAChange) {
+    v1::Guest a;
+    a.set_name("web");
+    a.set_state(v1::GUEST_STATE_RUNNING);
+    a.mutable_tee()->set_client_id(2);
+    v1::Guest b = a;
+    b.mutable_tee()->set_calls_forwarded(100);
+    b.mutable_tee()->set_calls_refused(3);
+    EXPECT_FALSE(worth_an_event(a, b));
+    b.set_state(v1::GUEST_STATE_SHUTDOWN);
+    EXPECT_TRUE(worth_an_event(a, b));
+    b = a;
+    b.set_shutdown_reason("poweroff");
+    EXPECT_TRUE(worth_an_event(a, b));
+    b = a;
+    b.mutable_tee()->set_state(v1::TEE_STATE_DISABLED);
+    EXPECT_TRUE(worth_an_event(a, b));
+    b = a;
+    b.set_memory_bytes(1);
+    EXPECT_TRUE(worth_an_event(a, b)) << "every other field counts, not a chosen few";
+}
+
 TEST_F(ServiceTest, WatchSendsSnapshotThenChanges) {
     ASSERT_TRUE(create(spec("before", false)).ok());
     grpc::ClientContext c;

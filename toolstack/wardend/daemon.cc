@@ -1,5 +1,6 @@
 #include "daemon.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -36,7 +37,8 @@ ts::TeeMethod method_of(v1::TeeMethod m) {
 v1::GuestState to_proto(ts::DomainState s, bool has_run) {
     switch (s) {
     case ts::DomainState::Created:
-        return v1::GUEST_STATE_CREATED;
+        // Unpaused, not scheduled yet: started, as far as anyone asking knows.
+        return v1::GUEST_STATE_RUNNING;
     case ts::DomainState::Running:
         return v1::GUEST_STATE_RUNNING;
     case ts::DomainState::Paused:
@@ -176,7 +178,6 @@ ts::Status Daemon::recover() {
     }
     std::unique_lock lock(mu_);
     guests_ = std::move(found);
-    view_.clear();
     last_.clear();
     lock.unlock();
     poll();  // fill the view reads are served from
@@ -202,19 +203,19 @@ void Daemon::publish(v1::Event::Kind kind, const v1::Guest& g) {
     std::lock_guard lock(mu_);
     if (kind == v1::Event::KIND_GUEST_REMOVED) {
         last_.erase(g.name());
-        view_.erase(g.name());
     } else {
-        last_[g.name()] = change_key(g);
-        view_[g.name()] = g;
+        last_[g.name()] = g;
     }
     bus_.publish(kind, g);
 }
 
-// What makes a guest change worth an event: not its call counters.
-std::string change_key(const v1::Guest& g) {
-    return std::to_string(g.state()) + "|" + g.shutdown_reason() + "|" +
-           std::to_string(g.tee().state()) + "|" + std::to_string(g.tee().client_id()) + "|" +
-           std::to_string(g.tee().method()) + "|" + std::to_string(g.domain_id());
+bool worth_an_event(const v1::Guest& before, const v1::Guest& after) {
+    namespace pb = google::protobuf;
+    pb::util::MessageDifferencer diff;
+    const pb::Descriptor* tee = v1::GuestTee::descriptor();
+    diff.IgnoreField(tee->FindFieldByName("calls_forwarded"));
+    diff.IgnoreField(tee->FindFieldByName("calls_refused"));
+    return !diff.Compare(before, after);
 }
 
 ApiResult<v1::GuestTee> Daemon::describe_tee(const std::string& name, const Record& r) {
@@ -400,20 +401,12 @@ std::optional<ApiError> Daemon::platform_gone() {
                           "the platform is unreachable: " + platform_down_reason_);
 }
 
-bool Daemon::cached(const std::string& name, v1::Guest& out) {
-    std::lock_guard lock(mu_);
-    auto it = view_.find(name);
-    if (it == view_.end()) return false;
-    out = it->second;
-    return true;
-}
-
+// Reads go to the hypervisor (two domctls a guest): what a caller sees follows
+// its own writes, and counters are current, not half a second old.
 ApiResult<v1::Guest> Daemon::get(const std::string& name) {
     if (auto gone = platform_gone()) return *gone;
     Record r;
     if (!find(name, r)) return ApiError::not_found(name);
-    v1::Guest g;
-    if (cached(name, g)) return g;
     return describe(name, r);
 }
 
@@ -424,12 +417,6 @@ ApiResult<v1::ListGuestsResponse> Daemon::list() {
     {
         std::lock_guard lock(mu_);
         copy = guests_;
-        bool complete = true;
-        for (const auto& [name, r] : copy) complete = complete && view_.count(name);
-        if (complete) {
-            for (const auto& [name, r] : copy) *out.add_guests() = view_.at(name);
-            return out;
-        }
     }
     for (const auto& [name, r] : copy) {
         auto g = describe(name, r);
@@ -552,8 +539,6 @@ ApiResult<v1::GuestTee> Daemon::get_tee(const std::string& name) {
     if (auto gone = platform_gone()) return *gone;
     Record r;
     if (!find(name, r)) return ApiError::not_found(name);
-    v1::Guest g;
-    if (cached(name, g)) return g.tee();
     return describe_tee(name, r);
 }
 
@@ -705,8 +690,7 @@ bool Daemon::poll() {
         {
             std::lock_guard l(mu_);
             auto it = last_.find(name);
-            changed = it == last_.end() || it->second != change_key(g);
-            view_[name] = g;  // counters too, even when nothing else changed
+            changed = it == last_.end() || worth_an_event(it->second, g);
         }
         if (changed) publish(v1::Event::KIND_GUEST_CHANGED, g);
     }

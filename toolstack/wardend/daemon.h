@@ -83,7 +83,6 @@ private:
     std::shared_ptr<std::mutex> guest_lock(const std::string& name);
     bool find(const std::string& name, Record& out);
     ApiResult<v1::Guest> describe(const std::string& name, const Record& r);
-    bool cached(const std::string& name, v1::Guest& out);
     std::optional<ApiError> platform_gone();
     ApiResult<v1::GuestTee> describe_tee(const std::string& name, const Record& r);
     void crash_point(const std::string& point);
@@ -104,10 +103,8 @@ private:
     std::mutex mu_;  // guests_, locks_, last_
     std::map<std::string, Record> guests_;
     std::map<std::string, std::shared_ptr<std::mutex>> locks_;
-    std::map<std::string, std::string> last_;  // change key of the last published state
-    // What reads are served from: each guest as last described by the
-    // hypervisor, refreshed by poll() and after every change made here.
-    std::map<std::string, v1::Guest> view_;
+    // Each guest as last published to watchers (poll() compares against it).
+    std::map<std::string, v1::Guest> last_;
     // Cleared when the platform stops answering; reads then fail UNAVAILABLE
     // instead of serving a view of a platform that is gone.
     std::atomic<bool> platform_up_{true};
@@ -116,7 +113,9 @@ private:
 };
 
 v1::GuestState to_proto(toolstack::DomainState s, bool has_run);
-std::string change_key(const v1::Guest& g);
+// Whether `after` differs from `before` in what watchers are told about:
+// everything but the call counters (which change with every TEE call).
+bool worth_an_event(const v1::Guest& before, const v1::Guest& after);
 v1::TeeType to_proto(toolstack::TeeType t);
 v1::TeeMethod to_proto(toolstack::TeeMethod m);
 
