@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "relay_codec.h"
+#include "warden/relay_frame.h"
 
 namespace warden::toolstack::testing {
 
@@ -94,6 +95,13 @@ void FakeAgent::handle_client(int fd) {
             if (drop_responses > 0) {
                 --drop_responses;
                 continue;
+            }
+            if (uint16_t v = answer_version; v && response.size() >= sizeof(abi::RelayHeader)) {
+                abi::RelayHeader h;
+                std::memcpy(&h, response.data(), sizeof h);
+                h.version = v;
+                h.header_crc = abi::crc32(&h, abi::relay::kHeaderCrcBytes);
+                std::memcpy(response.data(), &h, sizeof h);
             }
             ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
         }

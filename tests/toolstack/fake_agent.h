@@ -25,6 +25,8 @@ public:
     std::atomic<bool> stalled{false};
     // Answer every request with this relay error code instead (0: off).
     std::atomic<uint32_t> error_code{0};
+    // Answer in this relay protocol version (sound frames otherwise; 0: ours).
+    std::atomic<uint16_t> answer_version{0};
     std::atomic<int> executed{0};
     std::atomic<int> deduplicated{0};
 

@@ -3,10 +3,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "core_transport.h"
 #include "relay_codec.h"
 #include "warden/crc32.h"
 #include "warden/errno.h"
+#include "warden/relay_frame.h"
 
 namespace warden::toolstack {
 namespace {
@@ -102,6 +105,36 @@ TEST(RelayCodec, RoundTripAndResynchronisation) {
     EXPECT_EQ(got[2].seq, 4u);
     EXPECT_EQ(r.corrupt_frames(), 1u);
     EXPECT_GE(r.dropped_bytes(), 6u);
+}
+
+TEST(RelayCodec, AFrameOfAnotherVersionIsDroppedAndCounted) {
+    auto theirs = encode_frame(abi::kRelayPing | abi::kRelayResponse, 1, {});
+    abi::RelayHeader h;
+    std::memcpy(&h, theirs.data(), sizeof h);
+    h.version = abi::kRelayVersion + 1;  // a sound header, of another version
+    h.header_crc = abi::crc32(&h, abi::relay::kHeaderCrcBytes);
+    std::memcpy(theirs.data(), &h, sizeof h);
+    EXPECT_EQ(abi::relay::check_header(h), abi::relay::HeaderVerdict::BadVersion);
+    auto ours = encode_frame(abi::kRelayPing | abi::kRelayResponse, 2, {});
+    FrameReader r;
+    r.feed(theirs);
+    r.feed(ours);
+    auto f = r.next();
+    ASSERT_TRUE(f.has_value());
+    EXPECT_EQ(f->seq, 2u);
+    EXPECT_EQ(r.wrong_version_frames(), 1u);
+    EXPECT_EQ(r.corrupt_frames(), 0u);
+}
+
+TEST(RelayCodec, MagicOffset) {
+    const uint8_t m[4] = {'W', 'R', 'D', 'N'};
+    std::vector<uint8_t> b = {1, 2, m[0], m[1], m[2], m[3], 9};
+    EXPECT_EQ(abi::relay::magic_offset(b.data(), b.size()), 2u);
+    std::vector<uint8_t> tail = {1, 2, 3, m[0], m[1]};
+    EXPECT_EQ(abi::relay::magic_offset(tail.data(), tail.size()), 3u) << "a prefix may complete";
+    std::vector<uint8_t> none = {1, m[0], 3, m[0], m[1], 5};
+    EXPECT_EQ(abi::relay::magic_offset(none.data(), none.size()), none.size());
+    EXPECT_EQ(abi::relay::magic_offset(nullptr, 0), 0u);
 }
 
 TEST(RelayCodec, Crc32KnownValue) {

@@ -102,6 +102,17 @@ TEST_F(RelayTest, ErrorFramesBecomeProtocolErrors) {
     EXPECT_EQ(r.error().reason(), "the dom0 agent rejected the request: bad payload CRC");
 }
 
+TEST_F(RelayTest, AnAgentOfAnotherProtocolVersionIsAProtocolError) {
+    auto t = transport(200ms, 3);
+    Hypervisor hv(t);
+    agent.answer_version = abi::kRelayVersion + 1;
+    auto r = hv.ping();
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind(), ErrorKind::Protocol) << r.error().message();
+    EXPECT_NE(r.error().reason().find("another relay protocol version"), std::string::npos);
+    EXPECT_EQ(agent.executed, 1) << "no retries: they cannot help";
+}
+
 TEST(RelayNoAgent, MissingSocketIsUnavailable) {
     RelayOptions o;
     o.socket_path = "/tmp/warden-no-such-agent.sock";

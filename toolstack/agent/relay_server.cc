@@ -6,6 +6,7 @@
 #include "crc.h"
 #include "lib/format.h"
 #include "warden/errno.h"
+#include "warden/relay_frame.h"
 
 namespace agent {
 namespace {
@@ -13,21 +14,13 @@ namespace {
 namespace err = warden::abi::err;
 using abi::RelayHeader;
 
-constexpr size_t kHeaderCrcBytes = offsetof(RelayHeader, header_crc);
-constexpr uint8_t kMagicBytes[4] = {'W', 'R', 'D', 'N'};
-static_assert(kMagicBytes[0] == (abi::kRelayMagic & 0xff) &&
-              kMagicBytes[3] == (abi::kRelayMagic >> 24));
-
 template <typename T>
 T min_of(T a, T b) {
     return a < b ? a : b;
 }
 
 void seal(RelayHeader& h, const void* payload) {
-    h.magic = abi::kRelayMagic;
-    h.version = abi::kRelayVersion;
-    h.payload_crc = crc32(payload, h.length);
-    h.header_crc = crc32(&h, kHeaderCrcBytes);
+    abi::relay::seal(h, payload, crc32);
 }
 
 // kCopyToDomain and kConsoleRead take an address in the caller's memory, and the
@@ -97,21 +90,8 @@ void RelayServer::resync_after_error() {
 }
 
 RelayServer::Step RelayServer::scan_frame() {
-    const uint8_t* p = in_ + start_;
     size_t avail = end_ - start_;
-    size_t skip = 0;
-    for (;;) {
-        const void* w = std::memchr(p + skip, kMagicBytes[0], avail - skip);
-        if (!w) {
-            skip = avail;
-            break;
-        }
-        skip = static_cast<size_t>(static_cast<const uint8_t*>(w) - p);
-        size_t have = min_of(avail - skip, sizeof kMagicBytes);
-        if (std::memcmp(p + skip, kMagicBytes, have) == 0) break;  // a magic, maybe incomplete
-        ++skip;
-    }
-    if (skip) {
+    if (size_t skip = abi::relay::magic_offset(in_ + start_, avail)) {
         if (!resyncing_) garbage_run_ += skip;
         drop(skip);
         avail -= skip;
@@ -120,7 +100,8 @@ RelayServer::Step RelayServer::scan_frame() {
 
     RelayHeader h;
     std::memcpy(&h, in_ + start_, sizeof h);
-    if (h.header_crc != crc32(&h, kHeaderCrcBytes)) {
+    auto verdict = abi::relay::check_header(h, crc32);
+    if (verdict == abi::relay::HeaderVerdict::BadCrc) {
         flush_garbage_note();
         send_error(0, abi::kRelayErrBadHeaderCrc, 0, "bad header CRC");
         resync_after_error();
@@ -128,20 +109,17 @@ RelayServer::Step RelayServer::scan_frame() {
     }
     flush_garbage_note();
     resyncing_ = false;
-    if (h.version != abi::kRelayVersion) {
-        send_error(h.seq, abi::kRelayErrBadVersion, h.type, "unsupported protocol version");
-        resync_after_error();
-        return Step::Consumed;
-    }
-    if (h.length > abi::kRelayMaxPayload) {
-        send_error(h.seq, abi::kRelayErrTooLarge, h.type, "payload too large");
+    if (verdict != abi::relay::HeaderVerdict::Ok) {
+        send_error(h.seq, abi::relay::error_code(verdict), h.type,
+                   verdict == abi::relay::HeaderVerdict::BadVersion ? "unsupported protocol version"
+                                                                    : "payload too large");
         resync_after_error();
         return Step::Consumed;
     }
     size_t total = sizeof h + h.length;
     if (avail < total) return Step::NeedMore;
     const uint8_t* payload = in_ + start_ + sizeof h;
-    if (crc32(payload, h.length) != h.payload_crc) {
+    if (!abi::relay::payload_ok(h, payload, crc32)) {
         send_error(h.seq, abi::kRelayErrBadPayloadCrc, h.type, "bad payload CRC");
         resync_after_error();
         return Step::Consumed;

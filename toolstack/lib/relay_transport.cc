@@ -126,6 +126,14 @@ Result<Frame> RelayTransport::request(uint16_t type, std::span<const uint8_t> pa
             continue;
         }
         auto reply = receive_locked(seq, opts_.timeout);
+        if (!reply && reader_.wrong_version_frames()) {
+            // Sound frames, another protocol: retrying cannot help.
+            close_locked();
+            return Error(ErrorKind::Protocol,
+                         "the dom0 agent answers in another relay protocol version (this "
+                         "toolstack speaks version " +
+                             std::to_string(abi::kRelayVersion) + ")");
+        }
         if (!reply) {
             last = Error(ErrorKind::Timeout, "no answer from the dom0 agent within " +
                                                  std::to_string(opts_.timeout.count()) + " ms");
