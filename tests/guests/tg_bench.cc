@@ -1,7 +1,7 @@
 // Guest-visible costs, in counter ticks. Under QEMU with -icount shift=4 one tick
 // of the 62.5 MHz counter is exactly one instruction, so these are instruction
 // counts and identical run after run.
-#include "rt/guest.h"
+#include "guest/guest.h"
 #include "warden/optee.h"
 
 extern "C" {

@@ -5,8 +5,8 @@
 //                       EL2 traps from AArch32 EL0 comes back at VBAR_EL1 + 0x600
 #include <cstring>
 
+#include "guest/guest.h"
 #include "lib/format.h"
-#include "rt/guest.h"
 #include "warden/optee.h"
 #include "warden/psci.h"
 #include "warden/smccc.h"

@@ -1,5 +1,5 @@
 // Reads memory outside its RAM. The hypervisor must stop this domain only.
-#include "rt/guest.h"
+#include "guest/guest.h"
 
 int guest_main() {
     guest::print("fault: reading IPA 0x20000000, outside my RAM");

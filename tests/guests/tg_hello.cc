@@ -1,5 +1,5 @@
 // Prints a few lines, yielding between them, then powers off.
-#include "rt/guest.h"
+#include "guest/guest.h"
 
 int guest_main() {
     char name[32] = "guest";

@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "arch/arm64/sysreg.h"
-#include "rt/guest.h"
+#include "guest/guest.h"
 #include "warden/domctl.h"
 #include "warden/errno.h"
 

@@ -4,7 +4,7 @@
 // another guest's client ID, and a marker in a1 that the secure world's trace shows).
 #include <cstring>
 
-#include "rt/guest.h"
+#include "guest/guest.h"
 #include "warden/optee.h"
 
 extern "C" {

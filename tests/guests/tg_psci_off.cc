@@ -1,5 +1,5 @@
 // Powers itself off through virtual PSCI right away: only this domain stops.
-#include "rt/guest.h"
+#include "guest/guest.h"
 #include "warden/psci.h"
 
 int guest_main() {

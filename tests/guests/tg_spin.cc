@@ -1,5 +1,5 @@
 // Never yields: makes progress only if the hypervisor preempts whoever else runs.
-#include "rt/guest.h"
+#include "guest/guest.h"
 
 int guest_main() {
     char name[32] = "spin";

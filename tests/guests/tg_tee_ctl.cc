@@ -4,7 +4,7 @@
 //                disable_before_run|reenable|name_injection
 #include <cstring>
 
-#include "rt/guest.h"
+#include "guest/guest.h"
 #include "warden/domctl.h"
 #include "warden/errno.h"
 

@@ -1,7 +1,7 @@
 // Unknown SMCCC function IDs return NOT_SUPPORTED over both conduits, known ones
 // work over both, and x4..x7 survive every call. (Non-zero immediates are not
 // SMCCC calls at all: tg_conformance checks those.)
-#include "rt/guest.h"
+#include "guest/guest.h"
 #include "warden/hypercall.h"
 #include "warden/psci.h"
 #include "warden/smccc.h"

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "rt/guest.h"
+#include "guest/guest.h"
 
 namespace agent {
 

@@ -6,8 +6,8 @@
 // There are no guest interrupts yet, so it polls the device's used rings and
 // gives the CPU away (yield hypercall) whenever a pass found nothing to do.
 #include "clock.h"
+#include "guest/guest.h"
 #include "relay_server.h"
-#include "rt/guest.h"
 #include "virtio_console.h"
 #include "warden/hypercall.h"
 

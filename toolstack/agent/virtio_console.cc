@@ -1,7 +1,7 @@
 #include "virtio_console.h"
 
 #include "clock.h"
-#include "rt/guest.h"
+#include "guest/guest.h"
 
 extern "C" {
 #include <libfdt.h>

@@ -1,4 +1,4 @@
-#include "rt/guest.h"
+#include "guest/guest.h"
 
 #include <cstdarg>
 
