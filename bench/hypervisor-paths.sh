@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Prints the guest-visible cost of hypervisor paths in instructions. QEMU runs
 # with -icount shift=4,sleep=off: the 62.5 MHz generic counter then advances one
 # tick per instruction, so the tick counts the benchmark guest reads are

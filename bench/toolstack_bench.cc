@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The control path from the host, on the QEMU platform: round trips of a null
 // domctl (get info of dom0) and a TEE query, p50/p99 over 1000 calls each, and
 // image-load throughput, all in one run. Prints figures; asserts nothing.

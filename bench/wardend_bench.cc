@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // wardend under load, on the QEMU platform, in one run: EnableTee/DisableTee
 // latency end to end (p50/p99), GetTee and ListGuests throughput at 1, 8 and 64
 // concurrent clients, and the daemon's peak RSS. Prints figures; asserts nothing.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross toolchain for Warden's bare-metal aarch64 images (hypervisor, secure-world
 # firmware, test guests), using Debian's aarch64-linux-gnu GCC in freestanding mode.
 # Only the compilers are chosen here; the freestanding flags live in

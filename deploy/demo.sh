@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Sets up a Debian 12 machine for Warden (as root), builds it, and runs the main
 # job: wardend boots the platform in QEMU (secure-world firmware whose OP-TEE has
 # room for two guests, the hypervisor, the dom0 agent), then wardenctl creates

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs everything Warden needs to build and test, from Debian packages only.
 # Idempotent: when every package is present it prints nothing and exits 0.
 # Usage: deploy/install-deps.sh [--quiet]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Sets up a Debian 12 machine for Warden (as root) and runs every test: host unit
 # tests with ASan/UBSan, each QEMU scenario, and a short libFuzzer run over the
 # OP-TEE mediator and the domctl handler. This is what CI runs.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // wardenctl's entry point as a function, so that tests run the real command line
 // in-process against a fake daemon and read exactly what a user would see.
 #pragma once

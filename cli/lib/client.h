@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The connection to wardend: one channel over its unix socket and a stub per
 // service. Creating it does not connect; the first call does.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // One function per wardenctl command: build the request, make the call, print
 // the answer (or the error) and return the exit code. Parsing the command line
 // is app.cc's job; nothing here reads argv.

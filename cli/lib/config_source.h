@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `guest create --config FILE` sends the file's text (config_toml), so that the
 // daemon applies the one set of config rules and its messages quote the user's
 // own line numbers. The rules say a relative `kernel` is relative to the file,

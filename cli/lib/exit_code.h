@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exit codes are part of wardenctl's interface: scripts branch on them, so each
 // one names a kind of outcome a caller can act on, and they never change meaning.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ctrl-C during `tee watch` is how the user says "enough": the stream must end
 // cleanly (exit 0) instead of the process dying mid-line. Everywhere else an
 // interrupt keeps its usual meaning and ends the process.

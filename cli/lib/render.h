@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What each command prints on success. Every function takes the daemon's answer
 // and returns the text to write, so tests compare it with golden files.
 //

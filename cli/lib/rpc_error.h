@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A failed call as wardenctl reports it: the gRPC status plus the rich details
 // wardend attaches (google.rpc.Status in the grpc-status-details-bin trailer with
 // an ErrorInfo and, for bad fields, a BadRequest).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Aligned plain-text columns: upper-case headers, two spaces between columns, no
 // trailing blanks, so that `awk '{print $1}'` works on any of them.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How values read in wardenctl's output: enum values as lower-case words without
 // their type prefix (GUEST_STATE_RUNNING -> "running"), sizes as the config file
 // writes them ("64M"). Table and JSON output share these so they never disagree.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The guests, TEE and events the golden files and the fake daemon share, so that
 // an end-to-end run must print exactly what the rendering tests pin down.
 #pragma once

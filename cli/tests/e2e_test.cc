@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The whole command line, in-process, against the fake daemon over a real unix
 // socket: what a user would see on stdout and stderr, and the exit code.
 #include <gtest/gtest.h>

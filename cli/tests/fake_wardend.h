@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A stand-in for wardend on a unix socket in /tmp: the canned guests, the health
 // service, and the errors wardenctl must render (each with the google.rpc.Status
 // details the real daemon attaches). Only what the CLI tests need.

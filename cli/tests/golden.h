@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Golden files live in cli/tests/golden and are compared byte for byte. After an
 // intended output change, WARDEN_UPDATE_GOLDEN=1 rewrites them; review the diff.
 #pragma once

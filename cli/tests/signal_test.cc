@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real binary under a real SIGINT: `tee watch` must end with exit 0 and
 // everything it printed intact. In-process tests cannot do this, since the
 // signal would reach the test runner too.

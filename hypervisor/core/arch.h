@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The narrow interface the arch-neutral core needs from the architecture port.
 // arch/arm64 implements it for the real machine; host unit tests provide a fake.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builds the boot-time domains from the boot modules: the first (lowest address)
 // is dom0, privileged and mapped 1:1; the others are domUs with their own IPA space.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the hypervisor learns from the device tree it was booted with: RAM, its
 // console UART, the GIC and the boot modules that become domains.
 #pragma once

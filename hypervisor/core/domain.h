@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Domains: an IPA space (stage-2), its RAM, its vCPUs, its console and its state.
 #pragma once
 

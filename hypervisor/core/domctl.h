@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The domctl hypercall (see warden/domctl.h for the ABI and every error).
 #pragma once
 

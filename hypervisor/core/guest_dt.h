@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Device trees for guests built by the hypervisor at boot.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hypervisor's state and the policy for everything a guest can make it do:
 // the arch port decodes a trap and calls one of the on_* functions here.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Warden's own hypercalls (vendor-specific hypervisor owner): see warden/hypercall.h.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Ordered init calls: subsystems register a function and a level in a linker
 // section; boot runs them level by level, in link order within a level. The TEE
 // framework's probe is one of them, so adding a subsystem never means editing the

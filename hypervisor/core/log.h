@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hypervisor's log. Lines go to the console as "[warden] LEVEL: message".
 // Having no TEE, say, is info; a guest fault is a warning about that guest; only
 // the hypervisor's own invariants failing are errors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Physical page allocator: one bitmap over one contiguous RAM range. The bitmap
 // is stored where the caller says (see bitmap_bytes()); if that is inside the range,
 // those pages are reserved.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Access to physical memory from hypervisor code. The arm64 image maps physical
 // memory 1:1; host unit tests back a physical range with a buffer (a fake machine).
 #pragma once

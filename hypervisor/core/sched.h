@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Round-robin choice of the next vCPU to run on a physical CPU.
 #pragma once
 

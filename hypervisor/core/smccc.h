@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SMCCC call decoding and the dispatcher that routes a guest's call, whether it
 // arrived over HVC or a trapped SMC, to the service that owns its function ID.
 #pragma once

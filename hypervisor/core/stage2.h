@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stage-2 translation tables for one domain: 4 KiB granule, 40-bit IPA, walks start
 // at level 1 with two concatenated level-1 tables (VTCR_EL2.SL0 = 1, T0SZ = 24).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Distinct types for the address spaces and IDs the hypervisor juggles, so that a
 // guest IPA can never be passed where a physical address is expected (or a domain ID
 // where a TEE client ID is).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A virtual CPU: the guest's general registers (saved and restored by the trap
 // entry code), its EL1 system registers (swapped on context switch) and its state.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Virtual PSCI for guests: CPU power and system power act on the calling domain
 // only, never on the machine.
 #pragma once

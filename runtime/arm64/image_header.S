@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * The arm64 Linux `Image` header (64 bytes) and a self-relocating start, shared by
  * every Warden image that is booted like a kernel: the hypervisor and the EL1 test

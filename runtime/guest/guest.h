@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The runtime of Warden's bare-metal EL1 test guests: console output through the
 // console hypercall, SMCCC calls over HVC or SMC, and exits through virtual PSCI.
 // A scenario defines guest_main(); returning 0 powers the guest off, anything

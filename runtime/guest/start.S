@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Test-guest entry: a self-relocating arm64 Image entered at EL1 with MMU off and
  * x0 = device tree. Records the counter at the very first instruction (for the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small printf-style formatter for freestanding images (hypervisor, firmware,
 // guests). Supports %d %i %u %x %X %p %s %c %% with optional '0' flag, width and
 // the length modifiers l, ll, z. Output is always NUL-terminated and truncated to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The C string and memory functions a freestanding image needs: the compiler emits
 // calls to mem* on its own, and libfdt uses mem*/str* and strtoul.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dom0 agent's relay over the real virtio console: starts the platform in
 // QEMU (firmware, hypervisor, the agent as dom0, the relay socket), then sends
 // good frames, broken frames and garbage, and checks each answer and that the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dom0 agent's relay server on the host, over a fake port: how it cuts a byte
 // stream into frames however the bytes are split, what it answers to each kind of
 // broken input, and what its retry cache does. The QEMU test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's split virtqueue against a simulated device on the host: the
 // transport's registers are plain memory and the test writes the used ring the way
 // a device would — including the impossible entries a hostile one could write.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # End-to-end scenarios: wardenctl -> wardend -> the QEMU platform. Each starts its
 # own daemon (which boots its own platform) in a fresh run directory, checks
 # what the CLI prints and returns, and always stops everything it started.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The end-to-end scenarios from a build tree placed where a newcomer might clone:
 # under /root (mode 0700) at a path of more than 150 characters, deeper than a
 # unix socket path may be. Copies the daemon, the CLI and the images there (what

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Register and memory access for the EL3 firmware. The MMU stays off at EL3, so every
 // data access is Device-nGnRnE: accesses must be naturally aligned (hence
 // -mstrict-align) and the only ordering needed between CPUs is what the barriers below

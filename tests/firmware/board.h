@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The QEMU `virt` machine (virtualization=on, secure=on) as the firmware sees it.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The firmware's own console: the secure PL011 (QEMU's second -serial), so that the
 // normal world's UART belongs to the hypervisor alone. Every line starts with "fw: ".
 #pragma once

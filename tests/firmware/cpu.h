@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Per-CPU control state: what EL3 sets up for itself at reset and what it leaves for
 // the normal world when a CPU enters it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Edits of QEMU's device tree that stand in for what real firmware does to it, so
 // the hypervisor's handling of them is tested: TF-A with OP-TEE adds OP-TEE's
 // memory to /reserved-memory.

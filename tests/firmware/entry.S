@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Reset: QEMU starts every CPU here at EL3, together, with the MMU off. CPU 0 boots
  * the platform; the others wait (fw_secondary_main) until it has set up the memory

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Exceptions taken to EL3: SMCs from the normal world go to the dispatcher; anything
 // else is a firmware bug or a platform fault, reported and fatal.
 #include "console.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Just enough of the flattened device tree format to learn the size of RAM from the
 // tree QEMU generates: the firmware's only reader of it.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // QEMU's firmware configuration device (fw_cfg, MMIO flavour): where the hypervisor
 // image (-kernel) and the firmware's options (-fw_cfg name=opt/warden/...) come from.
 // Items are read as byte streams through the data register.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /* Numbers shared by the assembly and the C++ side of the firmware. */
 #pragma once
 

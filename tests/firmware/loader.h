@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Loads the hypervisor (QEMU -kernel, an arm64 Linux `Image`) from fw_cfg into RAM.
 #pragma once
 

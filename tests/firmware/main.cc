@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Cold boot: every CPU arrives from entry.S. The primary (CPU 0) configures the
 // platform for the normal world, loads the hypervisor and enters it at EL2 with
 // x0 = device tree; the others wait to be started with PSCI CPU_ON.

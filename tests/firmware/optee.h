@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Trusted OS and Trusted Application owner ranges (48-63): the OP-TEE model
 // (optee/model.h) answers them, configured at launch; with no TEE every call gets
 // NOT_SUPPORTED, as from firmware without a Trusted OS.

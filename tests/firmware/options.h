@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Boot options, given to QEMU as fw_cfg files:
 //   -fw_cfg name=opt/warden/load-addr,string=0x40200000   where the hypervisor goes
 //   -fw_cfg name=opt/warden/test-mode,string=1            semihosting may end the run

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Board services the rest of the firmware builds on: interrupt controller set-up for
 // the normal world, power control, and the way a test run reports its result.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PSCI 1.1 for the normal world: CPU power states kept in a mailbox per CPU, which
 // parked CPUs watch.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // SMCCC calls from the normal world (EL2, or EL1 if the hypervisor lets them through):
 // the saved register frame and the dispatcher that routes a call by its owner.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * EL3 exception vectors. SMCs from the normal world (synchronous exceptions from a
  * lower EL) save x0..x30, ELR, SPSR and ESR in a struct SmcRegs frame on this CPU's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: arbitrary domctl requests from the control domain (every
 // byte of the 128-byte struct hostile), in sequences, against the real domctl
 // handler with the OP-TEE model behind it. Beyond the sanitizers, checks that

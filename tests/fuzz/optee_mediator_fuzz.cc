@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: guests throwing arbitrary register values at the SMCCC
 // dispatcher and the OP-TEE mediator, with the firmware's OP-TEE model behind it.
 // Checks on every call what no guest may ever achieve: crashing the hypervisor

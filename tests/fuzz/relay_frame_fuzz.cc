@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The relay's framing, from both ends at once: the same hostile byte stream goes
 // to the dom0 agent's RelayServer (built for the host, over a fake port) and to
 // the host's FrameReader, cut into pieces where the input says. Neither may

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Guest-visible costs, in counter ticks. Under QEMU with -icount shift=4 one tick
 // of the 62.5 MHz counter is exactly one instruction, so these are instruction
 // counts and identical run after run.

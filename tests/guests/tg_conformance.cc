@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the specifications say a guest gets, checked from inside a guest.
 // bootargs: test=psci   PSCI_FEATURES and CPU_SUSPEND as PSCI 1.1 requires
 //           test=smccc  SMC64 IDs to the TEE get a 64-bit -1; HVC/SMC with a

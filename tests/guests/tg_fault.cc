@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reads memory outside its RAM. The hypervisor must stop this domain only.
 #include "guest/guest.h"
 

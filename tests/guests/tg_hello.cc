@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Prints a few lines, yielding between them, then powers off.
 #include "guest/guest.h"
 

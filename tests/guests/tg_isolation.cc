@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Isolation between guests, tried as an attacker would.
 // bootargs: test=debug_set    arm a breakpoint, a watchpoint, single-step, the
 //                             cycle counter and EL0 PMU access, then leave

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A guest that looks for OP-TEE the way Linux does: in its device tree
 // (/firmware/optee, compatible "linaro,optee-tz"), over the conduit the node names.
 // bootargs: expect=optee|none (what it must find), forge=N (also call with w7 = N,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Powers itself off through virtual PSCI right away: only this domain stops.
 #include "guest/guest.h"
 #include "warden/psci.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Never yields: makes progress only if the hypervisor preempts whoever else runs.
 #include "guest/guest.h"
 

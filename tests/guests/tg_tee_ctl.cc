@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test control domain: drives TEE enablement of the other (paused) boot domains
 // through the real domctl hypercall and checks every answer.
 // bootargs: test=enable|exhaustion|conduits|forged|no_mediator|not_enabled|unprivileged|

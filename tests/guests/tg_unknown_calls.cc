@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unknown SMCCC function IDs return NOT_SUPPORTED over both conduits, known ones
 // work over both, and x4..x7 survive every call. (Non-zero immediates are not
 // SMCCC calls at all: tg_conformance checks those.)

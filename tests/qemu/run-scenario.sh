@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs one QEMU scenario of Warden: the secure-world firmware, the hypervisor and
 # the given boot modules on QEMU 'virt' (EL3 + EL2), deterministic (-icount,
 # fixed device tree), bounded by a timeout. Checks QEMU's exit status (the

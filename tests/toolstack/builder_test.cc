@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Guest building over the real hypervisor core (CoreTransport): success, the
 // device tree's contents, and rollback when each step fails in turn.
 #include "guest_builder.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A Transport that runs the real hypervisor core (domctl handling, domains, the
 // TEE framework and OP-TEE mediator) on the fake machine, with the firmware's
 // OP-TEE model as the secure world: the toolstack's unit tests meet the same

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A stand-in for the dom0 agent on a unix socket: speaks the relay protocol and
 // executes requests on a CoreTransport (the real hypervisor core). Tests steer
 // it to lose answers, stall or send error frames, to exercise the transport's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The typed Hypervisor operations and their error messages, over the real core.
 #include "hypervisor.h"
 

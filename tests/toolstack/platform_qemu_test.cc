@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The toolstack library against the real platform in QEMU: the relay, the dom0
 // agent, the domctls and the OP-TEE mediator, from the host.
 #include <gtest/gtest.h>

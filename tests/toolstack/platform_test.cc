@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The platform's QEMU command line: what users get and what they can never get.
 #include "platform.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The relay transport against a fake agent: retries with the same sequence
 // number are never applied twice, silence becomes a bounded Timeout, a dead
 // platform becomes Unavailable, error frames become Protocol errors.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Building the boot-time domains from boot modules, over the fake machine.
 #include "core/boot.h"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Domains, scheduling and virtual PSCI over the fake machine.
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The domctl operations (warden/domctl.h) on the fake machine with the OP-TEE
 // model behind the TEE framework.
 #include "core/domctl.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A fake machine for host unit tests of the hypervisor core: a buffer that stands
 // for physical RAM, and arch hooks that record what the core asked for.
 #pragma once

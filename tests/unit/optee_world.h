@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The firmware's OP-TEE model as the fake machine's secure world: every SMC the
 // hypervisor core makes reaches `model`, as it would reach the firmware on QEMU.
 #pragma once

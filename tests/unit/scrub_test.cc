@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Nothing one domain wrote reaches another: RAM is cleared when a domain is
 // created (whatever it held before, boot leftovers included) and scrubbed when it
 // is destroyed, in bounded steps when a domctl asks; stage-2 table pages are

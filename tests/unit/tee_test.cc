@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The TEE framework and the OP-TEE mediator against the OP-TEE model (the same
 // code the secure-world firmware runs on QEMU) as the fake secure world.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Guest images are read with the caller's rights (caller_file.h). The cases that
 // take another identity need root; the others run anywhere.
 #include "caller_file.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The error path from end to end, without strings: a toolstack error's values
 // decide its API reason, the reason decides the gRPC code, and wardenctl reads
 // the reason back as the same enum and picks its exit code from it. Rewording

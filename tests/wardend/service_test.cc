@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // wardend's services over an in-process gRPC channel, with the real hypervisor
 // core (CoreTransport) behind them: every error mapping, idempotency,
 // validation, Watch, restart recovery and concurrent exhaustion.

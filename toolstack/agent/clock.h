@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Milliseconds from the generic timer's virtual counter: the agent's only clock.
 #pragma once
 

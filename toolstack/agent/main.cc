@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The dom0 agent: the control domain's side of the relay. It owns the virtio
 // console that QEMU wires to the host's socket and turns each framed request
 // from the toolstack into the real domctl hypercall, issued on a struct in its

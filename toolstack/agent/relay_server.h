@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The agent's side of the relay protocol (warden/relay.h): pulls frames out of the
 // byte stream the host sends, turns each request into domctl hypercalls and sends
 // the response. It knows nothing of virtio or of hypercall instructions: those

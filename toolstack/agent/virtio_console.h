@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The virtio console (device ID 3) over virtio-mmio, as the relay's byte stream:
 // port 0 only (no MULTIPORT), so receiveq is queue 0 and transmitq queue 1.
 // Polled, since guests get no interrupts: received bytes are read straight out of

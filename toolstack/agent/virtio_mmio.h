@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The virtio-mmio transport (virtio 1.2, section 4.2.2, "modern" version 2) and the
 // split virtqueue layout (section 2.7): register offsets, status and feature bits.
 // Only what the agent's console driver uses is named here.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A split virtqueue driven by polling, one descriptor per buffer: descriptor i
 // always describes buffer i, so a used entry names the buffer directly. Whatever
 // the device writes into the used ring is checked before it is believed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Guest configuration files (TOML). Every problem is reported with the file, the
 // line and the field, e.g. "web.toml:4: memory: ...". Unknown keys are errors, so
 // a typo never silently falls back to a default.

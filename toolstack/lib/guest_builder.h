@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Builds a guest the way a real toolstack does: create the domain paused, load
 // its kernel, enable its TEE if asked, write its device tree, set its entry point,
 // unpause. Any failure destroys the half-built domain (which also releases a TEE

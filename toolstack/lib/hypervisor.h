@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The toolstack's view of the hypervisor: typed operations mirroring the domctls
 // (warden/domctl.h). One implementation drives a real hypervisor through a
 // Transport (the relay to the dom0 agent); tests use the same class over a fake

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The embedded QEMU platform: the secure-world firmware, the Warden hypervisor
 // and the dom0 agent, started and supervised as one QEMU process, reached through
 // the relay socket. A crash of QEMU is reported to callers as Unavailable with

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Host side of the relay protocol (warden/relay.h): building request frames and
 // pulling complete, checked frames out of a byte stream, with the framing rules
 // the agent uses too (warden/relay_frame.h).

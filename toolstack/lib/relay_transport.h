@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real transport: framed requests over the unix socket that QEMU connects
 // to the dom0 agent's virtio console (warden/relay.h). One request at a time;
 // a request that gets no answer in time is sent again with the same sequence

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sizes as people write them, parsed the same way by the daemon (TOML configs)
 // and by wardenctl (--memory): digits, then K, M or G in either case (KiB, MiB,
 // GiB); a bare number is MiB. Header-only, so every side uses this one.

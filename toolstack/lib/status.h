@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Errors of the toolstack: what went wrong (kind), the hypervisor's errno and the
 // domctl it refused, the field at fault, the build step, the TEE's occupancy -- all
 // as values -- and a sentence for people. Layers above decide from the values only,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unix stream sockets at any path length. sockaddr_un holds 107 bytes of path,
 // and a checkout or run directory can be deeper than that: a longer path is
 // reached through a descriptor of its directory (/proc/self/fd/N/NAME), so the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one place where errors become API errors. An error is a reason
 // (warden.v1.ErrorReason), a message for people and metadata a program can act
 // on; the reason alone decides the gRPC code (status_code), and toolstack errors

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Files a caller names are opened with the caller's rights, never the daemon's:
 // wardend runs as root, and a guest image path must not let an operator read
 // what they could not read themselves (docs/api.md, "Privilege").

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // wardend's logic, free of transport concerns: guests and their TEE, kept in
 // step with the hypervisor, which is the source of truth. A restarted daemon
 // rebuilds its view from domctl queries (names, TEE state, how each guest was

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Fan-out of guest changes to Watch streams. Each subscriber has its own queue,
 // so a slow client never blocks the daemon; one that falls too far behind is
 // dropped (its stream ends) rather than growing memory without bound.

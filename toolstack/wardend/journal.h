@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the daemon writes down about each guest before it acts on the
 // hypervisor, so that a daemon killed at any step of an operation finishes or
 // undoes that step when it starts again. The hypervisor stays the source of

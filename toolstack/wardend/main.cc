@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // wardend: the control domain's daemon. With no arguments it boots the bundled
 // platform in QEMU and serves the warden.v1 API on /run/warden/wardend.sock.
 #include <fcntl.h>

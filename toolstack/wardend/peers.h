@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Who is calling: the daemon accepts unix-socket connections itself to learn
 // each peer's credentials (SO_PEERCRED), because gRPC C++ does not expose them,
 // and looks them up by the connection's peer string in every call.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // wardend's gRPC server on a unix socket it accepts itself (for SO_PEERCRED):
 // the socket is created fresh (a stale one from a crash is replaced, a live
 // daemon's is not), with mode 0660 and the configured group.

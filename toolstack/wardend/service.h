@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The gRPC services of warden.v1 on top of the Daemon: request limits and
 // authorisation here, logic in the Daemon, errors mapped once (api_error.h).
 #pragma once

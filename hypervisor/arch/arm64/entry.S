@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Hypervisor entry: the firmware (or any Linux-capable boot loader) jumps here at
  * EL2 with the MMU off and x0 = physical address of the device tree -- or, from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "arch/arm64/gic.h"
 
 #include "arch/arm64/sysreg.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // GICv2 as the hypervisor uses it: its own timer interrupt only.
 #pragma once
 

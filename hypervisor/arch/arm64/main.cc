@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Boot on the primary CPU: relocation and BSS are done (entry.S); set up EL2,
 // read the device tree, build the boot domains and enter the first guest.
 #include "arch/arm64/gic.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "arch/arm64/pl011.h"
 
 #include "arch/arm64/sysreg.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Polled PL011 UART output.
 #pragma once
 

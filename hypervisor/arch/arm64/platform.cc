@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The machine around the hypervisor: console, physical memory access, and the
 // secure-world firmware's platform services.
 #include "warden/platform.h"

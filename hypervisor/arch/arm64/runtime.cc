@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Support the compiler and libfdt expect from a C/C++ runtime.
 #include <cstddef>
 #include <cstdint>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Guests see a debug unit with nothing they can arm and a PMU with no counters:
 // every debug and PMU register access traps (MDCR_EL2.TDA/TDOSA/TDRA/TPM/TPMCR)
 // and reads as zero, writes are ignored. The hardware keeps the values set here at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // System-register accesses a guest makes that EL2 traps on purpose (debug, PMU,
 // ACTLR_EL1): they are emulated here so that no guest can leave state in the
 // hardware that another guest would see. docs/isolation.md has the policy.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decodes EL2 traps and hands them to the arch-neutral policy in core/hv.
 #include "arch/arm64/gic.h"
 #include "arch/arm64/sysreg.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // vCPU state that lives in EL1 system registers and the stage-2 base register.
 #include "core/vcpu.h"
 #include "arch/arm64/sysreg.h"

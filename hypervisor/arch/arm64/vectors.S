@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * EL2 exception vectors. A trap from a guest saves x0..x30, ELR_EL2 and SPSR_EL2
  * into the running vCPU (TPIDR_EL2 -> PerCpu, whose first word is the current

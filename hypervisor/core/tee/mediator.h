@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a TEE mediator provides to the TEE framework. Mediators register
 // themselves like drivers (WARDEN_REGISTER_TEE_MEDIATOR); the framework picks the
 // first whose probe() finds its TEE. Only callbacks something implements exist.

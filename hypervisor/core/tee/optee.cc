@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The OP-TEE mediator. OP-TEE must be built with virtualization support: every
 // call carries a client ID in w7, the hypervisor creates and destroys guests with
 // VM_CREATED / VM_DESTROYED, and OP-TEE keeps one partition per guest.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The TEE mediator framework: finds the platform's TEE at boot (an init call),
 // owns each domain's TEE state, and is the single entry point for guest calls to
 // the Trusted Application (48-49) and Trusted OS (50-63) owner ranges over both

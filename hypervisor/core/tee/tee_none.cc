@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The TEE framework compiled out (WARDEN_TEE=OFF): the same interface, and the
 // answers a platform without TEE gives.
 #include "core/domain.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A model of OP-TEE's SMC interface as seen by the normal world, built with
 // virtualization support (CFG_NS_VIRTUALIZATION): the behaviour observed from real
 // OP-TEE 4.10 (see docs/optee-model.md), including the surprising parts. It is

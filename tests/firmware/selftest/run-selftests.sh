@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Boots the firmware with the self-test payload in the ways that matter and checks
 # QEMU's exit status and the firmware's console for each. Every QEMU run is bounded.
 #

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 /*
  * Firmware self-test: an arm64 `Image` the firmware boots in place of the hypervisor.
  * It checks the boot contract (EL2, x0 = device tree) and the firmware's SMC services,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // CRC-32 (ISO-HDLC: polynomial 0xEDB88320 reflected, init and final XOR all ones),
 // the checksum of the relay protocol's frames. Header-only and freestanding, so
 // the dom0 agent and the host toolstack compute it from the same code.

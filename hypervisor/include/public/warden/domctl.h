@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The domctl hypercall: how the control domain manages other domains.
 //
 // Call: HVC #0 (or SMC #0) with x0 = kDomctl and x1 = the caller's IPA of a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Error numbers the hypervisor returns across its ABI, negated (Linux numbering, so
 // a dom0 toolstack can hand them to strerror()). Named kXxx rather than EXXX so the
 // header can sit next to <cerrno> in host code.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Warden's hypercalls: HVC #0 (or a trapped SMC) with a function ID in the
 // vendor-specific hypervisor owner range (6). Arguments in x1..x6, results in x0..x3.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // OP-TEE's SMC ABI (optee_smc.h / optee_msg.h numbers), as used by the OP-TEE
 // mediator, the secure-world firmware's OP-TEE model and the test guests.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Calls between Warden and the platform's secure-world firmware that are not part
 // of any Arm standard: silicon-provider (SiP) owner range.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // PSCI function IDs and return codes (standard secure service owner).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The relay protocol between the host toolstack and the dom0 agent: framed
 // requests over a byte stream (on the QEMU platform, a virtio console wired to a
 // unix socket). The agent turns each request into the real domctl hypercall, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The relay's framing rules (warden/relay.h), in one place for both ends: the
 // dom0 agent (freestanding) and the host toolstack build frames and check them
 // with these functions. Header-only, no allocation, no library.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SMC Calling Convention (Arm DEN0028): function-ID layout, owners, return codes.
 // Shared by the hypervisor, the secure-world firmware, the dom0 agent, the test
 // guests and the host toolstack: this is the one definition.
