@@ -3,10 +3,10 @@
 
 #include "core/arch.h"
 #include "core/domctl.h"
-#include "core/guest_dt.h"
 #include "core/log.h"
 #include "core/phys.h"
 #include "core/tee/tee.h"
+#include "dt/guest_dt.h"
 #include "lib/format.h"
 #include "warden/errno.h"
 
@@ -42,7 +42,8 @@ void zero_bytes(Pa at, uint64_t size) {
 bool finish_domain(Domain& d, const BootModule& m, Ipa entry, const GuestDtDevice* virtio = nullptr,
                    unsigned virtio_count = 0) {
     static unsigned char dt_buf[kGuestDtMax];
-    GuestDtConfig cfg{d.ram_base(), d.ram_size(), d.vcpu_count(), m.bootargs, virtio, virtio_count};
+    GuestDtConfig cfg{d.ram_base().value(), d.ram_size(), d.vcpu_count(),
+                      m.bootargs,           virtio,       virtio_count};
     int len = build_guest_dt(dt_buf, sizeof dt_buf, cfg);
     if (len < 0) {
         WARDEN_LOG_ERROR("d%u: cannot build its device tree (%d)", d.id().value, len);

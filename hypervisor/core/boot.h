@@ -4,8 +4,8 @@
 #pragma once
 
 #include "core/bootinfo.h"
-#include "core/guest_dt.h"
 #include "core/hv.h"
+#include "dt/guest_dt.h"
 
 namespace warden {
 

@@ -3,10 +3,10 @@
 
 #include "core/arch.h"
 #include "core/domain.h"
-#include "core/guest_dt.h"
 #include "core/hv.h"
 #include "core/log.h"
 #include "core/tee/tee.h"
+#include "dt/guest_dt.h"
 #include "warden/errno.h"
 
 namespace warden::domctl {

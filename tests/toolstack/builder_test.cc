@@ -80,6 +80,28 @@ TEST_F(BuilderTest, BuildsARunnableGuestWithItsTee) {
     EXPECT_EQ(fdt_node_check_compatible(blob.data(), optee, "linaro,optee-tz"), 0);
 }
 
+TEST_F(BuilderTest, TheDeviceTreeIsTheHypervisorsOwn) {
+    // One builder (runtime/dt): a toolstack-built guest gets byte for byte the
+    // tree the hypervisor would build for the same guest.
+    auto c = config("same", TeeType::Optee);
+    c.tee_method = TeeMethod::Hvc;
+    c.vcpus = 3;
+    c.bootargs = "quiet";
+    auto dt = build_device_tree(c, kGuestRamBase);
+    ASSERT_TRUE(dt.ok());
+    std::vector<uint8_t> direct(kGuestDtMaxSize);
+    GuestDtConfig g;
+    g.ram_base = kGuestRamBase;
+    g.ram_size = c.memory;
+    g.vcpus = 3;
+    g.bootargs = "quiet";
+    g.optee_method = "hvc";
+    int len = build_guest_dt(direct.data(), direct.size(), g);
+    ASSERT_GT(len, 0);
+    direct.resize(static_cast<size_t>(len));
+    EXPECT_EQ(*dt, direct);
+}
+
 TEST_F(BuilderTest, DeviceTreeContents) {
     auto c = config("dt", TeeType::None);
     c.vcpus = 2;

@@ -65,7 +65,7 @@ protected:
     // Gives a domain a hypervisor-built device tree, as boot does; returns its IPA.
     Ipa give_boot_dt(Domain& d) {
         static unsigned char dt[4096];
-        GuestDtConfig cfg{d.ram_base(), d.ram_size(), 1, "x"};
+        GuestDtConfig cfg{d.ram_base().value(), d.ram_size(), 1, "x"};
         int len = build_guest_dt(dt, sizeof dt, cfg);
         EXPECT_GT(len, 0);
         Ipa at = d.ram_base() + (d.ram_size() - kGuestDtMax);

@@ -3,9 +3,7 @@
 
 #include <cstring>
 
-extern "C" {
-#include <libfdt.h>
-}
+#include "dt/guest_dt.h"
 
 namespace warden::toolstack {
 namespace {
@@ -41,34 +39,6 @@ Error step_error(BuildStep step, Error e) {
     return std::move(e.in_step(step));
 }
 
-// Appends to a libfdt sequential-write tree; the first error sticks.
-struct Fdt {
-    std::vector<uint8_t> buf;
-    int err = 0;
-    explicit Fdt(size_t size) : buf(size) { err = fdt_create(buf.data(), static_cast<int>(size)); }
-    void* p() { return buf.data(); }
-    void begin(const char* n) {
-        if (!err) err = fdt_begin_node(p(), n);
-    }
-    void end() {
-        if (!err) err = fdt_end_node(p());
-    }
-    void u32(const char* n, uint32_t v) {
-        if (!err) err = fdt_property_u32(p(), n, v);
-    }
-    void str(const char* n, const char* v) {
-        if (!err) err = fdt_property_string(p(), n, v);
-    }
-    void raw(const char* n, const void* v, int len) {
-        if (!err) err = fdt_property(p(), n, v, len);
-    }
-    void cells(const char* n, std::initializer_list<uint32_t> v) {
-        std::vector<fdt32_t> c;
-        for (uint32_t x : v) c.push_back(cpu_to_fdt32(x));
-        raw(n, c.data(), static_cast<int>(c.size() * 4));
-    }
-};
-
 }  // namespace
 
 // Layout: bit 0 TEE method (1 = HVC), bit 1 built by the toolstack,
@@ -91,76 +61,21 @@ uint64_t ToolData::encode() const {
 }
 
 Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t ram_base) {
-    Fdt f(kDeviceTreeRoom);
-    if (!f.err) f.err = fdt_finish_reservemap(f.p());
-    f.begin("");
-    f.u32("#address-cells", 2);
-    f.u32("#size-cells", 2);
-    f.str("compatible", "warden,guest");
-    f.str("model", "Warden guest");
-
-    std::string mem = "memory@" + [&] {
-        char b[24];
-        std::snprintf(b, sizeof b, "%llx", static_cast<unsigned long long>(ram_base));
-        return std::string(b);
-    }();
-    f.begin(mem.c_str());
-    f.str("device_type", "memory");
-    f.cells("reg", {static_cast<uint32_t>(ram_base >> 32), static_cast<uint32_t>(ram_base),
-                    static_cast<uint32_t>(cfg.memory >> 32), static_cast<uint32_t>(cfg.memory)});
-    f.end();
-
-    f.begin("cpus");
-    f.u32("#address-cells", 1);
-    f.u32("#size-cells", 0);
-    for (uint32_t i = 0; i < cfg.vcpus; ++i) {
-        std::string n = "cpu@" + std::to_string(i);
-        f.begin(n.c_str());
-        f.str("device_type", "cpu");
-        f.str("compatible", "arm,armv8");
-        f.u32("reg", i);
-        f.str("enable-method", "psci");
-        f.end();
+    // The hypervisor's own builder (runtime/dt): every guest gets the same tree.
+    std::vector<uint8_t> buf(kDeviceTreeRoom);
+    GuestDtConfig dt;
+    dt.ram_base = ram_base;
+    dt.ram_size = cfg.memory;
+    dt.vcpus = cfg.vcpus;
+    dt.bootargs = cfg.bootargs.c_str();
+    if (cfg.tee == TeeType::Optee) dt.optee_method = to_string(cfg.tee_method);
+    int len = build_guest_dt(buf.data(), buf.size(), dt);
+    if (len < 0) {
+        return Error(ErrorKind::Internal,
+                     "device tree: " + errno_name(-len) + " from the guest device tree builder");
     }
-    f.end();
-
-    static const char kPsci[] = "arm,psci-1.0\0arm,psci-0.2";
-    f.begin("psci");
-    f.raw("compatible", kPsci, sizeof kPsci);
-    f.str("method", "hvc");
-    f.end();
-
-    // The generic timer's PPIs (secure, non-secure, virtual, hypervisor), level.
-    f.begin("timer");
-    f.str("compatible", "arm,armv8-timer");
-    f.cells("interrupts", {1, 13, 0xf08, 1, 14, 0xf08, 1, 11, 0xf08, 1, 10, 0xf08});
-    f.end();
-
-    // The guest's console is the hypervisor's console hypercall.
-    f.begin("hypervisor");
-    f.str("compatible", "warden,hypervisor");
-    f.str("console", "hypercall");
-    f.end();
-
-    if (cfg.tee == TeeType::Optee) {
-        f.begin("firmware");
-        f.begin("optee");
-        f.str("compatible", "linaro,optee-tz");
-        f.str("method", to_string(cfg.tee_method));
-        f.end();
-        f.end();
-    }
-
-    f.begin("chosen");
-    f.str("bootargs", cfg.bootargs.c_str());
-    f.end();
-    f.end();
-    if (!f.err) f.err = fdt_finish(f.p());
-    if (f.err) {
-        return Error(ErrorKind::Internal, std::string("device tree: ") + fdt_strerror(f.err));
-    }
-    f.buf.resize(fdt_totalsize(f.p()));
-    return f.buf;
+    buf.resize(static_cast<size_t>(len));
+    return buf;
 }
 
 Status GuestBuilder::rewrite_device_tree(uint16_t domid, const GuestConfig& cfg) {

@@ -12,12 +12,13 @@
 #include <vector>
 
 #include "config.h"
+#include "dt/guest_dt.h"
 #include "hypervisor.h"
 
 namespace warden::toolstack {
 
 using abi::kGuestRamBase;  // where the hypervisor puts a created domain's RAM
-inline constexpr uint64_t kDeviceTreeRoom = 64 * 1024;  // at the top of guest RAM
+inline constexpr uint64_t kDeviceTreeRoom = kGuestDtMaxSize;  // at the top of guest RAM
 
 // What a domain's tool_data records for the toolstack (so a restarted daemon can
 // tell how a guest was built).

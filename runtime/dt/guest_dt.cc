@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "core/guest_dt.h"
+#include "dt/guest_dt.h"
 
 #include "lib/format.h"
 #include "warden/errno.h"
@@ -35,12 +35,23 @@ struct Writer {
         fdt64_t cells[2] = {cpu_to_fdt64(a), cpu_to_fdt64(s)};
         raw(name, cells, sizeof cells);
     }
+    void cells(const char* name, const uint32_t* v, unsigned n) {
+        fdt32_t c[16];
+        for (unsigned i = 0; i < n && i < 16; ++i) c[i] = cpu_to_fdt32(v[i]);
+        raw(name, c, static_cast<int>(n * sizeof(fdt32_t)));
+    }
 };
+
+bool valid_method(const char* m) {
+    return (m[0] == 's' && m[1] == 'm' && m[2] == 'c' && !m[3]) ||
+           (m[0] == 'h' && m[1] == 'v' && m[2] == 'c' && !m[3]);
+}
 
 }  // namespace
 
 int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
-    if (!buf || cfg.vcpus == 0 || cfg.vcpus > 8 || cfg.ram_size == 0 || !cfg.bootargs) {
+    if (!buf || cfg.vcpus == 0 || cfg.vcpus > 8 || cfg.ram_size == 0 || !cfg.bootargs ||
+        (cfg.optee_method && !valid_method(cfg.optee_method))) {
         return -abi::err::kInval;
     }
     if (size > 0x7fffffff) size = 0x7fffffff;
@@ -54,10 +65,10 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     w.str("model", "Warden guest");
 
     char name[40];
-    format(name, sizeof name, "memory@%lx", cfg.ram_base.value());
+    format(name, sizeof name, "memory@%lx", cfg.ram_base);
     w.begin(name);
     w.str("device_type", "memory");
-    w.reg64("reg", cfg.ram_base.value(), cfg.ram_size);
+    w.reg64("reg", cfg.ram_base, cfg.ram_size);
     w.end();
 
     w.begin("cpus");
@@ -80,11 +91,33 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     w.str("method", "hvc");
     w.end();
 
+    // The generic timer's PPIs (secure, non-secure, virtual, hypervisor), level.
+    static const uint32_t kTimerIrqs[] = {1, 13, 0xf08, 1, 14, 0xf08, 1, 11, 0xf08, 1, 10, 0xf08};
+    w.begin("timer");
+    w.str("compatible", "arm,armv8-timer");
+    w.cells("interrupts", kTimerIrqs, sizeof kTimerIrqs / sizeof kTimerIrqs[0]);
+    w.end();
+
+    // The guest's console is the hypervisor's console hypercall.
+    w.begin("hypervisor");
+    w.str("compatible", "warden,hypervisor");
+    w.str("console", "hypercall");
+    w.end();
+
     for (unsigned i = 0; i < cfg.virtio_count; ++i) {
         format(name, sizeof name, "virtio_mmio@%lx", cfg.virtio[i].base);
         w.begin(name);
         w.str("compatible", "virtio,mmio");
         w.reg64("reg", cfg.virtio[i].base, cfg.virtio[i].size);
+        w.end();
+    }
+
+    if (cfg.optee_method) {
+        w.begin("firmware");
+        w.begin("optee");
+        w.str("compatible", "linaro,optee-tz");
+        w.str("method", cfg.optee_method);
+        w.end();
         w.end();
     }
 

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-// Device trees for guests built by the hypervisor at boot.
+// The device tree a guest receives, built in one place: the hypervisor uses it
+// for boot-module domains and the toolstack for the guests it builds, so every
+// guest sees the same tree (docs/guest-device-tree.md lists it). Freestanding:
+// libfdt and lib/format only.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
-#include "core/types.h"
-
 namespace warden {
 
-// The most room a guest device tree built by the hypervisor takes.
+// The room a guest's device tree takes at the top of its RAM.
 inline constexpr uint64_t kGuestDtMaxSize = 64 * 1024;
 
 struct GuestDtDevice {
@@ -18,17 +19,21 @@ struct GuestDtDevice {
 };
 
 struct GuestDtConfig {
-    Ipa ram_base{};
+    uint64_t ram_base = 0;  // IPA
     uint64_t ram_size = 0;
     unsigned vcpus = 1;
     const char* bootargs = "";
     // virtio-mmio transports passed through (dom0's control channel).
     const GuestDtDevice* virtio = nullptr;
     unsigned virtio_count = 0;
+    // "smc" or "hvc": the guest has OP-TEE (/firmware/optee); nullptr: no TEE.
+    const char* optee_method = nullptr;
 };
 
-// Writes a complete FDT (memory, cpus, PSCI over HVC, chosen/bootargs) into buf.
-// Returns its size, or a negative errno (-E2BIG when buf is too small, -EINVAL).
+// Writes a complete FDT into buf: memory, cpus, PSCI over HVC, the generic
+// timer, the hypervisor's console, virtio-mmio devices, /firmware/optee when
+// asked, chosen/bootargs. Returns its size, or a negative errno (-E2BIG when buf
+// is too small, -EINVAL for a bad config).
 int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg);
 
 // Adds /firmware/optee (compatible "linaro,optee-tz", the given method: "smc" or
