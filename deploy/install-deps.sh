@@ -14,6 +14,7 @@ host_pkgs=(
   libgtest-dev libgmock-dev libbenchmark-dev
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev
+  libsystemd-dev
 )
 # libfdt-dev and libfdt-dev:arm64 are not co-installable (they conflict on the
 # shared headers), so the aarch64 static library is unpacked from Debian's arm64

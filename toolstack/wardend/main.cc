@@ -9,7 +9,6 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include <toml++/toml.h>
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -18,14 +17,17 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "daemon.h"
+#include "drain.h"
 #include "notify.h"
 #include "platform.h"
 #include "relay_transport.h"
 #include "server.h"
 #include "service.h"
+#include "settings.h"
 
 namespace {
 
@@ -74,57 +76,6 @@ int take_run_dir_lock(const std::string& run_dir) {
     return fd;
 }
 
-struct Settings {
-    std::string socket = "/run/warden/wardend.sock";
-    std::string group;
-    std::string log_level = "info";
-    std::string platform_socket;  // external platform: its relay socket
-    std::string images;
-    std::string run_dir = "/run/warden/platform";
-    uint32_t tee_guests = 2;
-    bool no_tee = false;
-    uint32_t memory_mib = 1024;
-    bool test_mode = false;
-};
-
-// Values from the TOML file; flags given on the command line win.
-bool load_config(const std::string& path, Settings& s, std::string& err) {
-    toml::table t;
-    try {
-        t = toml::parse_file(path);
-    } catch (const toml::parse_error& e) {
-        err = path + ":" + std::to_string(e.source().begin.line) + ": " +
-              std::string(e.description());
-        return false;
-    }
-    auto str = [&](toml::node_view<toml::node> n, std::string& out, const char* key) {
-        if (!n) return true;
-        if (!n.is_string()) {
-            err = path + ": " + key + ": expected a string";
-            return false;
-        }
-        out = n.as_string()->get();
-        return true;
-    };
-    if (!str(t["socket"], s.socket, "socket") || !str(t["group"], s.group, "group") ||
-        !str(t["log_level"], s.log_level, "log_level") ||
-        !str(t["platform"]["relay_socket"], s.platform_socket, "platform.relay_socket") ||
-        !str(t["platform"]["images"], s.images, "platform.images") ||
-        !str(t["platform"]["run_dir"], s.run_dir, "platform.run_dir")) {
-        return false;
-    }
-    if (auto n = t["platform"]["tee_guests"]) {
-        if (!n.is_integer() || n.as_integer()->get() < 1 || n.as_integer()->get() > 16) {
-            err = path + ": platform.tee_guests: expected 1 to 16";
-            return false;
-        }
-        s.tee_guests = static_cast<uint32_t>(n.as_integer()->get());
-    }
-    if (auto n = t["platform"]["no_tee"]) s.no_tee = n.value_or(false);
-    if (auto n = t["platform"]["memory_mib"]) s.memory_mib = n.value_or(1024);
-    return true;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -137,22 +88,21 @@ int main(int argc, char** argv) {
         "Exit status: 0 stopped by SIGTERM/SIGINT; 1 could not start (another daemon on the\n"
         "run directory or socket, no platform); 2 bad configuration; 3 the platform died and\n"
         "its guests are lost (a supervisor should start wardend again).");
-    Settings s;
+    wardend::Settings s;
     std::string config;
     app.add_option("-c,--config", config, "TOML configuration file")->check(CLI::ExistingFile);
-    auto* o_socket = app.add_option("--socket", s.socket, "API socket path");
-    auto* o_group = app.add_option("--group", s.group, "group allowed to change guests");
-    auto* o_level = app.add_option("--log-level", s.log_level, "trace|debug|info|warn|error")
-                        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
-    auto* o_ext = app.add_option("--platform-socket", s.platform_socket,
-                                 "use an already running platform's relay socket");
-    auto* o_images = app.add_option("--images", s.images, "directory of the platform images");
-    auto* o_run = app.add_option("--run-dir", s.run_dir,
-                                 "the platform's logs and relay socket, and the guest journal "
-                                 "(guests/)");
-    auto* o_tee = app.add_option("--tee-guests", s.tee_guests, "guests the TEE can hold")
-                      ->check(CLI::Range(1, 16));
-    auto* o_notee = app.add_flag("--no-tee", s.no_tee, "start the platform without a TEE");
+    app.add_option("--socket", s.socket, "API socket path");
+    app.add_option("--group", s.group, "group allowed to change guests");
+    app.add_option("--log-level", s.log_level, "trace|debug|info|warn|error")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+    app.add_option("--platform-socket", s.platform_socket,
+                   "use an already running platform's relay socket");
+    app.add_option("--images", s.images, "directory of the platform images");
+    app.add_option("--run-dir", s.run_dir,
+                   "the platform's logs and relay socket, and the guest journal (guests/)");
+    app.add_option("--tee-guests", s.tee_guests, "guests the TEE can hold")
+        ->check(CLI::Range(1, 16));
+    app.add_flag("--no-tee", s.no_tee, "start the platform without a TEE");
     app.add_flag("--test-mode", s.test_mode, "platform for tests (semihosting on)")
         ->group("");  // hidden
     std::string crash_at;
@@ -161,24 +111,20 @@ int main(int argc, char** argv) {
         ->group("");  // hidden
     CLI11_PARSE(app, argc, argv);
 
-    if (!config.empty()) {
-        Settings from_file = s;
-        std::string err;
-        if (!load_config(config, from_file, err)) {
-            spdlog::error("{}", err);
-            return 2;
-        }
-        // Flags given explicitly keep their values.
-        if (!o_socket->count()) s.socket = from_file.socket;
-        if (!o_group->count()) s.group = from_file.group;
-        if (!o_level->count()) s.log_level = from_file.log_level;
-        if (!o_ext->count()) s.platform_socket = from_file.platform_socket;
-        if (!o_images->count()) s.images = from_file.images;
-        if (!o_run->count()) s.run_dir = from_file.run_dir;
-        if (!o_tee->count()) s.tee_guests = from_file.tee_guests;
-        if (!o_notee->count()) s.no_tee = from_file.no_tee;
-        s.memory_mib = from_file.memory_mib;
+    // Flags given on the command line win over the file.
+    std::set<std::string> given;
+    for (const CLI::Option* o : app.get_options()) {
+        if (o->count() == 0 || o->get_lnames().empty()) continue;
+        std::string name = o->get_lnames().front();
+        for (char& c : name) c = c == '-' ? '_' : c;
+        given.insert(name);
     }
+    auto resolved = wardend::resolve_settings(s, given, config);
+    if (!resolved) {
+        spdlog::error("{}", resolved.error().message());
+        return 2;
+    }
+    s = *resolved;
     spdlog::set_level(spdlog::level::from_str(s.log_level));
     spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %l %v");
 
@@ -365,13 +311,8 @@ int main(int argc, char** argv) {
     } else {
         spdlog::info("signal {}: shutting down", sig);
     }
-    wardend::notify_systemd("STOPPING=1\nSTATUS=draining");
-    shutting_down = true;
-    (*server)->set_serving(false);
-    daemon.events().close_all();
-    poller.join();
-    (*server)->shutdown(std::chrono::seconds(5));
-    if (platform) platform->stop();
+    wardend::ServingDrain parts(daemon, **server, shutting_down, poller, platform.get());
+    wardend::drain(parts);
     spdlog::info("stopped");
     return platform_lost ? kExitPlatformLost : 0;
 }

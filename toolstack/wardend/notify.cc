@@ -1,32 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "notify.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
-
-#include <cstddef>
-#include <cstdlib>
-#include <cstring>
+#include <systemd/sd-daemon.h>
 
 namespace warden::wardend {
 
 bool notify_systemd(const std::string& state) {
-    const char* path = std::getenv("NOTIFY_SOCKET");
-    if (!path || !*path) return true;
-    sockaddr_un addr{};
-    addr.sun_family = AF_UNIX;
-    size_t len = std::strlen(path);
-    if (len >= sizeof addr.sun_path) return false;
-    std::memcpy(addr.sun_path, path, len);
-    if (addr.sun_path[0] == '@') addr.sun_path[0] = '\0';  // abstract namespace
-    int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) return false;
-    ssize_t n =
-        ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<sockaddr*>(&addr),
-                 static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + len));
-    ::close(fd);
-    return n == static_cast<ssize_t>(state.size());
+    // 0: no $NOTIFY_SOCKET (not started by systemd), nothing to do; < 0: failed.
+    return sd_notify(0, state.c_str()) >= 0;
 }
 
 }  // namespace warden::wardend

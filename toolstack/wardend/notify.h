@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// The systemd readiness protocol (sd_notify), written directly: a datagram to
+// The systemd readiness protocol, through libsystemd's sd_notify: a datagram to
 // $NOTIFY_SOCKET. Without that variable (not started by systemd) it does nothing.
 #pragma once
 
