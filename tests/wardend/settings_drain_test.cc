@@ -62,6 +62,13 @@ TEST_F(SettingsTest, FileOverDefaultsAndGivenFlagsOverTheFile) {
     EXPECT_EQ(none->socket, "/tmp/flag.sock") << "no file: the flags as they are";
 }
 
+TEST(Settings, TheShippedExampleIsValid) {
+    auto s = resolve_settings({}, {}, WARDEN_SOURCE_DIR "/deploy/examples/wardend.toml");
+    ASSERT_TRUE(s.ok()) << s.error().message();
+    EXPECT_EQ(s->group, "warden");
+    EXPECT_EQ(s->tee_guests, 2u);
+}
+
 TEST_F(SettingsTest, MistakesNameTheFileLineAndKey) {
     const struct {
         const char* text;

@@ -595,6 +595,12 @@ ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
         return api_error(s.error(), {"enable TEE", name});
     }
     crash_point("tee-enable:device-tree");
+    return tee_changed(name, r, cfg);
+}
+
+// A TEE change done in the hypervisor: recorded, remembered, told to watchers.
+ApiResult<v1::GuestTee> Daemon::tee_changed(const std::string& name, Record& r,
+                                            const ts::GuestConfig& cfg) {
     if (auto st = journal_.write({cfg, JournalEntry::Pending::None}); !st) {
         spdlog::warn("journal: {} (the TEE change is done; a restart finishes the entry)",
                      st.error().reason());
@@ -636,20 +642,7 @@ ApiResult<v1::GuestTee> Daemon::disable_tee(const std::string& name) {
     crash_point("tee-disable:hypervisor");
     if (!info->has_run) builder_.rewrite_device_tree(r.domid, cfg);
     crash_point("tee-disable:device-tree");
-    if (auto st = journal_.write({cfg, JournalEntry::Pending::None}); !st) {
-        spdlog::warn("journal: {} (the TEE change is done; a restart finishes the entry)",
-                     st.error().reason());
-    }
-    {
-        std::lock_guard l(mu_);
-        guests_[name].cfg = cfg;
-        r.cfg = cfg;
-    }
-    auto tee = describe_tee(name, r);
-    if (auto g = describe(name, r); std::holds_alternative<v1::Guest>(g)) {
-        publish(v1::Event::KIND_TEE_CHANGED, std::get<v1::Guest>(g));
-    }
-    return tee;
+    return tee_changed(name, r, cfg);
 }
 
 std::vector<v1::Guest> Daemon::snapshot_and_subscribe(

@@ -86,6 +86,8 @@ private:
     ApiResult<v1::Guest> describe(const std::string& name, const Record& r);
     std::optional<ApiError> platform_gone();
     ApiResult<v1::GuestTee> describe_tee(const std::string& name, const Record& r);
+    ApiResult<v1::GuestTee> tee_changed(const std::string& name, Record& r,
+                                        const toolstack::GuestConfig& cfg);
     void crash_point(const std::string& point);
     ApiError journal_error(const toolstack::Error& e, const std::string& name);
     // Brings a never-run guest's TEE and device tree to what `cfg` says.
