@@ -49,6 +49,8 @@ struct Args {
     CreateArgs create;
     std::string name;
     std::string method;
+    uint32_t sessions = 0;  // tee quota: 0 keeps the current value
+    uint32_t shm_pages = 0;
     bool allow_missing = false;
     bool follow = false;
     std::string until;
@@ -166,6 +168,23 @@ void add_tee_commands(CLI::App& app, Args& a, Action* action) {
                 {"wardenctl tee disable web-1"});
     disable->add_option("guest", a.name, "Guest name")->required();
     set_action(disable, action, [&a](Session& s) { return tee_disable(s, a.name); });
+
+    CLI::App* quota =
+        command(tee, "quota", "Raise or lower what a guest may hold in its TEE",
+                {"wardenctl tee quota web-1 --sessions 32",
+                 "wardenctl tee quota web-1 --sessions 4 --shm-pages 1024", "",
+                 "Exits 5 (TEE_QUOTA_BELOW_USAGE) when a limit is below what the guest holds."});
+    quota->add_option("guest", a.name, "Guest name")->required();
+    quota
+        ->add_option("--sessions", a.sessions,
+                     "Open sessions, 1-" + std::to_string(abi::kTeeMaxSessions))
+        ->check(CLI::Range(1u, abi::kTeeMaxSessions));
+    quota
+        ->add_option("--shm-pages", a.shm_pages,
+                     "Pages of shared memory, 1-" + std::to_string(abi::kTeeMaxShmPages))
+        ->check(CLI::Range(1u, abi::kTeeMaxShmPages));
+    set_action(quota, action,
+               [&a](Session& s) { return tee_quota(s, a.name, a.sessions, a.shm_pages); });
 
     CLI::App* get = command(tee, "get", "Show a guest's TEE access and call counts",
                             {"wardenctl tee get web-1 -o json"});

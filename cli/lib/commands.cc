@@ -250,6 +250,19 @@ int tee_disable(Session& s, const std::string& guest) {
         tee_renderer(s));
 }
 
+int tee_quota(Session& s, const std::string& guest, uint32_t sessions, uint32_t shm_pages) {
+    if (!sessions && !shm_pages) {
+        return s.fail(ExitCode::kUsage, "tee quota: give --sessions, --shm-pages or both");
+    }
+    v1::SetTeeQuotasRequest req;
+    req.set_guest(guest);
+    req.mutable_quotas()->set_tee_sessions(sessions);
+    req.mutable_quotas()->set_tee_shm_pages(shm_pages);
+    return unary<v1::GuestTee>(
+        s, [&](auto* ctx, auto* r) { return s.client.tee().SetTeeQuotas(ctx, req, r); },
+        tee_renderer(s));
+}
+
 int tee_get(Session& s, const std::string& guest) {
     v1::GetTeeRequest req;
     req.set_guest(guest);

@@ -61,6 +61,8 @@ int guest_console(Session& s, const std::string& name, bool follow, const std::s
 int tee_caps(Session& s);
 int tee_enable(Session& s, const std::string& guest, const std::string& method);
 int tee_disable(Session& s, const std::string& guest);
+// 0 leaves that limit as it is.
+int tee_quota(Session& s, const std::string& guest, uint32_t sessions, uint32_t shm_pages);
 int tee_get(Session& s, const std::string& guest);
 int tee_watch(Session& s);
 

@@ -81,6 +81,7 @@ Json to_json(const v1::GuestTee& t) {
     j["calls_forwarded"] = t.calls_forwarded();
     j["calls_refused"] = t.calls_refused();
     j["quotas"] = to_json(t.quotas());
+    j["in_use"] = to_json(t.in_use());
     return j;
 }
 
@@ -151,11 +152,15 @@ std::string render_guest_tee(const v1::GuestTee& t, Format f) {
     if (f == Format::kJson) return dump(to_json(t));
     Table table({"GUEST", "TEE", "STATE", "CLIENT", "METHOD", "FORWARDED", "REFUSED", "SESSIONS",
                  "SHM_PAGES"});
+    // "held/limit": what the guest holds against its quota.
     const bool quotas = t.has_quotas();
+    auto held = [&](uint32_t used, uint32_t limit) {
+        return quotas ? std::to_string(used) + "/" + std::to_string(limit) : std::string("-");
+    };
     table.add({t.guest(), word(t.type()), word(t.state()), client_cell(t), method_cell(t),
                std::to_string(t.calls_forwarded()), std::to_string(t.calls_refused()),
-               quotas ? std::to_string(t.quotas().tee_sessions()) : "-",
-               quotas ? std::to_string(t.quotas().tee_shm_pages()) : "-"});
+               held(t.in_use().tee_sessions(), t.quotas().tee_sessions()),
+               held(t.in_use().tee_shm_pages(), t.quotas().tee_shm_pages())});
     return table.render();
 }
 

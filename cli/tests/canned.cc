@@ -16,6 +16,10 @@ v1::GuestTee tee(const std::string& guest, v1::TeeType type, v1::TeeState state,
     t.set_calls_refused(refused);
     t.mutable_quotas()->set_tee_sessions(16);
     t.mutable_quotas()->set_tee_shm_pages(256);
+    if (state == v1::TEE_STATE_ENABLED) {
+        t.mutable_in_use()->set_tee_sessions(2);  // what an enabled guest holds
+        t.mutable_in_use()->set_tee_shm_pages(40);
+    }
     return t;
 }
 

@@ -121,6 +121,20 @@ TEST_F(Wardenctl, TeeDisableOfAStartedGuestIsAPrecondition) {
               std::string::npos);
 }
 
+TEST_F(Wardenctl, TeeQuotaRaisesAndRefusesBelowUse) {
+    Result up = cli({"tee", "quota", "web-1", "--sessions", "32"});
+    EXPECT_EQ(up.code, 0) << up.err;
+    EXPECT_NE(up.out.find("2/32"), std::string::npos) << up.out;
+    Result down = cli({"tee", "quota", "web-1", "--shm-pages", "8"});
+    EXPECT_EQ(down.code, 5) << down.err;
+    EXPECT_NE(down.err.find("reason: TEE_QUOTA_BELOW_USAGE\n"), std::string::npos) << down.err;
+    EXPECT_NE(down.err.find("shm_pages_in_use: 40"), std::string::npos) << down.err;
+    Result none = cli({"tee", "quota", "web-1"});
+    EXPECT_EQ(none.code, 2) << "nothing to change is a usage error";
+    Result bad = cli({"tee", "quota", "web-1", "--sessions", "129"});
+    EXPECT_EQ(bad.code, 2) << bad.err;
+}
+
 TEST_F(Wardenctl, TeeGetAndCaps) {
     Result get = cli({"tee", "get", "web-1", "-o", "json"});
     EXPECT_EQ(get.code, 0) << get.err;

@@ -163,6 +163,31 @@ public:
                           "GUEST_ALREADY_STARTED", {{"guest", req->guest()}});
     }
 
+    Status SetTeeQuotas(ServerContext*, const v1::SetTeeQuotasRequest* req,
+                        v1::GuestTee* resp) override {
+        const v1::Guest* g = find(guests_, req->guest());
+        if (!g) return not_found(req->guest());
+        *resp = g->tee();
+        const auto& held = g->tee().in_use();
+        if ((req->quotas().tee_sessions() && req->quotas().tee_sessions() < held.tee_sessions()) ||
+            (req->quotas().tee_shm_pages() &&
+             req->quotas().tee_shm_pages() < held.tee_shm_pages())) {
+            return rich_error(StatusCode::FAILED_PRECONDITION,
+                              "set TEE quotas: a limit is below what the guest holds",
+                              "TEE_QUOTA_BELOW_USAGE",
+                              {{"guest", req->guest()},
+                               {"sessions_in_use", std::to_string(held.tee_sessions())},
+                               {"shm_pages_in_use", std::to_string(held.tee_shm_pages())}});
+        }
+        if (req->quotas().tee_sessions()) {
+            resp->mutable_quotas()->set_tee_sessions(req->quotas().tee_sessions());
+        }
+        if (req->quotas().tee_shm_pages()) {
+            resp->mutable_quotas()->set_tee_shm_pages(req->quotas().tee_shm_pages());
+        }
+        return Status::OK;
+    }
+
     Status GetTee(ServerContext*, const v1::GetTeeRequest* req, v1::GuestTee* resp) override {
         const v1::Guest* g = find(guests_, req->guest());
         if (!g) return not_found(req->guest());

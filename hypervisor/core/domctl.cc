@@ -31,6 +31,8 @@ uint64_t input_bytes(uint32_t cmd) {
         return offsetof(abi::DomctlConsoleRead, copied);
     case abi::kSetToolData:
         return sizeof(uint64_t);
+    case abi::kTeeSetQuotas:
+        return offsetof(abi::DomctlTeeSetQuotas, in_use);
     default:
         return 0;
     }
@@ -51,6 +53,7 @@ bool known(uint32_t cmd) {
     case abi::kConsoleRead:
     case abi::kTeeInfo:
     case abi::kSetToolData:
+    case abi::kTeeSetQuotas:
         return true;
     default:
         return false;
@@ -109,7 +112,7 @@ int get_info(DomainTable& domains, abi::Domctl& op) {
     out.ram_base = d->ram_base().value();
     out.ram_size = d->ram_size();
     out.tee_type = d->tee().type;
-    out.tee_client = d->tee().client_id;
+    out.tee_client = d->tee().client.value;
     for (unsigned i = 0; i < abi::kDomainNameMax; ++i) out.name[i] = d->name()[i];
     out.tool_data = d->tool_data();
     in = out;
@@ -230,7 +233,7 @@ int remove_tee_from_boot_dt(Domain& d) {
 
 int tee_enable(Domain& d, abi::DomctlTeeEnable& io) {
     if (io.guest_limit || io.guests_in_use) return -err::kInval;
-    int rc = enable_tee(d, io.tee_type, io.dt_method);
+    int rc = enable_tee(d, io.tee_type, io.dt_method, io.quotas);
     if (rc == -err::kNoSpc) {
         // How full the TEE is, so the caller can say so without asking again.
         io.guest_limit = tee::guest_limit();
@@ -258,23 +261,25 @@ int tee_disable(Domain& d) {
 int tee_query(const Domain& d, abi::Domctl& op) {
     abi::DomctlTeeQuery out{};
     out.tee_type = d.tee().type;
-    out.client_id = d.tee().client_id;
+    out.client_id = d.tee().client.value;
     out.calls_forwarded = d.tee().calls_forwarded;
     out.calls_refused = d.tee().calls_refused;
     out.guest_limit = tee::guest_limit();
     out.guests_in_use = tee::guests_in_use();
+    out.limits = d.tee().quotas;
+    out.in_use = d.tee().in_use;
     op.u.tee_query = out;
     return 0;
 }
 
 }  // namespace
 
-int enable_tee(Domain& d, uint32_t tee_type, uint32_t dt_method) {
+int enable_tee(Domain& d, uint32_t tee_type, uint32_t dt_method, abi::DomctlTeeQuotas quotas) {
     if (dt_method > abi::kTeeDtHvc || tee_type == abi::kTeeNone) return -err::kInval;
     if (dt_method != abi::kTeeDtNone && !d.boot_dt_size()) return -err::kInval;
     if (d.tee().enabled()) return -err::kExist;
     if (d.has_run()) return -err::kBusy;
-    int rc = tee::enable(d, static_cast<abi::TeeType>(tee_type));
+    int rc = tee::enable(d, static_cast<abi::TeeType>(tee_type), quotas);
     if (rc) return rc;
     if (dt_method != abi::kTeeDtNone) {
         rc = describe_tee_in_boot_dt(d, dt_method);
@@ -283,7 +288,7 @@ int enable_tee(Domain& d, uint32_t tee_type, uint32_t dt_method) {
             return rc;
         }
     }
-    WARDEN_LOG_INFO("d%u: TEE enabled, client ID %u", d.id().value, d.tee().client_id);
+    WARDEN_LOG_INFO("d%u: TEE enabled, client ID %u", d.id().value, d.tee().client.value);
     return 0;
 }
 
@@ -331,6 +336,11 @@ int execute_step(DomainTable& domains, Domain& caller, abi::Domctl& op, Continua
         return tee_disable(*d);
     case abi::kTeeQuery:
         return tee_query(*d, op);
+    case abi::kTeeSetQuotas: {
+        int rc = tee::set_quotas(*d, op.u.tee_quotas.limits);
+        op.u.tee_quotas.in_use = d->tee().in_use;
+        return rc;
+    }
     default:
         return -err::kInval;
     }
@@ -364,7 +374,8 @@ smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call) {
         return again;
     }
     // Results go back on success, and with the one error that carries some.
-    bool results = rc == 0 || (op.cmd == abi::kTeeEnable && rc == -err::kNoSpc);
+    bool results = rc == 0 || (op.cmd == abi::kTeeEnable && rc == -err::kNoSpc) ||
+                   (op.cmd == abi::kTeeSetQuotas && rc == -err::kBusy);
     if (results && !caller.copy_to_guest(at, &op, sizeof op)) rc = -err::kFault;
     return smccc::Result::value(rc);
 }

@@ -31,7 +31,7 @@ int execute(DomainTable& domains, Domain& caller, abi::Domctl& op);
 // domain with the platform's TEE and, with dt_method kTeeDtSmc/kTeeDtHvc, adds
 // /firmware/optee to its boot device tree. 0 or the kTeeEnable errors
 // (-ENOSPC: the TEE has no room for another guest).
-int enable_tee(Domain& d, uint32_t tee_type, uint32_t dt_method);
+int enable_tee(Domain& d, uint32_t tee_type, uint32_t dt_method, abi::DomctlTeeQuotas quotas = {});
 
 // The hypercall: x1 = IPA of the struct in the caller's memory.
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call);

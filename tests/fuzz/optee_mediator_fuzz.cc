@@ -104,7 +104,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             check(model.total_calls() == total_before, "no TEE: secure world untouched");
         }
         for (uint16_t c = 0; c < 4; ++c) {
-            if (c != d.tee().client_id)
+            if (c != d.tee().client.value)
                 check(model.calls_from(c) == from[c], "acts as itself only");
         }
         if (static_cast<uint32_t>(before.x[0]) == op::kExchangeCapabilities &&

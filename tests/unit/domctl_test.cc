@@ -81,6 +81,53 @@ protected:
     }
 };
 
+TEST_F(DomctlTest, QuotasAreSetAtEnableAndChangedWithinWhatIsHeld) {
+    auto op = make(abi::kTeeEnable, 1);
+    op.u.tee_enable.tee_type = abi::kTeeOptee;
+    op.u.tee_enable.quotas = {abi::kTeeMaxSessions + 1, 8};
+    EXPECT_EQ(run(op), -err::kInval) << "above the maximum";
+    EXPECT_FALSE(dom[0]->tee().enabled());
+    op.u.tee_enable.quotas = {4, 0};
+    ASSERT_EQ(run(op), 0);
+
+    auto q = make(abi::kTeeQuery, 1);
+    ASSERT_EQ(run(q), 0);
+    EXPECT_EQ(q.u.tee_query.limits.sessions, 4u);
+    EXPECT_EQ(q.u.tee_query.limits.shm_pages, abi::kTeeDefaultShmPages) << "0 is the default";
+    EXPECT_EQ(q.u.tee_query.in_use.sessions, 0u);
+
+    auto set = [&](uint32_t sessions, uint32_t pages) {
+        auto s = make(abi::kTeeSetQuotas, 1);
+        s.u.tee_quotas.limits = {sessions, pages};
+        int rc = run(s);
+        return std::pair{rc, s.u.tee_quotas.in_use};
+    };
+    EXPECT_EQ(set(0, 8).first, -err::kInval);
+    EXPECT_EQ(set(8, abi::kTeeMaxShmPages + 1).first, -err::kInval);
+    EXPECT_EQ(set(abi::kTeeMaxSessions, abi::kTeeMaxShmPages).first, 0);
+
+    // The guest (domain 1, dom[0]) holds 3 sessions and 40 pages: a limit below that is refused,
+    // and the refusal says what is held.
+    dom[0]->tee().in_use = {3, 40};
+    auto [rc, held] = set(2, 64);
+    EXPECT_EQ(rc, -err::kBusy);
+    EXPECT_EQ(held.sessions, 3u);
+    EXPECT_EQ(held.shm_pages, 40u);
+    EXPECT_EQ(set(3, 39).first, -err::kBusy);
+    EXPECT_EQ(set(3, 40).first, 0) << "exactly what is held is fine";
+    q = make(abi::kTeeQuery, 1);
+    ASSERT_EQ(run(q), 0);
+    EXPECT_EQ(q.u.tee_query.limits.sessions, 3u);
+    EXPECT_EQ(q.u.tee_query.in_use.shm_pages, 40u);
+    dom[0]->tee().in_use = {};
+
+    auto s = make(abi::kTeeSetQuotas, 2);
+    s.u.tee_quotas.limits = {1, 1};
+    EXPECT_EQ(run(s), -err::kNoEnt) << "no TEE, no quotas";
+    s.u.tee_quotas.in_use = {1, 0};
+    EXPECT_EQ(run(s), -err::kInval) << "output fields must be zero on the way in";
+}
+
 TEST_F(DomctlTest, OnlyTheControlDomainMayCall) {
     auto op = make(abi::kGetDomainInfo, 0);
     EXPECT_EQ(run(op, dom[0]), -err::kPerm);

@@ -85,7 +85,7 @@ TEST_F(TeeTest, OpteeWithoutVirtualizationIsNotMediated) {
 TEST_F(TeeTest, EnableCreatesTheClientIdDomIdPlusOne) {
     with_optee();
     ASSERT_EQ(tee::enable(*dom[1], abi::kTeeOptee), 0);
-    EXPECT_EQ(dom[1]->tee().client_id, 2);
+    EXPECT_EQ(dom[1]->tee().client.value, 2);
     EXPECT_EQ(model.partitions_of(2), 1u);
     EXPECT_EQ(tee::guests_in_use(), 1u);
 }

@@ -64,6 +64,7 @@ const std::map<v1::ErrorReason, Contract> kContract = {
     {v1::CONTROL_CHANNEL_NOT_PRIVILEGED, {StatusCode::INTERNAL, ExitCode::kInternal}},
     {v1::HYPERVISOR_ERROR, {StatusCode::INTERNAL, ExitCode::kInternal}},
     {v1::INTERNAL, {StatusCode::INTERNAL, ExitCode::kInternal}},
+    {v1::TEE_QUOTA_BELOW_USAGE, {StatusCode::FAILED_PRECONDITION, ExitCode::kPrecondition}},
 };
 
 cli::RpcError through_the_wire(const ApiError& a) {
@@ -115,7 +116,8 @@ const uint32_t kDomctls[] = {0,
                              abi::kTeeEnable,
                              abi::kTeeDisable,
                              abi::kTeeQuery,
-                             abi::kTeeInfo};
+                             abi::kTeeInfo,
+                             abi::kTeeSetQuotas};
 const ts::ErrorKind kKinds[] = {ts::ErrorKind::Hypervisor,  ts::ErrorKind::InvalidInput,
                                 ts::ErrorKind::Unavailable, ts::ErrorKind::Timeout,
                                 ts::ErrorKind::Protocol,    ts::ErrorKind::Internal};
@@ -164,7 +166,7 @@ TEST(ErrorReason, RewordingEveryMessageChangesNoReasonCodeOrExitCode) {
             }
         }
     }
-    EXPECT_EQ(cases, 6 * 16 * 14 * 2);
+    EXPECT_EQ(cases, 6 * 16 * 15 * 2);
 }
 
 TEST(ErrorReason, HypervisorErrorsByErrnoAndDomctl) {
@@ -181,6 +183,8 @@ TEST(ErrorReason, HypervisorErrorsByErrnoAndDomctl) {
         {e::kBusy, abi::kTeeEnable, v1::GUEST_ALREADY_STARTED},
         {e::kBusy, abi::kTeeDisable, v1::GUEST_RUNNING},
         {e::kBusy, abi::kUnpause, v1::INVALID_GUEST_STATE},
+        {e::kBusy, abi::kTeeSetQuotas, v1::TEE_QUOTA_BELOW_USAGE},
+        {e::kNoEnt, abi::kTeeSetQuotas, v1::TEE_NOT_ENABLED},
         {e::kExist, abi::kTeeEnable, v1::TEE_ALREADY_ENABLED},
         {e::kNoEnt, abi::kTeeDisable, v1::TEE_NOT_ENABLED},
         {e::kInval, abi::kSetVcpuEntry, v1::REJECTED_BY_HYPERVISOR},

@@ -450,6 +450,58 @@ TEST_F(ServiceTest, ConcurrentEnablesLetExactlyTheAvailableNumberSucceed) {
     EXPECT_EQ(ok + exhausted, 50);
 }
 
+TEST_F(ServiceTest, QuotasReachTheHypervisorAndCanChangeWithinUse) {
+    auto req = spec("web");
+    req.mutable_spec()->mutable_quotas()->set_tee_sessions(4);
+    req.mutable_spec()->mutable_quotas()->set_tee_shm_pages(64);
+    v1::Guest g;
+    ASSERT_TRUE(create(req, &g).ok());
+    Domain* d = core->domain(static_cast<uint16_t>(g.domain_id()));
+    EXPECT_EQ(d->tee().quotas.sessions, 4u) << "the hypervisor enforces what was asked";
+    EXPECT_EQ(d->tee().quotas.shm_pages, 64u);
+    EXPECT_EQ(g.tee().quotas().tee_sessions(), 4u);
+    EXPECT_EQ(g.tee().in_use().tee_sessions(), 0u);
+
+    auto set = [&](uint32_t sessions, uint32_t pages, v1::GuestTee* out) {
+        grpc::ClientContext c;
+        v1::SetTeeQuotasRequest r;
+        r.set_guest("web");
+        r.mutable_quotas()->set_tee_sessions(sessions);
+        r.mutable_quotas()->set_tee_shm_pages(pages);
+        return tee->SetTeeQuotas(&c, r, out);
+    };
+    v1::GuestTee t;
+    ASSERT_TRUE(set(8, 0, &t).ok());
+    EXPECT_EQ(t.quotas().tee_sessions(), 8u);
+    EXPECT_EQ(t.quotas().tee_shm_pages(), 64u) << "0 keeps the current value";
+    EXPECT_EQ(d->tee().quotas.sessions, 8u);
+
+    // The guest holds 5 sessions and 50 pages (the mediator's counts).
+    d->tee().in_use = {5, 50};
+    auto st = set(4, 0, &t);
+    auto e = decode(st);
+    EXPECT_EQ(e.code, grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ(e.reason, "TEE_QUOTA_BELOW_USAGE");
+    EXPECT_EQ(e.metadata["sessions_in_use"], "5");
+    EXPECT_EQ(e.metadata["shm_pages_in_use"], "50");
+    EXPECT_EQ(d->tee().quotas.sessions, 8u) << "nothing changed";
+    ASSERT_TRUE(set(5, 50, &t).ok());
+    EXPECT_EQ(t.in_use().tee_sessions(), 5u);
+    d->tee().in_use = {};
+
+    EXPECT_EQ(decode(set(129, 0, &t)).reason, "INVALID_FIELD");
+    EXPECT_EQ(decode(set(129, 0, &t)).field, "quotas.tee_sessions");
+
+    // A restarted daemon reads the quotas back from the hypervisor.
+    start({}, core);
+    grpc::ClientContext c;
+    v1::GetTeeRequest gr;
+    gr.set_guest("web");
+    ASSERT_TRUE(tee->GetTee(&c, gr, &t).ok());
+    EXPECT_EQ(t.quotas().tee_sessions(), 5u);
+    EXPECT_EQ(t.quotas().tee_shm_pages(), 50u);
+}
+
 TEST_F(ServiceTest, ReadsFollowWritesAndCountersAreCurrent) {
     auto req = spec("web");
     req.set_start(true);

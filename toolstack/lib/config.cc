@@ -56,11 +56,11 @@ Status validate_guest_config(const GuestConfig& c) {
     if (auto s = check_memory(c.memory); !s) return bad("memory", s.error().reason());
     if (c.vcpus < 1 || c.vcpus > abi::kMaxVcpus) return bad("vcpus", kVcpuRange);
     if (c.bootargs.size() > kMaxBootargs) return bad("bootargs", "at most 255 bytes");
-    if (c.quotas.tee_sessions < 1 || c.quotas.tee_sessions > 128) {
-        return bad("quotas.tee_sessions", "expected 1 to 128");
+    if (c.quotas.tee_sessions < 1 || c.quotas.tee_sessions > abi::kTeeMaxSessions) {
+        return bad("quotas.tee_sessions", "expected 1 to " + std::to_string(abi::kTeeMaxSessions));
     }
-    if (c.quotas.tee_shm_pages < 1 || c.quotas.tee_shm_pages > 16384) {
-        return bad("quotas.tee_shm_pages", "expected 1 to 16384");
+    if (c.quotas.tee_shm_pages < 1 || c.quotas.tee_shm_pages > abi::kTeeMaxShmPages) {
+        return bad("quotas.tee_shm_pages", "expected 1 to " + std::to_string(abi::kTeeMaxShmPages));
     }
     return {};
 }
@@ -141,10 +141,16 @@ Result<GuestConfig> parse_guest_config(const std::string& text, const std::strin
                 if (!qnode.is_integer()) return ctx.fail(&qnode, field, "expected an integer");
                 int64_t v = qnode.as_integer()->get();
                 if (q == "tee_sessions") {
-                    if (v < 1 || v > 128) return ctx.fail(&qnode, field, "expected 1 to 128");
+                    if (v < 1 || v > abi::kTeeMaxSessions) {
+                        return ctx.fail(&qnode, field,
+                                        "expected 1 to " + std::to_string(abi::kTeeMaxSessions));
+                    }
                     c.quotas.tee_sessions = static_cast<uint32_t>(v);
                 } else if (q == "tee_shm_pages") {
-                    if (v < 1 || v > 16384) return ctx.fail(&qnode, field, "expected 1 to 16384");
+                    if (v < 1 || v > abi::kTeeMaxShmPages) {
+                        return ctx.fail(&qnode, field,
+                                        "expected 1 to " + std::to_string(abi::kTeeMaxShmPages));
+                    }
                     c.quotas.tee_shm_pages = static_cast<uint32_t>(v);
                 } else {
                     return ctx.fail(&qnode, field, "unknown quota");

@@ -30,8 +30,9 @@ enum class TeeMethod { Smc, Hvc };
 const char* to_string(TeeMethod m);
 
 struct GuestQuotas {
-    uint32_t tee_sessions = 16;
-    uint32_t tee_shm_pages = 256;
+    uint32_t tee_sessions = abi::kTeeDefaultSessions;
+    uint32_t tee_shm_pages = abi::kTeeDefaultShmPages;
+    TeeQuotas tee() const { return {tee_sessions, tee_shm_pages}; }
 };
 
 struct GuestConfig {

@@ -82,6 +82,10 @@ Status GuestBuilder::rewrite_device_tree(uint16_t domid, const GuestConfig& cfg)
     auto dt = build_device_tree(cfg, kGuestRamBase);
     if (!dt) return dt.error();
     if (auto s = hv_.load(domid, kGuestRamBase + cfg.memory - kDeviceTreeRoom, *dt); !s) return s;
+    return record_tool_data(domid, cfg);
+}
+
+Status GuestBuilder::record_tool_data(uint16_t domid, const GuestConfig& cfg) {
     ToolData td;
     td.tee_method = cfg.tee_method;
     td.built_by_toolstack = true;
@@ -129,7 +133,7 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
     if (auto s = hv_.load(domid, entry, kernel); !s) return fail(BuildStep::LoadKernel, s.error());
     done(BuildStep::LoadKernel);
     if (cfg.tee != TeeType::None) {
-        if (auto s = hv_.tee_enable(domid, cfg.tee); !s) {
+        if (auto s = hv_.tee_enable(domid, cfg.tee, cfg.quotas.tee()); !s) {
             return fail(BuildStep::EnableTee, s.error());
         }
         done(BuildStep::EnableTee);

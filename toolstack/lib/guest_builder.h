@@ -46,6 +46,8 @@ public:
     // Rewrites the device tree of a guest that has not run yet (after its TEE
     // settings changed) and records the settings in its tool data.
     Status rewrite_device_tree(uint16_t domid, const GuestConfig& cfg);
+    // Records the settings a restarted toolstack reads back (TEE method, quotas).
+    Status record_tool_data(uint16_t domid, const GuestConfig& cfg);
 
     // Called after each step of build() that succeeded (tests inject faults here).
     std::function<void(BuildStep)> after_step;

@@ -70,6 +70,8 @@ const char* op_name(uint32_t cmd) {
         return "query TEE";
     case abi::kTeeInfo:
         return "describe the TEE";
+    case abi::kTeeSetQuotas:
+        return "set TEE quotas";
     case abi::kSetToolData:
         return "record toolstack data";
     default:
@@ -133,6 +135,14 @@ std::string domctl_error_reason(uint32_t cmd, uint16_t domid, int rc,
             break;
         }
     }
+    if (cmd == abi::kTeeSetQuotas) {
+        if (-rc == e::kNoEnt) return what + "TEE not enabled";
+        if (-rc == e::kBusy) return what + "a limit is below what the guest holds";
+        if (-rc == e::kInval) {
+            return what + "limits are 1 to " + std::to_string(abi::kTeeMaxSessions) +
+                   " sessions and 1 to " + std::to_string(abi::kTeeMaxShmPages) + " pages";
+        }
+    }
     if (cmd == abi::kTeeDisable) {
         if (-rc == e::kNoEnt) return what + "TEE not enabled";
         if (-rc == e::kBusy) return what + "the domain is running; pause it first";
@@ -160,6 +170,13 @@ Result<int64_t> Hypervisor::call(abi::Domctl& op) {
     }
     Error e = Error::hypervisor(err, domctl_error_reason(cmd, domid, err, tee), cmd);
     if (tee) e.set_tee_occupancy(*tee);
+    if (cmd == abi::kTeeSetQuotas && err == -abi::err::kBusy) {
+        // The hypervisor wrote back what the guest holds.
+        const auto& held = op.u.tee_quotas.in_use;
+        e.set_tee_held({held.sessions, held.shm_pages});
+        e.suffix(" (" + std::to_string(held.sessions) + " sessions and " +
+                 std::to_string(held.shm_pages) + " shared-memory pages)");
+    }
     return e;
 }
 
@@ -244,10 +261,18 @@ Result<std::vector<DomainInfo>> Hypervisor::list() {
     return out;
 }
 
-Status Hypervisor::tee_enable(uint16_t domid, TeeType type) {
+Status Hypervisor::tee_enable(uint16_t domid, TeeType type, TeeQuotas quotas) {
     auto op = make_domctl(abi::kTeeEnable, domid);
     op.u.tee_enable.tee_type = abi_tee(type);
     op.u.tee_enable.dt_method = abi::kTeeDtNone;  // the toolstack writes the device tree
+    op.u.tee_enable.quotas = {quotas.sessions, quotas.shm_pages};
+    auto rc = call(op);
+    return rc ? Status() : Status(rc.error());
+}
+
+Status Hypervisor::tee_set_quotas(uint16_t domid, TeeQuotas limits) {
+    auto op = make_domctl(abi::kTeeSetQuotas, domid);
+    op.u.tee_quotas.limits = {limits.sessions, limits.shm_pages};
     auto rc = call(op);
     return rc ? Status() : Status(rc.error());
 }
@@ -270,6 +295,8 @@ Result<TeeStatus> Hypervisor::tee_query(uint16_t domid) {
     s.calls_refused = q.calls_refused;
     s.guest_limit = q.guest_limit;
     s.guests_in_use = q.guests_in_use;
+    s.limits = {q.limits.sessions, q.limits.shm_pages};
+    s.in_use = {q.in_use.sessions, q.in_use.shm_pages};
     return s;
 }
 

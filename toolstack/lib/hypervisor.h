@@ -55,6 +55,12 @@ struct DomainInfo {
     uint16_t tee_client = 0;
 };
 
+// What a guest may hold in its TEE, or holds (warden/domctl.h DomctlTeeQuotas).
+struct TeeQuotas {
+    uint32_t sessions = 0;
+    uint32_t shm_pages = 0;
+};
+
 struct TeeStatus {
     TeeType type = TeeType::None;
     uint16_t client_id = 0;
@@ -62,6 +68,8 @@ struct TeeStatus {
     uint64_t calls_refused = 0;
     uint32_t guest_limit = 0;  // 0: not known yet
     uint32_t guests_in_use = 0;
+    TeeQuotas limits;  // zero when the TEE is not enabled
+    TeeQuotas in_use;
 };
 
 struct TeeInfo {
@@ -117,7 +125,10 @@ public:
     Status destroy(uint16_t domid);
     Result<DomainInfo> get_info(uint16_t domid);
     Result<std::vector<DomainInfo>> list();
-    Status tee_enable(uint16_t domid, TeeType type);
+    // Quotas of 0 take the hypervisor's defaults.
+    Status tee_enable(uint16_t domid, TeeType type, TeeQuotas quotas = {});
+    // New limits for a guest's TEE; refused (-EBUSY) below what it holds.
+    Status tee_set_quotas(uint16_t domid, TeeQuotas limits);
     Status tee_disable(uint16_t domid);
     Result<TeeStatus> tee_query(uint16_t domid);
     Result<TeeInfo> tee_info();

@@ -34,6 +34,12 @@ struct TeeOccupancy {
     uint32_t in_use = 0;
 };
 
+// What a guest holds in its TEE, when new quotas were refused below it.
+struct TeeHeld {
+    uint32_t sessions = 0;
+    uint32_t shm_pages = 0;
+};
+
 class Error {
 public:
     Error(ErrorKind kind, std::string reason, int err = 0, uint32_t domctl = 0)
@@ -80,6 +86,12 @@ public:
     // The TEE had no room for another guest: the hypervisor refused kTeeEnable
     // with -ENOSPC.
     bool tee_exhausted() const;
+    // With -EBUSY from kTeeSetQuotas: what the guest holds.
+    const std::optional<TeeHeld>& tee_held() const { return held_; }
+    Error& set_tee_held(TeeHeld h) {
+        held_ = h;
+        return *this;
+    }
 
 private:
     ErrorKind kind_;
@@ -89,6 +101,7 @@ private:
     std::string field_;
     std::optional<BuildStep> step_;
     std::optional<TeeOccupancy> tee_;
+    std::optional<TeeHeld> held_;
 };
 
 // An InvalidInput error about `field`: "field: what".

@@ -15,7 +15,8 @@ namespace ts = toolstack;
 using grpc::StatusCode;
 
 v1::ErrorReason hypervisor_reason(const ts::Error& err) {
-    const bool tee_change = err.domctl() == abi::kTeeEnable || err.domctl() == abi::kTeeDisable;
+    const bool tee_change = err.domctl() == abi::kTeeEnable || err.domctl() == abi::kTeeDisable ||
+                            err.domctl() == abi::kTeeSetQuotas;
     switch (err.err()) {
     case e::kNoSpc:
         return err.domctl() == abi::kTeeEnable ? v1::TEE_CLIENT_IDS_EXHAUSTED
@@ -28,6 +29,7 @@ v1::ErrorReason hypervisor_reason(const ts::Error& err) {
         return v1::GUEST_NOT_FOUND;
     case e::kBusy:
         if (err.domctl() == abi::kTeeEnable) return v1::GUEST_ALREADY_STARTED;
+        if (err.domctl() == abi::kTeeSetQuotas) return v1::TEE_QUOTA_BELOW_USAGE;
         if (err.domctl() == abi::kTeeDisable) return v1::GUEST_RUNNING;
         return v1::INVALID_GUEST_STATE;
     case e::kExist:
@@ -59,6 +61,7 @@ StatusCode status_code(v1::ErrorReason reason) {
     case v1::INVALID_GUEST_STATE:
     case v1::TEE_ALREADY_ENABLED:
     case v1::TEE_NOT_ENABLED:
+    case v1::TEE_QUOTA_BELOW_USAGE:
         return StatusCode::FAILED_PRECONDITION;
     case v1::GUEST_NOT_FOUND:
         return StatusCode::NOT_FOUND;
@@ -149,6 +152,10 @@ ApiError api_error(const ts::Error& err, const ErrorContext& ctx) {
         }
     }
     if (a.reason == v1::DOMAIN_TABLE_FULL) a.metadata["limit"] = std::to_string(abi::kMaxDomains);
+    if (const auto& held = err.tee_held()) {
+        a.metadata["sessions_in_use"] = std::to_string(held->sessions);
+        a.metadata["shm_pages_in_use"] = std::to_string(held->shm_pages);
+    }
     return a;
 }
 

@@ -109,7 +109,7 @@ ts::Status Daemon::converge_tee(uint16_t domid, ts::GuestConfig& cfg, bool has_r
         return {};
     }
     if (cfg.tee == ts::TeeType::Optee && actual == ts::TeeType::None) {
-        if (auto st = hv_.tee_enable(domid, ts::TeeType::Optee); !st) {
+        if (auto st = hv_.tee_enable(domid, ts::TeeType::Optee, cfg.quotas.tee()); !st) {
             // No room any more: roll back instead (the caller never heard of success).
             spdlog::warn("recovery: cannot enable {}'s TEE ({}); leaving it disabled", cfg.name,
                          st.error().message());
@@ -230,8 +230,13 @@ ApiResult<v1::GuestTee> Daemon::describe_tee(const std::string& name, const Reco
     t.set_method(to_proto(r.cfg.tee_method));
     t.set_calls_forwarded(q->calls_forwarded);
     t.set_calls_refused(q->calls_refused);
-    t.mutable_quotas()->set_tee_sessions(r.cfg.quotas.tee_sessions);
-    t.mutable_quotas()->set_tee_shm_pages(r.cfg.quotas.tee_shm_pages);
+    // Enabled: the limits the hypervisor enforces; otherwise the ones it will get.
+    bool enabled = q->type != ts::TeeType::None;
+    t.mutable_quotas()->set_tee_sessions(enabled ? q->limits.sessions : r.cfg.quotas.tee_sessions);
+    t.mutable_quotas()->set_tee_shm_pages(enabled ? q->limits.shm_pages
+                                                  : r.cfg.quotas.tee_shm_pages);
+    t.mutable_in_use()->set_tee_sessions(q->in_use.sessions);
+    t.mutable_in_use()->set_tee_shm_pages(q->in_use.shm_pages);
     return t;
 }
 
@@ -584,7 +589,7 @@ ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
         return journal_error(st.error(), name);
     }
     crash_point("tee-enable:journal");
-    if (auto s = hv_.tee_enable(r.domid, ts::TeeType::Optee); !s) {
+    if (auto s = hv_.tee_enable(r.domid, ts::TeeType::Optee, cfg.quotas.tee()); !s) {
         journal_.write({r.cfg, JournalEntry::Pending::None});
         return api_error(s.error(), {"enable TEE", name});
     }
@@ -595,6 +600,33 @@ ApiResult<v1::GuestTee> Daemon::enable_tee(const v1::EnableTeeRequest& req) {
         return api_error(s.error(), {"enable TEE", name});
     }
     crash_point("tee-enable:device-tree");
+    return tee_changed(name, r, cfg);
+}
+
+ApiResult<v1::GuestTee> Daemon::set_tee_quotas(const v1::SetTeeQuotasRequest& req) {
+    const std::string& name = req.guest();
+    auto lock = guest_lock(name);
+    std::lock_guard guard(*lock);
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    auto cfg = r.cfg;
+    if (req.quotas().tee_sessions()) cfg.quotas.tee_sessions = req.quotas().tee_sessions();
+    if (req.quotas().tee_shm_pages()) cfg.quotas.tee_shm_pages = req.quotas().tee_shm_pages();
+    if (auto v = ts::validate_guest_config(cfg); !v) {
+        return api_error(v.error(), {"set TEE quotas", name});  // field: quotas.*
+    }
+    auto info = hv_.get_info(r.domid);
+    if (!info) return api_error(info.error(), {"set TEE quotas", name});
+    if (info->tee != ts::TeeType::None) {
+        // Enforced by the hypervisor: it refuses limits below what the guest holds.
+        if (auto s = hv_.tee_set_quotas(r.domid, cfg.quotas.tee()); !s) {
+            return api_error(s.error(), {"set TEE quotas", name});
+        }
+    }
+    // Recorded where a restarted daemon finds them (the hypervisor's tool data).
+    if (auto s = builder_.record_tool_data(r.domid, cfg); !s) {
+        return api_error(s.error(), {"set TEE quotas", name});
+    }
     return tee_changed(name, r, cfg);
 }
 

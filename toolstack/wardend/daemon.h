@@ -63,6 +63,7 @@ public:
     ApiResult<v1::TeeCapabilities> capabilities();
     ApiResult<v1::GuestTee> enable_tee(const v1::EnableTeeRequest& req);
     ApiResult<v1::GuestTee> disable_tee(const std::string& name);
+    ApiResult<v1::GuestTee> set_tee_quotas(const v1::SetTeeQuotasRequest& req);
     ApiResult<v1::GuestTee> get_tee(const std::string& name);
 
     EventBus& events() { return bus_; }

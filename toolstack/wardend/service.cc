@@ -125,6 +125,13 @@ Status TeeService::EnableTee(grpc::ServerContext* ctx, const v1::EnableTeeReques
     return reply("EnableTee", std::move(r), out);
 }
 
+Status TeeService::SetTeeQuotas(grpc::ServerContext* ctx, const v1::SetTeeQuotasRequest* req,
+                                v1::GuestTee* out) {
+    WARDEN_AUTHZ("SetTeeQuotas");
+    WARDEN_NAME("guest", req->guest());
+    return reply("SetTeeQuotas", c_.daemon.set_tee_quotas(*req), out);
+}
+
 Status TeeService::DisableTee(grpc::ServerContext* ctx, const v1::DisableTeeRequest* req,
                               v1::GuestTee* out) {
     WARDEN_AUTHZ("DisableTee");

@@ -51,6 +51,8 @@ public:
                                  v1::TeeCapabilities*) override;
     grpc::Status EnableTee(grpc::ServerContext*, const v1::EnableTeeRequest*,
                            v1::GuestTee*) override;
+    grpc::Status SetTeeQuotas(grpc::ServerContext*, const v1::SetTeeQuotasRequest*,
+                              v1::GuestTee*) override;
     grpc::Status DisableTee(grpc::ServerContext*, const v1::DisableTeeRequest*,
                             v1::GuestTee*) override;
     grpc::Status GetTee(grpc::ServerContext*, const v1::GetTeeRequest*, v1::GuestTee*) override;

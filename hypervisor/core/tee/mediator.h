@@ -15,12 +15,26 @@ class Domain;
 
 namespace warden::tee {
 
+// How the secure world names a guest (OP-TEE: its VM ID). A type of its own so
+// that it never mixes with the domain ID or the VMID it happens to derive from.
+struct ClientId {
+    uint16_t value = 0;
+    friend bool operator==(ClientId a, ClientId b) { return a.value == b.value; }
+};
+
 // Per-domain TEE state, owned by the framework and kept inside the Domain.
 struct DomainTee {
     abi::TeeType type = abi::kTeeNone;
-    uint16_t client_id = 0;
+    ClientId client;
     uint64_t calls_forwarded = 0;
     uint64_t calls_refused = 0;
+    // What the domain may hold in the TEE, and what it holds (the mediator
+    // counts; the framework refuses limits below use).
+    abi::DomctlTeeQuotas quotas{};
+    abi::DomctlTeeQuotas in_use{};
+    // The mediator's own per-domain state: set by domain_create, released by
+    // domain_destroy.
+    void* context = nullptr;
     bool enabled() const { return type != abi::kTeeNone; }
 };
 

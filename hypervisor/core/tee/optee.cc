@@ -125,12 +125,12 @@ int domain_create(Domain& d, DomainTee& state) {
     }
     g_state.live[client] = true;
     ++g_state.live_count;
-    state.client_id = client;
+    state.client = ClientId{client};
     return 0;
 }
 
 void domain_destroy(Domain& d, DomainTee& state) {
-    uint16_t client = state.client_id;
+    uint16_t client = state.client.value;
     SecureRegs r = call_as_hypervisor(op::kVmDestroyed, client);
     if (static_cast<uint32_t>(r.x[0]) != op::kOk) {
         // OP-TEE answers OK even for unknown IDs; anything else is worth a log,
@@ -150,7 +150,7 @@ void domain_destroy(Domain& d, DomainTee& state) {
 Result forward(DomainTee& state, const smccc::Call& call, unsigned results) {
     // a1..a6 as the guest gave them; w7 is always the guest's client ID.
     uint64_t out[4];
-    arch::secure_forward(call.x, state.client_id, out);
+    arch::secure_forward(call.x, state.client.value, out);
     ++state.calls_forwarded;
     Result r;
     r.full_width = true;

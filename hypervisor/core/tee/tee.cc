@@ -45,12 +45,25 @@ void reset() {
     g_in_use = 0;
 }
 
-int enable(Domain& d, abi::TeeType type) {
+namespace {
+
+bool valid_limits(const abi::DomctlTeeQuotas& q) {
+    return q.sessions >= 1 && q.sessions <= abi::kTeeMaxSessions && q.shm_pages >= 1 &&
+           q.shm_pages <= abi::kTeeMaxShmPages;
+}
+
+}  // namespace
+
+int enable(Domain& d, abi::TeeType type, abi::DomctlTeeQuotas quotas) {
+    if (!quotas.sessions) quotas.sessions = abi::kTeeDefaultSessions;
+    if (!quotas.shm_pages) quotas.shm_pages = abi::kTeeDefaultShmPages;
+    if (!valid_limits(quotas)) return -abi::err::kInval;
     if (!g_active || type != g_active->type) return -abi::err::kNoDev;
     DomainTee& state = d.tee();
     if (state.enabled()) return -abi::err::kExist;
     DomainTee fresh;
     fresh.type = type;
+    fresh.quotas = quotas;
     int err = g_active->domain_create(d, fresh);
     if (err) return err;
     state = fresh;
@@ -64,6 +77,17 @@ int disable(Domain& d) {
     g_active->domain_destroy(d, state);
     state = DomainTee{};
     --g_in_use;
+    return 0;
+}
+
+int set_quotas(Domain& d, abi::DomctlTeeQuotas limits) {
+    DomainTee& state = d.tee();
+    if (!state.enabled()) return -abi::err::kNoEnt;
+    if (!valid_limits(limits)) return -abi::err::kInval;
+    if (limits.sessions < state.in_use.sessions || limits.shm_pages < state.in_use.shm_pages) {
+        return -abi::err::kBusy;
+    }
+    state.quotas = limits;
     return 0;
 }
 

@@ -23,8 +23,12 @@ const Mediator* active();
 // For tests: forget the active mediator.
 void reset();
 
-// Registers a domain with the TEE (see warden/domctl.h kTeeEnable for errors).
-int enable(Domain& d, abi::TeeType type);
+// Registers a domain with the TEE (see warden/domctl.h kTeeEnable for errors),
+// with the given limits (0 fields: the defaults; -EINVAL above the maximum).
+int enable(Domain& d, abi::TeeType type, abi::DomctlTeeQuotas quotas = {});
+// Replaces a domain's limits: -ENOENT not enabled, -EINVAL 0 or above the
+// maximum, -EBUSY below what it holds (nothing changes).
+int set_quotas(Domain& d, abi::DomctlTeeQuotas limits);
 // Unregisters it: -ENOENT if not enabled.
 int disable(Domain& d);
 // Domain teardown: disables the TEE if enabled; never fails.

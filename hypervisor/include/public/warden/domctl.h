@@ -23,7 +23,8 @@
 //   kDestroy        tears the domain down, TEE first (the TEE is told, the client
 //                   ID released), then memory, scrubbed before it is freed.
 //                   -ESRCH; -EINVAL for the caller.
-//   kTeeEnable      registers the domain with the platform's TEE.
+//   kTeeEnable      registers the domain with the platform's TEE, with the limits
+//                   in `quotas` (0 fields: kTeeDefaultSessions/kTeeDefaultShmPages).
 //                   -ENODEV  no TEE mediator, or tee_type is not the platform's
 //                   -ENOSPC  the TEE has no room for another guest (OP-TEE
 //                            refused VM_CREATED: client IDs exhausted); the
@@ -42,6 +43,11 @@
 //                   reports kTeeNone (not an error).
 //   kSetToolData    replaces the opaque toolstack value (u.create.tool_data's
 //                   place: u.tool_data). Any state. -ESRCH.
+//   kTeeSetQuotas   replaces the limits on what the domain may hold in its TEE
+//                   (u.tee_quotas.limits); in_use is written back either way it
+//                   went. -ENOENT TEE not enabled; -EINVAL a limit 0 or above
+//                   kTeeMaxSessions / kTeeMaxShmPages; -EBUSY a limit below what
+//                   the domain holds now (nothing changes).
 //   kTeeInfo        the platform's TEE: type (kTeeNone without one), its revision,
 //                   how many guests it holds now and, once it has refused one, how
 //                   many it can hold. domid is ignored. Never fails.
@@ -93,6 +99,7 @@ enum DomctlCmd : uint32_t {
     kTeeDisable = 17,
     kTeeQuery = 18,
     kTeeInfo = 19,
+    kTeeSetQuotas = 20,
 };
 
 enum TeeType : uint32_t {
@@ -246,13 +253,32 @@ struct DomctlConsoleRead {
 };
 static_assert(sizeof(DomctlConsoleRead) == 40);
 
+// What a domain may hold in its TEE at once: open sessions, and pages of its
+// memory registered with (or lent to) the TEE. The mediator enforces them.
+struct DomctlTeeQuotas {
+    uint32_t sessions;
+    uint32_t shm_pages;
+};
+static_assert(sizeof(DomctlTeeQuotas) == 8);
+inline constexpr uint32_t kTeeDefaultSessions = 16;
+inline constexpr uint32_t kTeeDefaultShmPages = 256;
+inline constexpr uint32_t kTeeMaxSessions = 128;
+inline constexpr uint32_t kTeeMaxShmPages = 16384;  // 64 MiB
+
 struct DomctlTeeEnable {
     uint32_t tee_type;       // in: TeeType (kTeeOptee)
     uint32_t dt_method;      // in: TeeDtMethod
     uint32_t guest_limit;    // in: 0; out with -ENOSPC: guests the TEE holds at most
     uint32_t guests_in_use;  // in: 0; out with -ENOSPC: guests registered with it
+    DomctlTeeQuotas quotas;  // in: limits, 0 for the default; each at most the maximum
 };
-static_assert(sizeof(DomctlTeeEnable) == 16);
+static_assert(sizeof(DomctlTeeEnable) == 24);
+
+struct DomctlTeeSetQuotas {
+    DomctlTeeQuotas limits;  // in: 1..kTeeMaxSessions, 1..kTeeMaxShmPages
+    DomctlTeeQuotas in_use;  // out: what the domain holds now
+};
+static_assert(sizeof(DomctlTeeSetQuotas) == 16);
 
 struct DomctlTeeQuery {
     uint32_t tee_type;   // out: TeeType (kTeeNone: not enabled)
@@ -262,8 +288,10 @@ struct DomctlTeeQuery {
     uint64_t calls_refused;    // out: guest calls answered by the mediator with an error
     uint32_t guest_limit;      // out: guests the TEE can hold (0 if unknown)
     uint32_t guests_in_use;    // out: guests the hypervisor has registered
+    DomctlTeeQuotas limits;    // out: the domain's quotas (0 when not enabled)
+    DomctlTeeQuotas in_use;    // out: what it holds against them
 };
-static_assert(sizeof(DomctlTeeQuery) == 32);
+static_assert(sizeof(DomctlTeeQuery) == 48);
 
 struct DomctlTeeInfo {
     uint32_t tee_type;       // out: TeeType of the platform's TEE
@@ -288,6 +316,7 @@ struct Domctl {
         DomctlSetVcpuEntry entry;
         DomctlConsoleRead console;
         DomctlTeeEnable tee_enable;
+        DomctlTeeSetQuotas tee_quotas;
         DomctlTeeQuery tee_query;
         DomctlTeeInfo tee_info;
         uint64_t tool_data;
