@@ -75,6 +75,7 @@ extern "C" [[noreturn]] void fw_primary_main() {
     MemoryLayout mem;
     const bool memory_ok = find_memory(&mem);
     if (!options_ok || !memory_ok) boot_failed();
+    optee::set_normal_ram(mem.ram_base, mem.ram_end);
     console::log("%u CPU%s, RAM 0x%lx-0x%lx%s", cpus, cpus == 1 ? "" : "s", mem.ram_base,
                  mem.ram_end - 1, options.test_mode ? ", test mode" : "");
     if (!platform::gic_is_v2()) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "optee.h"
 
+#include "board.h"
 #include "console.h"
 #include "optee/model.h"
 
@@ -9,14 +10,53 @@ namespace {
 
 bool g_present = false;
 bool g_trace = false;
+uint32_t g_guest_limit = 2;
 optee_model::Model g_model;
 
+// Normal-world RAM, read and written in place.
+class NormalRam final : public optee_model::Memory {
+public:
+    uint64_t base = 0, end = 0;
+    bool read(uint64_t pa, void* dst, uint64_t size) override {
+        if (!inside(pa, size)) return false;
+        __builtin_memcpy(dst, reinterpret_cast<const void*>(pa), size);
+        return true;
+    }
+    bool write(uint64_t pa, const void* src, uint64_t size) override {
+        if (!inside(pa, size)) return false;
+        __builtin_memcpy(reinterpret_cast<void*>(pa), src, size);
+        return true;
+    }
+
+private:
+    bool inside(uint64_t pa, uint64_t size) const {
+        return pa >= base && pa <= end && size <= end - pa;
+    }
+};
+NormalRam g_ram;
+
+optee_model::Config model_config() {
+    optee_model::Config c;
+    c.guest_limit = g_guest_limit;
+    c.threads = 2;
+    c.memory = &g_ram;
+    c.secure_base = board::kSecureRamBase;
+    c.secure_size = board::kSecureRamSize;
+    return c;
+}
+
 }  // namespace
+
+void set_normal_ram(uint64_t base, uint64_t end) {
+    g_ram.base = base;
+    g_ram.end = end;
+}
 
 void configure(bool present, uint32_t guest_limit, bool trace) {
     g_present = present;
     g_trace = trace;
-    g_model = optee_model::Model(optee_model::Config{guest_limit, 2});
+    g_guest_limit = guest_limit;
+    g_model = optee_model::Model(model_config());
     if (present) {
         console::log("OP-TEE model: virtualization, %u guest(s)%s", guest_limit,
                      trace ? ", tracing calls" : "");

@@ -10,6 +10,9 @@ namespace warden::fw::optee {
 
 // Sets up the model before the normal world runs. trace: one console line per call.
 void configure(bool present, uint32_t guest_limit, bool trace);
+// The normal world's RAM, where the model reads and writes messages (the
+// firmware runs with its MMU off: the secure address space sees it 1:1).
+void set_normal_ram(uint64_t base, uint64_t end);
 
 // Takes x0..x7 (w7 = client ID for OP-TEE's virtualization ABI), writes x0..x3.
 void handle(SmcRegs& regs);

@@ -3,8 +3,10 @@
 // dispatcher and the OP-TEE mediator, with the firmware's OP-TEE model behind it.
 // Checks on every call what no guest may ever achieve: crashing the hypervisor
 // (sanitizers), creating or destroying TEE partitions, acting as another client,
-// reaching the secure world without TEE enabled, seeing VIRTUALIZATION, or having
-// registers other than x0..x3 changed.
+// reaching the secure world without TEE enabled, seeing VIRTUALIZATION, having
+// registers other than x0..x3 changed, or opening sessions the mediator does not
+// count (its count must equal OP-TEE's, within the quota). Standard calls get
+// messages the input writes into the guest's RAM.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -64,9 +66,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     machine.console.clear();
     PageAllocator alloc;
     DomainTable domains(alloc);
-    optee_model::Model model(optee_model::Config{2, 2});
+    static test::FakeMachineMemory& memory = *new test::FakeMachineMemory(machine);
+    optee_model::Config mc;
+    mc.memory = &memory;
+    optee_model::Model model(mc);
     test::use_optee_model(machine, model);
     alloc.init(machine.ram_base(), machine.ram_size(), machine.ram_base());
+    tee::set_pages(&alloc);
     Domain* dom[3];
     for (auto& d : dom) {
         DomainConfig cfg;
@@ -75,10 +81,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     tee::reset();
     tee::init();
-    check(tee::enable(*dom[1], abi::kTeeOptee) == 0, "enable d1");
+    check(tee::enable(*dom[1], abi::kTeeOptee, {3, 8}) == 0, "enable d1");
     check(tee::enable(*dom[2], abi::kTeeOptee) == 0, "enable d2");
 
-    constexpr size_t kRecord = 1 + 8 * 8;
+    // A record: a selector, x0..x7, and 96 bytes of message (a header and two
+    // parameters) written into the guest before a CALL_WITH_ARG.
+    constexpr size_t kMessage = 96;
+    constexpr size_t kRecord = 1 + 8 * 8 + kMessage;
     for (size_t off = 0; off + kRecord <= size; off += kRecord) {
         uint8_t sel = data[off];
         uint64_t x[8];
@@ -86,6 +95,23 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         Domain& d = *dom[sel % 3];
         if (sel & 0x08) x[0] = kInteresting[(x[0] >> 8) % (sizeof kInteresting / 4)];
         auto conduit = (sel & 0x04) ? smccc::Conduit::Hvc : smccc::Conduit::Smc;
+        if (sel & 0x10) {
+            // A message in one of the guest's pages, mostly well-formed.
+            x[0] = op::kCallWithArg;
+            Ipa at = d.ram_base() + ((x[3] & 0xff) % (d.ram_size() / kPageSize)) * kPageSize;
+            uint8_t msg[kMessage];
+            std::memcpy(msg, data + off + 1 + 64, kMessage);
+            if (sel & 0x20) {
+                auto* h = reinterpret_cast<op::MsgArg*>(msg);
+                h->cmd %= 4;
+                h->num_params %= 3;
+                auto* p = reinterpret_cast<op::MsgParam*>(msg + sizeof(op::MsgArg));
+                for (int i = 0; i < 2; ++i) p[i].attr &= 0x1ff;
+            }
+            d.copy_to_guest(at, msg, kMessage);
+            x[1] = at.value() >> 32;
+            x[2] = at.value() & 0xffffffffu;
+        }
 
         Vcpu& v = d.vcpu(0);
         for (unsigned i = 0; i < 31; ++i) v.regs.x[i] = 0x1000 + i;
@@ -107,11 +133,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (c != d.tee().client.value)
                 check(model.calls_from(c) == from[c], "acts as itself only");
         }
+        for (Domain* g : {dom[1], dom[2]}) {
+            const auto& t = g->tee();
+            check(t.in_use.sessions == model.sessions_of(t.client.value),
+                  "the mediator counts the sessions OP-TEE holds");
+            check(t.in_use.sessions <= t.quotas.sessions, "sessions within the quota");
+        }
         if (static_cast<uint32_t>(before.x[0]) == op::kExchangeCapabilities &&
             v.regs.x[0] == op::kOk && d.tee().enabled()) {
             check((v.regs.x[1] & op::kCapVirtualization) == 0, "VIRTUALIZATION never shown");
         }
     }
     tee::reset();
+    tee::set_pages(nullptr);
     return 0;
 }

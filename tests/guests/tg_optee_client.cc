@@ -1,11 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 // A guest that looks for OP-TEE the way Linux does: in its device tree
 // (/firmware/optee, compatible "linaro,optee-tz"), over the conduit the node names.
+// With OP-TEE it then does what a TEE client does: opens a session with the
+// model's "increment" TA, invokes it with a value parameter, checks that no other
+// session ID is its to use, and closes the session.
 // bootargs: expect=optee|none (what it must find), forge=N (also call with w7 = N,
-// another guest's client ID, and a marker in a1 that the secure world's trace shows).
+// another guest's client ID, and a marker in a1 that the secure world's trace shows),
+// hold=1 (keep the session open at the end).
 #include <cstring>
 
 #include "guest/guest.h"
+#include "test_tas.h"
 #include "warden/optee.h"
 
 extern "C" {
@@ -15,8 +20,16 @@ extern "C" {
 namespace {
 
 namespace op = warden::abi::optee;
+namespace tas = warden::optee_model::tas;
 
 bool g_smc = true;
+
+// The message page (MMU off: its address is its IPA).
+struct alignas(4096) MessagePage {
+    op::MsgArg h;
+    op::MsgParam p[6];
+};
+MessagePage g_msg;
 
 guest::Regs tee(uint64_t fn, uint64_t a1 = 0, uint64_t a7 = 0) {
     return guest::call(g_smc, {{fn, a1, 0, 0, 0, 0, 0, a7}});
@@ -52,8 +65,8 @@ int check_optee() {
     GUEST_CHECK(tee(op::kVmCreated, 9).x[0] == op::kUnknownFunction);
     GUEST_CHECK(tee(op::kVmDestroyed, 2).x[0] == op::kUnknownFunction);
     GUEST_CHECK(tee(op::kGetShmConfig).x[0] == op::kENotAvail);
-    GUEST_CHECK(tee(op::kCallWithArg, 0x40000000).x[0] == op::kENotAvail);
-    guest::print("optee: lifecycle calls refused, standard calls not forwarded");
+    GUEST_CHECK(tee(op::kCallWithArg, 0x40000000).x[0] == op::kEBadAddr);  // not my memory
+    guest::print("optee: lifecycle calls refused, a message outside my RAM refused");
 
     char forge[8];
     if (guest::bootarg("forge", forge, sizeof forge)) {
@@ -62,6 +75,60 @@ int check_optee() {
         GUEST_CHECK(r.x[0] == os.x[0]);
         guest::print("optee: call with forged client ID %lu answered", other);
     }
+    return 0;
+}
+
+// One CALL_WITH_ARG with g_msg; returns a0.
+uint64_t send() {
+    auto at = reinterpret_cast<uint64_t>(&g_msg);
+    return guest::call(g_smc, {{op::kCallWithArg, at >> 32, at & 0xffffffffu, 0, 0, 0, 0, 0}}).x[0];
+}
+
+void invoke_msg(uint32_t session, uint64_t value) {
+    g_msg = MessagePage{};
+    g_msg.h.cmd = op::kMsgCmdInvokeCommand;
+    g_msg.h.func = tas::kIncrementCmdAddOne;
+    g_msg.h.session = session;
+    g_msg.h.num_params = 1;
+    g_msg.p[0] = {op::kAttrValueInout, value, 0, 0};
+}
+
+int use_a_session() {
+    g_msg = MessagePage{};
+    g_msg.h.cmd = op::kMsgCmdOpenSession;
+    g_msg.h.num_params = 2;
+    g_msg.p[0] = {op::kAttrMeta | op::kAttrValueInput, tas::kIncrement.a, tas::kIncrement.b, 0};
+    g_msg.p[1] = {op::kAttrMeta | op::kAttrValueInput, 0, 0, op::kLoginPublic};
+    GUEST_CHECK(send() == op::kOk);
+    GUEST_CHECK(g_msg.h.ret == op::kTeecSuccess);
+    const uint32_t session = g_msg.h.session;
+
+    invoke_msg(session, 41);
+    GUEST_CHECK(send() == op::kOk);
+    GUEST_CHECK(g_msg.h.ret == op::kTeecSuccess);
+    GUEST_CHECK(g_msg.h.ret_origin == op::kOriginTrustedApp);
+    guest::print("optee: session %u: the increment TA answered 41 + 1 = %lu", session,
+                 g_msg.p[0].a);
+    GUEST_CHECK(g_msg.p[0].a == 42);
+
+    // Every other session ID belongs to someone else, or to no one.
+    for (uint32_t other = 1; other <= 8; ++other) {
+        if (other == session) continue;
+        invoke_msg(other, 1);
+        GUEST_CHECK(send() == op::kOk);
+        GUEST_CHECK(g_msg.h.ret != op::kTeecSuccess);
+    }
+    guest::print("optee: no other session is mine to use");
+
+    char hold[4];
+    if (guest::bootarg("hold", hold, sizeof hold)) return 0;
+    g_msg = MessagePage{};
+    g_msg.h.cmd = op::kMsgCmdCloseSession;
+    g_msg.h.session = session;
+    GUEST_CHECK(send() == op::kOk && g_msg.h.ret == op::kTeecSuccess);
+    invoke_msg(session, 1);
+    GUEST_CHECK(send() == op::kOk && g_msg.h.ret != op::kTeecSuccess);
+    guest::print("optee: session %u closed", session);
     return 0;
 }
 
@@ -91,6 +158,7 @@ int guest_main() {
         if (!method) guest::fail("no /firmware/optee node in my device tree");
         g_smc = std::strcmp(method, "hvc") != 0;
         rc = check_optee();
+        if (rc == 0) rc = use_a_session();
     }
     guest::print("optee_client: done");
     return rc;

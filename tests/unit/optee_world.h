@@ -10,6 +10,29 @@
 
 namespace warden::test {
 
+// The fake machine's RAM as the model's normal-world memory.
+class FakeMachineMemory final : public optee_model::Memory {
+public:
+    explicit FakeMachineMemory(FakeMachine& m) : m_(m) {}
+    bool read(uint64_t pa, void* dst, uint64_t size) override {
+        if (!inside(pa, size)) return false;
+        std::memcpy(dst, m_.host(Pa(pa)), size);
+        return true;
+    }
+    bool write(uint64_t pa, const void* src, uint64_t size) override {
+        if (!inside(pa, size)) return false;
+        std::memcpy(m_.host(Pa(pa)), src, size);
+        return true;
+    }
+
+private:
+    bool inside(uint64_t pa, uint64_t size) const {
+        uint64_t base = m_.ram_base().value();
+        return pa >= base && pa - base <= m_.ram_size() && size <= m_.ram_size() - (pa - base);
+    }
+    FakeMachine& m_;
+};
+
 inline void use_optee_model(FakeMachine& machine, optee_model::Model& model) {
     machine.secure_world = [&model](const arch::SecureRegs& in) {
         optee_model::Regs r{};

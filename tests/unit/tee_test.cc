@@ -8,6 +8,7 @@
 #include "core/tee/tee.h"
 #include "fake_machine.h"
 #include "firmware/optee/model.h"
+#include "firmware/optee/test_tas.h"
 #include "optee_world.h"
 #include "warden/errno.h"
 #include "warden/optee.h"
@@ -24,6 +25,7 @@ protected:
     PageAllocator alloc;
     DomainTable domains{alloc};
     optee_model::Model model;
+    test::FakeMachineMemory memory{machine};
     Domain* dom[4] = {};
 
     void SetUp() override {
@@ -35,11 +37,18 @@ protected:
         }
         tee::reset();
     }
-    void TearDown() override { tee::reset(); }
+    void TearDown() override {
+        tee::reset();
+        tee::set_pages(nullptr);
+    }
 
     void with_optee(uint32_t guest_limit = 2) {
-        model = optee_model::Model(optee_model::Config{guest_limit, 2});
+        optee_model::Config cfg;
+        cfg.guest_limit = guest_limit;
+        cfg.memory = &memory;
+        model = optee_model::Model(cfg);
         test::use_optee_model(machine, model);
+        tee::set_pages(&alloc);
         ASSERT_EQ(tee::init(), 0);
         ASSERT_NE(tee::active(), nullptr);
     }
@@ -154,7 +163,7 @@ TEST_F(TeeTest, ForwardedFastCallsAnswerLikeOptee) {
     v = call(dom[1], op::kCallsRevision);
     EXPECT_EQ(v.regs.x[0], 2u);
     EXPECT_EQ(call(dom[1], op::kGetThreadCount).regs.x[1], 2u);
-    EXPECT_EQ(call(dom[1], op::kCallsCount).regs.x[0], 11u) << "emulated";
+    EXPECT_EQ(call(dom[1], op::kCallsCount).regs.x[0], 12u) << "emulated";
     EXPECT_EQ(dom[1]->tee().calls_forwarded, 5u);
     EXPECT_EQ(model.calls_from(2), 5u);
 }
@@ -201,16 +210,18 @@ TEST_F(TeeTest, LifecycleAndPlatformCallsAreRefusedAndNeverForwarded) {
     EXPECT_EQ(model.partitions(), 1u) << "a guest cannot create or destroy partitions";
 }
 
-TEST_F(TeeTest, StandardCallsAreNotForwardedYet) {
+TEST_F(TeeTest, UnmediatedStandardCallsAreNotForwarded) {
     with_optee();
     ASSERT_EQ(tee::enable(*dom[1], abi::kTeeOptee), 0);
     uint64_t before = model.total_calls();
-    for (uint32_t fn :
-         {op::kCallWithArg, op::kReturnFromRpc, op::kCallWithRpcArg, op::kCallWithRegdArg}) {
+    for (uint32_t fn : {op::kReturnFromRpc, op::kCallWithRpcArg, op::kCallWithRegdArg}) {
         Vcpu& v = call(dom[1], fn, 0x40000000);
         EXPECT_EQ(v.regs.x[0], op::kENotAvail);
         EXPECT_EQ(v.regs.x[1], 0u);
     }
+    // a1 is the upper half of the message's address: far outside the guest.
+    Vcpu& v = call(dom[1], op::kCallWithArg, 0x40000000);
+    EXPECT_EQ(v.regs.x[0], op::kEBadAddr);
     EXPECT_EQ(model.total_calls(), before);
 }
 
@@ -225,6 +236,185 @@ TEST_F(TeeTest, UndefinedSecureRegistersNeverReachTheGuest) {
     EXPECT_EQ(v.regs.x[2], 0u);
     EXPECT_EQ(v.regs.x[3], 0u);
     for (int i = 4; i < 8; ++i) EXPECT_NE(v.regs.x[i], 0x5ec2e7u);
+}
+
+// ---- Standard calls: CALL_WITH_ARG through the shadow page ----
+
+class SessionTest : public TeeTest {
+protected:
+    static constexpr uint64_t kArgOffset = 0x10000;  // in the guest's RAM
+    Domain* g = nullptr;
+    Ipa arg{};
+
+    void SetUp() override {
+        TeeTest::SetUp();
+        with_optee();
+        g = dom[1];
+        ASSERT_EQ(tee::enable(*g, abi::kTeeOptee, {2, 8}), 0);
+        arg = g->ram_base() + kArgOffset;
+    }
+    struct Msg {
+        op::MsgArg h{};
+        op::MsgParam p[6]{};
+    };
+    // Writes the message into the guest, makes the call, reads it back.
+    uint64_t send(Msg& m, Ipa at, bool in_ram = true) {
+        if (in_ram) {
+            EXPECT_TRUE(g->copy_to_guest(at, &m, sizeof m.h + sizeof(op::MsgParam) * 6));
+        }
+        Vcpu& v = g->vcpu(0);
+        v.regs = GuestRegs{};
+        v.regs.x[0] = op::kCallWithArg;
+        v.regs.x[1] = at.value() >> 32;
+        v.regs.x[2] = at.value() & 0xffffffffu;
+        v.regs.x[7] = 0x1234;  // ignored: the mediator sets the client ID
+        smccc::dispatch(v, smccc::Conduit::Smc);
+        if (in_ram) {
+            EXPECT_TRUE(g->copy_from_guest(&m, at, sizeof m.h + sizeof(op::MsgParam) * 6));
+        }
+        return v.regs.x[0];
+    }
+    uint64_t send(Msg& m) { return send(m, arg); }
+    Msg open_msg(optee_model::tas::Uuid uuid = optee_model::tas::kIncrement) {
+        Msg m;
+        m.h.cmd = op::kMsgCmdOpenSession;
+        m.h.num_params = 2;
+        m.p[0] = {op::kAttrMeta | op::kAttrValueInput, uuid.a, uuid.b, 0};
+        m.p[1] = {op::kAttrMeta | op::kAttrValueInput, 0, 0, op::kLoginPublic};
+        return m;
+    }
+    uint32_t open() {
+        Msg m = open_msg();
+        EXPECT_EQ(send(m), op::kOk);
+        EXPECT_EQ(m.h.ret, op::kTeecSuccess);
+        return m.h.session;
+    }
+    Msg invoke_msg(uint32_t session, uint64_t value) {
+        Msg m;
+        m.h.cmd = op::kMsgCmdInvokeCommand;
+        m.h.func = optee_model::tas::kIncrementCmdAddOne;
+        m.h.session = session;
+        m.h.num_params = 1;
+        m.p[0] = {op::kAttrValueInout, value, 0, 0};
+        return m;
+    }
+};
+
+TEST_F(SessionTest, OpenInvokeCloseThroughTheShadow) {
+    uint32_t s = open();
+    EXPECT_NE(s, 0u);
+    EXPECT_EQ(g->tee().in_use.sessions, 1u) << "counted against the quota";
+    EXPECT_EQ(model.sessions_of(g->tee().client.value), 1u);
+
+    Msg inv = invoke_msg(s, 41);
+    ASSERT_EQ(send(inv), op::kOk);
+    EXPECT_EQ(inv.h.ret, op::kTeecSuccess);
+    EXPECT_EQ(inv.h.ret_origin, op::kOriginTrustedApp);
+    EXPECT_EQ(inv.p[0].a, 42u);
+
+    Msg close;
+    close.h.cmd = op::kMsgCmdCloseSession;
+    close.h.session = s;
+    ASSERT_EQ(send(close), op::kOk);
+    EXPECT_EQ(close.h.ret, op::kTeecSuccess);
+    EXPECT_EQ(g->tee().in_use.sessions, 0u);
+    EXPECT_EQ(model.sessions_of(g->tee().client.value), 0u);
+
+    Msg again = invoke_msg(s, 1);
+    ASSERT_EQ(send(again), op::kOk);
+    EXPECT_EQ(again.h.ret, op::kTeecErrorBadParameters) << "a closed session is gone";
+}
+
+TEST_F(SessionTest, TheGuestNeverHandsOpteeItsOwnMemory) {
+    std::vector<uint64_t> seen;
+    auto inner = machine.secure_world;
+    machine.secure_world = [&](const arch::SecureRegs& in) {
+        if (static_cast<uint32_t>(in.x[0]) == op::kCallWithArg) {
+            seen.push_back((in.x[1] << 32) | in.x[2]);
+            EXPECT_EQ(in.x[7], g->tee().client.value) << "the guest's own client ID";
+        }
+        return inner(in);
+    };
+    open();
+    ASSERT_EQ(seen.size(), 1u);
+    uint64_t ram = g->ram_base().value(), size = g->ram_size();
+    auto pa = g->stage2().translate(arg);
+    ASSERT_TRUE(pa.has_value());
+    EXPECT_NE(seen[0], pa->value()) << "OP-TEE read a shadow, not the guest's page";
+    EXPECT_EQ(seen[0] % kPageSize, 0u);
+    (void)ram;
+    (void)size;
+}
+
+TEST_F(SessionTest, QuotaLimitsOpenSessions) {
+    open();
+    open();
+    Msg third = open_msg();
+    ASSERT_EQ(send(third), op::kOk);
+    EXPECT_EQ(third.h.ret, op::kTeecErrorBusy);
+    EXPECT_EQ(third.h.ret_origin, op::kOriginComms) << "answered by the mediator";
+    EXPECT_EQ(model.sessions_of(g->tee().client.value), 2u) << "OP-TEE never saw it";
+    ASSERT_EQ(tee::set_quotas(*g, {3, 8}), 0);
+    Msg fourth = open_msg();
+    ASSERT_EQ(send(fourth), op::kOk);
+    EXPECT_EQ(fourth.h.ret, op::kTeecSuccess) << "a raised quota lets the same call through";
+    EXPECT_EQ(tee::set_quotas(*g, {2, 8}), -abi::err::kBusy);
+}
+
+TEST_F(SessionTest, HostileMessagesAreRefusedBeforeOpteeSeesThem) {
+    uint64_t calls_before = model.calls_from(g->tee().client.value);
+    Msg m = open_msg();
+    EXPECT_EQ(send(m, arg + 8), op::kEBadAddr) << "not page-aligned";
+    Msg too_many = open_msg();
+    too_many.h.num_params = 7;
+    ASSERT_EQ(send(too_many), op::kOk);
+    EXPECT_EQ(too_many.h.ret, op::kTeecErrorBadParameters);
+    Msg memref = invoke_msg(1, 0);
+    memref.p[0] = {op::kAttrTmemInput, 0x40000000, 4096, 0};
+    ASSERT_EQ(send(memref), op::kOk);
+    EXPECT_EQ(memref.h.ret, op::kTeecErrorBadParameters) << "memory references: not yet";
+    Msg flags = invoke_msg(1, 0);
+    flags.p[0].attr |= op::kAttrMeta;
+    ASSERT_EQ(send(flags), op::kOk);
+    EXPECT_EQ(flags.h.ret, op::kTeecErrorBadParameters) << "META only on OPEN's first two";
+    Msg reg;
+    reg.h.cmd = op::kMsgCmdRegisterShm;
+    ASSERT_EQ(send(reg), op::kOk);
+    EXPECT_EQ(reg.h.ret, op::kTeecErrorNotSupported);
+    // An address outside the guest's RAM.
+    Msg outside = open_msg();
+    EXPECT_EQ(send(outside, g->ram_base() + g->ram_size(), false), op::kEBadAddr);
+    EXPECT_EQ(model.calls_from(g->tee().client.value), calls_before) << "none reached OP-TEE";
+    EXPECT_EQ(g->tee().in_use.sessions, 0u);
+
+    // The guest's last page: a message that fits goes through.
+    Msg edge = open_msg();
+    Ipa last_page = g->ram_base() + (g->ram_size() - kPageSize);
+    EXPECT_EQ(send(edge, last_page), op::kOk);
+    EXPECT_EQ(edge.h.ret, op::kTeecSuccess);
+}
+
+TEST_F(SessionTest, SessionsAreTheirOwnGuests) {
+    uint32_t s = open();
+    Domain* other = dom[2];
+    ASSERT_EQ(tee::enable(*other, abi::kTeeOptee), 0);
+    std::swap(g, other);
+    Msg steal = invoke_msg(s, 1);
+    ASSERT_EQ(send(steal), op::kOk);
+    EXPECT_NE(steal.h.ret, op::kTeecSuccess) << "another guest's session ID is not ours";
+    std::swap(g, other);
+    Msg mine = invoke_msg(s, 1);
+    ASSERT_EQ(send(mine), op::kOk);
+    EXPECT_EQ(mine.h.ret, op::kTeecSuccess);
+}
+
+TEST_F(SessionTest, DisableReleasesTheShadowAndTheSessions) {
+    open();
+    uint64_t free_before = alloc.free_pages();
+    ASSERT_EQ(tee::disable(*g), 0);
+    EXPECT_EQ(alloc.free_pages(), free_before + 1) << "the shadow page went back";
+    EXPECT_EQ(model.sessions_of(2), 0u) << "VM_DESTROYED drops the guest's sessions";
+    EXPECT_EQ(g->tee().in_use.sessions, 0u);
 }
 
 }  // namespace

@@ -3,7 +3,7 @@
 // call carries a client ID in w7, the hypervisor creates and destroys guests with
 // VM_CREATED / VM_DESTROYED, and OP-TEE keeps one partition per guest.
 //
-// What a guest may do (fast calls only, for now):
+// What a guest may do:
 //   CALLS_COUNT                 emulated (the calls a guest may make)
 //   CALLS_UID, CALLS_REVISION,
 //   GET_OS_UUID, GET_OS_REVISION,
@@ -13,8 +13,17 @@
 //                               the reserved shared memory, which is not the guest's)
 //   GET_SHM_CONFIG              ENOTAVAIL: there is no static SHM for guests
 //   ENABLE/DISABLE_SHM_CACHE    emulated: OP-TEE never caches guest memory
-//   yielding calls              ENOTAVAIL: they pass guest memory to OP-TEE and are
-//                               not mediated yet; nothing is forwarded
+//   CALL_WITH_ARG               the message is copied from the guest into a shadow
+//                               page the hypervisor owns, checked, and forwarded
+//                               with the shadow's address: OP-TEE never sees guest
+//                               memory, and the guest cannot change the message
+//                               after the check. Only output fields go back.
+//                               OPEN_SESSION, INVOKE_COMMAND, CLOSE_SESSION and
+//                               CANCEL with value parameters; memory references
+//                               and REGISTER_SHM are refused (ret BAD_PARAMETERS
+//                               or NOT_SUPPORTED, origin COMMS) until translated.
+//                               Open sessions count against the guest's quota.
+//   other yielding calls        ENOTAVAIL (RPCs are not mediated yet)
 //   VM_CREATED, VM_DESTROYED, BOOT_SECONDARY, L2CC_MUTEX, async notifications,
 //   anything else               UNKNOWN_FUNCTION; SMC64 IDs NOT_SUPPORTED (-1, 64-bit)
 // A guest's own w7 is ignored: forwarded calls carry its client ID, so it can
@@ -23,7 +32,9 @@
 #include "core/arch.h"
 #include "core/domain.h"
 #include "core/log.h"
+#include "core/phys.h"
 #include "core/tee/mediator.h"
+#include "core/tee/tee.h"
 #include "warden/errno.h"
 
 namespace warden::tee {
@@ -36,8 +47,16 @@ using smccc::Result;
 // Capabilities a guest may see: what the mediator supports.
 constexpr uint32_t kGuestCaps = op::kCapUnregisteredShm | op::kCapDynamicShm | op::kCapMemrefNull;
 // Functions a guest can use (answered by CALLS_COUNT).
-constexpr uint32_t kGuestCallCount = 11;
+constexpr uint32_t kGuestCallCount = 12;
 constexpr unsigned kMaxClients = kMaxDomains + 1;
+// Parameters a message may carry: OP-TEE's four TA parameters and two META.
+constexpr uint32_t kMaxParams = 6;
+
+// The mediator's context for one guest (DomainTee::context points here).
+struct Guest {
+    bool live = false;  // VM_CREATED done, VM_DESTROYED not yet
+    Pa shadow{};        // the page OP-TEE reads messages from; 0 until first needed
+};
 
 struct State {
     uint32_t secure_caps = 0;
@@ -45,10 +64,14 @@ struct State {
     uint32_t os_major = 0;
     uint32_t os_minor = 0;
     uint32_t observed_limit = 0;  // guests in use when OP-TEE last said ENOTAVAIL
-    bool live[kMaxClients] = {};  // client IDs this mediator has created
+    Guest guests[kMaxClients];    // by client ID
     uint32_t live_count = 0;
 };
 State g_state;
+
+Guest& guest_of(DomainTee& state) {
+    return *static_cast<Guest*>(state.context);
+}
 
 SecureRegs call_as_hypervisor(uint32_t fn, uint64_t a1 = 0) {
     SecureRegs r{{fn, a1, 0, 0, 0, 0, 0, op::kHypervisorClientId}};
@@ -109,7 +132,7 @@ int domain_create(Domain& d, DomainTee& state) {
     if (client >= kMaxClients) return -abi::err::kInval;
     // OP-TEE does not check for duplicates: creating a live ID twice would give
     // one guest two partitions. The hypervisor never does.
-    if (g_state.live[client]) return -abi::err::kExist;
+    if (g_state.guests[client].live) return -abi::err::kExist;
     SecureRegs r = call_as_hypervisor(op::kVmCreated, client);
     switch (static_cast<uint32_t>(r.x[0])) {
     case op::kOk:
@@ -123,9 +146,10 @@ int domain_create(Domain& d, DomainTee& state) {
         WARDEN_LOG_ERROR("tee: VM_CREATED for client %u failed: 0x%lx", client, r.x[0]);
         return -abi::err::kIo;
     }
-    g_state.live[client] = true;
+    g_state.guests[client] = Guest{true, Pa{}};
     ++g_state.live_count;
     state.client = ClientId{client};
+    state.context = &g_state.guests[client];
     return 0;
 }
 
@@ -138,10 +162,15 @@ void domain_destroy(Domain& d, DomainTee& state) {
         WARDEN_LOG_ERROR("tee: VM_DESTROYED for client %u (d%u) returned 0x%lx", client,
                          d.id().value, r.x[0]);
     }
-    if (client < kMaxClients && g_state.live[client]) {
-        g_state.live[client] = false;
+    if (client < kMaxClients && g_state.guests[client].live) {
+        Guest& g = g_state.guests[client];
+        // OP-TEE has let go of the shadow (it dropped the guest's sessions and
+        // no call is in flight): it goes back, to be cleared before reuse.
+        if (g.shadow.value()) pages().free_page(g.shadow);
+        g = Guest{};
         --g_state.live_count;
     }
+    state.context = nullptr;
 }
 
 // Forwards a fast call and returns the first `results` registers the call defines;
@@ -206,7 +235,122 @@ Result fast_call(DomainTee& state, const smccc::Call& call) {
     }
 }
 
-Result handle_call(Vcpu&, DomainTee& state, const smccc::Call& call, smccc::Conduit) {
+// ---- CALL_WITH_ARG ----
+
+struct Message {
+    op::MsgArg h;
+    op::MsgParam p[kMaxParams];
+};
+
+uint64_t type_of(const op::MsgParam& p) {
+    return p.attr & op::kAttrTypeMask;
+}
+
+bool is_value(uint64_t type) {
+    return type == op::kAttrValueInput || type == op::kAttrValueOutput ||
+           type == op::kAttrValueInout;
+}
+
+// Answers a message without OP-TEE: the result goes into the guest's own copy.
+Result answer(Domain& d, Ipa at, Message& m, uint32_t ret, DomainTee& state) {
+    m.h.ret = ret;
+    m.h.ret_origin = op::kOriginComms;
+    ++state.calls_refused;
+    if (!d.copy_to_guest(at, &m.h, sizeof m.h)) return value32(op::kEBadAddr);
+    return value32(op::kOk);
+}
+
+// What the mediator can pass on, parameter by parameter: the TEEC result to
+// answer with, or success.
+uint32_t check_params(const Message& m) {
+    for (uint32_t i = 0; i < m.h.num_params; ++i) {
+        const op::MsgParam& p = m.p[i];
+        uint64_t type = type_of(p);
+        bool meta_ok = m.h.cmd == op::kMsgCmdOpenSession && i < 2;
+        if (p.attr & ~(op::kAttrTypeMask | (meta_ok ? op::kAttrMeta : 0))) {
+            return op::kTeecErrorBadParameters;  // unknown flags, or META out of place
+        }
+        if (type == op::kAttrNone || is_value(type)) continue;
+        // Memory references pass guest addresses to OP-TEE: not until translated.
+        return op::kTeecErrorBadParameters;
+    }
+    return op::kTeecSuccess;
+}
+
+Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
+    Domain& d = *vcpu.domain;
+    Guest& g = guest_of(state);
+    uint64_t ipa = (call.arg(1) << 32) | (call.arg(2) & 0xffffffffu);
+    if (ipa & (kPageSize - 1)) return refuse(state, op::kEBadAddr);  // as OP-TEE answers
+    Ipa at(ipa);
+    Message m{};
+    if (!d.copy_from_guest(&m.h, at, sizeof m.h)) return refuse(state, op::kEBadAddr);
+    if (m.h.num_params > kMaxParams) return answer(d, at, m, op::kTeecErrorBadParameters, state);
+    const uint64_t param_bytes = sizeof(op::MsgParam) * m.h.num_params;
+    if (param_bytes && !d.copy_from_guest(m.p, at + sizeof m.h, param_bytes)) {
+        return refuse(state, op::kEBadAddr);
+    }
+    switch (m.h.cmd) {
+    case op::kMsgCmdOpenSession:
+        if (state.in_use.sessions >= state.quotas.sessions) {
+            return answer(d, at, m, op::kTeecErrorBusy, state);  // the guest's session quota
+        }
+        break;
+    case op::kMsgCmdInvokeCommand:
+    case op::kMsgCmdCloseSession:
+    case op::kMsgCmdCancel:
+        break;
+    default:  // REGISTER_SHM, UNREGISTER_SHM: not until memory is translated
+        return answer(d, at, m, op::kTeecErrorNotSupported, state);
+    }
+    if (uint32_t bad = check_params(m); bad != op::kTeecSuccess) {
+        return answer(d, at, m, bad, state);
+    }
+    if (!g.shadow.value()) {
+        auto page = pages().alloc_page();
+        if (!page) return refuse(state, op::kENoMem);
+        g.shadow = *page;
+    }
+    // From here on only the shadow counts: the guest may rewrite its page at will.
+    auto* shadow = phys_ptr<uint8_t>(g.shadow);
+    __builtin_memcpy(shadow, &m.h, sizeof m.h);
+    __builtin_memcpy(shadow + sizeof m.h, m.p, param_bytes);
+    const uint32_t cmd = m.h.cmd;
+
+    SecureRegs r{{op::kCallWithArg, g.shadow.value() >> 32, g.shadow.value() & 0xffffffffu, 0, 0, 0,
+                  0, state.client.value}};
+    arch::secure_call(r);
+    ++state.calls_forwarded;
+    const auto rc = static_cast<uint32_t>(r.x[0]);
+    if (rc != op::kOk) return value32(rc);  // busy, thread limit, RPCs: not resumable yet
+
+    // Back to the guest: results only, from the shadow, in the guest's own copy.
+    Message out;
+    __builtin_memcpy(&out.h, shadow, sizeof out.h);
+    __builtin_memcpy(out.p, shadow + sizeof out.h, param_bytes);
+    m.h.ret = out.h.ret;
+    m.h.ret_origin = out.h.ret_origin;
+    if (cmd == op::kMsgCmdOpenSession) m.h.session = out.h.session;
+    for (uint32_t i = 0; i < m.h.num_params; ++i) {
+        uint64_t type = type_of(m.p[i]);
+        if (type == op::kAttrValueOutput || type == op::kAttrValueInout) {
+            m.p[i].a = out.p[i].a;
+            m.p[i].b = out.p[i].b;
+            m.p[i].c = out.p[i].c;
+        }
+    }
+    if (out.h.ret == op::kTeecSuccess) {
+        if (cmd == op::kMsgCmdOpenSession) ++state.in_use.sessions;
+        if (cmd == op::kMsgCmdCloseSession && state.in_use.sessions) --state.in_use.sessions;
+    }
+    if (!d.copy_to_guest(at, &m.h, sizeof m.h) ||
+        (param_bytes && !d.copy_to_guest(at + sizeof m.h, m.p, param_bytes))) {
+        return value32(op::kEBadAddr);
+    }
+    return value32(op::kOk);
+}
+
+Result handle_call(Vcpu& vcpu, DomainTee& state, const smccc::Call& call, smccc::Conduit) {
     if ((call.id & 0xffffff00u) == 0xb2000000u) return fast_call(state, call);
     if (call.smc64()) {
         // OP-TEE serves no SMC64 IDs; SMCCC's UNKNOWN is -1 at full width.
@@ -220,8 +364,9 @@ Result handle_call(Vcpu&, DomainTee& state, const smccc::Call& call, smccc::Cond
         return forward(state, call, 4);
     case op::kCallsRevision:
         return forward(state, call, 2);
-    case op::kReturnFromRpc:
     case op::kCallWithArg:
+        return call_with_arg(vcpu, state, call);
+    case op::kReturnFromRpc:
     case op::kCallWithRpcArg:
     case op::kCallWithRegdArg:
         return refuse(state, op::kENotAvail);

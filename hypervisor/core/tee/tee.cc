@@ -2,6 +2,7 @@
 #include "core/tee/tee.h"
 
 #include "core/domain.h"
+#include "core/hv.h"
 #include "core/initcall.h"
 #include "core/log.h"
 #include "warden/errno.h"
@@ -15,6 +16,7 @@ namespace {
 
 const Mediator* g_active = nullptr;
 uint32_t g_in_use = 0;
+PageAllocator* g_pages = nullptr;
 
 int init_call() {
     return init();
@@ -38,6 +40,14 @@ int init() {
 
 const Mediator* active() {
     return g_active;
+}
+
+void set_pages(PageAllocator* pages) {
+    g_pages = pages;
+}
+
+PageAllocator& pages() {
+    return g_pages ? *g_pages : hv().alloc();
 }
 
 void reset() {

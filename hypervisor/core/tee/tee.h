@@ -11,7 +11,8 @@
 
 namespace warden {
 class Domain;
-}
+class PageAllocator;
+}  // namespace warden
 
 namespace warden::tee {
 
@@ -20,6 +21,10 @@ namespace warden::tee {
 int init();
 // The active mediator, or nullptr.
 const Mediator* active();
+// Where mediators take the pages they own (shadow messages): the hypervisor's
+// allocator unless set (host tests give their own).
+void set_pages(PageAllocator* pages);
+PageAllocator& pages();
 // For tests: forget the active mediator.
 void reset();
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "model.h"
 
+#include "test_tas.h"
 #include "warden/optee.h"
 
 namespace warden::optee_model {
@@ -56,16 +57,22 @@ Regs Model::vm_created(const Regs& in) {
             // No duplicate check, as in OP-TEE: a live ID gets a second partition.
             p = Partition{true, static_cast<uint16_t>(in.x[1]), 0};
             ++used_;
-            return result(op::kOk);
+            return result(op::kOk, in.x[1]);  // x1 echoes the guest ID, as OP-TEE does
         }
     }
     return echo(op::kENotAvail, in);
 }
 
 Regs Model::vm_destroyed(const Regs& in) {
-    if (Partition* p = find(static_cast<uint16_t>(in.x[1]))) {
+    auto guest = static_cast<uint16_t>(in.x[1]);
+    if (Partition* p = find(guest)) {
         *p = Partition{};
         --used_;
+        if (!find(guest)) {
+            for (auto& s : sessions_) {
+                if (s.used && s.client == guest) s = Session{};  // the guest's sessions go too
+            }
+        }
     }
     return result(op::kOk);  // also for unknown or already-destroyed IDs
 }
@@ -116,9 +123,116 @@ Regs Model::standard_call(const Regs& in, uint16_t client) {
     switch (static_cast<uint32_t>(in.x[0])) {
     case op::kReturnFromRpc:
         return result(op::kEResume);
+    case op::kCallWithArg:
+        return call_with_arg(in, client);
     default:
         return result(op::kEBadCmd);
     }
+}
+
+uint32_t Model::sessions_of(uint16_t client) const {
+    uint32_t n = 0;
+    for (const auto& s : sessions_) n += (s.used && s.client == client) ? 1 : 0;
+    return n;
+}
+
+namespace {
+
+struct Message {
+    op::MsgArg h;
+    op::MsgParam p[kMaxMsgParams];
+
+    uint64_t type(unsigned i) const { return p[i].attr & op::kAttrTypeMask; }
+    void fail(uint32_t ret, uint32_t origin) {
+        h.ret = ret;
+        h.ret_origin = origin;
+    }
+};
+
+// The built-in TAs' commands. Returns a TEEC result; origin is the TA's.
+uint32_t run_increment(Message& m) {
+    if (m.h.func != tas::kIncrementCmdAddOne || m.h.num_params < 1 ||
+        m.type(0) != op::kAttrValueInout) {
+        return op::kTeecErrorBadParameters;
+    }
+    for (unsigned i = 1; i < m.h.num_params; ++i) {
+        if (m.type(i) != op::kAttrNone) return op::kTeecErrorBadParameters;
+    }
+    m.p[0].a += 1;
+    return op::kTeecSuccess;
+}
+
+}  // namespace
+
+Regs Model::call_with_arg(const Regs& in, uint16_t client) {
+    uint64_t pa = (in.x[1] << 32) | (in.x[2] & 0xffffffffu);
+    bool in_secure = pa >= cfg_.secure_base && pa - cfg_.secure_base < cfg_.secure_size;
+    Message m{};
+    if (!cfg_.memory || (pa & 0xfff) || in_secure || !cfg_.memory->read(pa, &m.h, sizeof m.h)) {
+        return result(op::kEBadAddr);
+    }
+    if (m.h.num_params > kMaxMsgParams) {
+        m.fail(op::kTeecErrorBadParameters, op::kOriginComms);
+        cfg_.memory->write(pa, &m.h, sizeof m.h);
+        return result(op::kOk);
+    }
+    uint64_t params = sizeof(op::MsgParam) * m.h.num_params;
+    if (params && !cfg_.memory->read(pa + sizeof m.h, m.p, params)) return result(op::kEBadAddr);
+    m.h.ret = op::kTeecSuccess;
+    m.h.ret_origin = op::kOriginTee;
+    switch (m.h.cmd) {
+    case op::kMsgCmdOpenSession: {
+        const uint64_t meta_in = op::kAttrMeta | op::kAttrValueInput;
+        if (m.h.num_params < 2 || m.p[0].attr != meta_in || m.p[1].attr != meta_in) {
+            m.fail(op::kTeecErrorBadParameters, op::kOriginTee);
+            break;
+        }
+        if (m.p[0].a != tas::kIncrement.a || m.p[0].b != tas::kIncrement.b) {
+            m.fail(op::kTeecErrorItemNotFound, op::kOriginTee);
+            break;
+        }
+        Session* free_slot = nullptr;
+        for (auto& s : sessions_) {
+            if (!s.used) {
+                free_slot = &s;
+                break;
+            }
+        }
+        if (!free_slot) {
+            m.fail(op::kTeecErrorOutOfMemory, op::kOriginTee);
+            break;
+        }
+        *free_slot = Session{true, client, next_session_++};
+        m.h.session = free_slot->id;
+        break;
+    }
+    case op::kMsgCmdInvokeCommand:
+    case op::kMsgCmdCloseSession: {
+        Session* found = nullptr;
+        for (auto& s : sessions_) {
+            if (s.used && s.client == client && s.id == m.h.session) found = &s;
+        }
+        if (!found) {  // another client's session is as unknown as a closed one
+            m.fail(op::kTeecErrorBadParameters, op::kOriginTee);
+            break;
+        }
+        if (m.h.cmd == op::kMsgCmdCloseSession) {
+            *found = Session{};
+            break;
+        }
+        uint32_t ret = run_increment(m);
+        m.fail(ret, op::kOriginTrustedApp);
+        break;
+    }
+    default:
+        m.fail(op::kTeecErrorNotSupported, op::kOriginTee);
+        break;
+    }
+    if (!cfg_.memory->write(pa, &m.h, sizeof m.h) ||
+        (params && !cfg_.memory->write(pa + sizeof m.h, m.p, params))) {
+        return result(op::kEBadAddr);
+    }
+    return result(op::kOk);
 }
 
 Regs Model::call(const Regs& in) {

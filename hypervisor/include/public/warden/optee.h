@@ -61,4 +61,68 @@ inline constexpr uint32_t kApiRevisionMinor = 0;
 // The hypervisor's own client ID; guest N has client ID N + 1.
 inline constexpr uint16_t kHypervisorClientId = 0;
 
+// ---- The message protocol (CALL_WITH_ARG: a1 = upper, a2 = lower 32 bits of
+// the physical address of a page-aligned MsgArg) ----
+
+inline constexpr uint32_t kMsgCmdOpenSession = 0;
+inline constexpr uint32_t kMsgCmdInvokeCommand = 1;
+inline constexpr uint32_t kMsgCmdCloseSession = 2;
+inline constexpr uint32_t kMsgCmdCancel = 3;
+inline constexpr uint32_t kMsgCmdRegisterShm = 4;
+inline constexpr uint32_t kMsgCmdUnregisterShm = 5;
+
+// Parameter attributes: a type in bits 0..7, and flags.
+inline constexpr uint64_t kAttrTypeMask = 0xff;
+inline constexpr uint64_t kAttrNone = 0;
+inline constexpr uint64_t kAttrValueInput = 1;
+inline constexpr uint64_t kAttrValueOutput = 2;
+inline constexpr uint64_t kAttrValueInout = 3;
+inline constexpr uint64_t kAttrRmemInput = 5;
+inline constexpr uint64_t kAttrRmemOutput = 6;
+inline constexpr uint64_t kAttrRmemInout = 7;
+inline constexpr uint64_t kAttrTmemInput = 9;
+inline constexpr uint64_t kAttrTmemOutput = 10;
+inline constexpr uint64_t kAttrTmemInout = 11;
+inline constexpr uint64_t kAttrMeta = 0x100;
+inline constexpr uint64_t kAttrNoncontig = 0x200;
+
+// OPEN_SESSION's two META value parameters: the TA's UUID (a, b: its 16 bytes
+// as two little-endian words), then the client's login method (c).
+inline constexpr uint32_t kLoginPublic = 0;
+
+struct MsgParam {
+    uint64_t attr;
+    uint64_t a;  // value.a, or tmem buf_ptr, or rmem offs
+    uint64_t b;  // value.b, or size
+    uint64_t c;  // value.c, or shm_ref
+};
+static_assert(sizeof(MsgParam) == 32);
+
+struct MsgArg {
+    uint32_t cmd;
+    uint32_t func;  // INVOKE_COMMAND: the TA's command
+    uint32_t session;
+    uint32_t cancel_id;
+    uint32_t pad;
+    uint32_t ret;         // a TEEC_* result
+    uint32_t ret_origin;  // kOrigin*
+    uint32_t num_params;  // MsgParams follow the header
+};
+static_assert(sizeof(MsgArg) == 32);
+inline constexpr uint32_t kMsgArgMaxParams = (4096 - sizeof(MsgArg)) / sizeof(MsgParam);  // 127
+
+// Results (TEEC_*) and where they came from.
+inline constexpr uint32_t kTeecSuccess = 0;
+inline constexpr uint32_t kTeecErrorAccessDenied = 0xFFFF0001;
+inline constexpr uint32_t kTeecErrorBadFormat = 0xFFFF0005;
+inline constexpr uint32_t kTeecErrorBadParameters = 0xFFFF0006;
+inline constexpr uint32_t kTeecErrorItemNotFound = 0xFFFF0008;
+inline constexpr uint32_t kTeecErrorNotSupported = 0xFFFF000A;
+inline constexpr uint32_t kTeecErrorOutOfMemory = 0xFFFF000C;
+inline constexpr uint32_t kTeecErrorBusy = 0xFFFF000D;
+inline constexpr uint32_t kOriginApi = 1;
+inline constexpr uint32_t kOriginComms = 2;
+inline constexpr uint32_t kOriginTee = 3;
+inline constexpr uint32_t kOriginTrustedApp = 4;
+
 }  // namespace warden::abi::optee
