@@ -42,18 +42,24 @@ scrub_run() {
 
 smc=$(run bench_smc) || { echo "$smc"; echo "bench: QEMU failed" >&2; exit 1; }
 hvc=$(run bench_hvc) || { echo "$hvc"; echo "bench: QEMU failed" >&2; exit 1; }
-figure() { echo "$1" | sed -n "s/^\[d1\] bench: $2=\([0-9]*\).*/\1/p"; }
+figure() { echo "$1" | sed -n "s/^\[d1\] bench: $2=\([0-9]*\) ticks\/call, min \([0-9]*\).*/\1 \2/p"; }
+row() { printf '  %-56s %7s %7s\n' "$1" $2; }
 
 echo "Warden hypervisor paths: QEMU 7.2 'virt', cortex-a57, -icount shift=4 (1 tick = 1 instruction)"
-printf '  %-52s %6s\n' "path" "instr."
-printf '  %-52s %6s\n' "bare trap round trip (MRS MDSCR_EL1, emulated RAZ)" "$(figure "$smc" bare_trap_roundtrip)"
-printf '  %-52s %6s\n' "null hypercall over HVC (Warden VERSION)" "$(figure "$smc" null_hypercall_hvc)"
-printf '  %-52s %6s\n' "null hypercall over trapped SMC" "$(figure "$smc" null_hypercall_smc)"
-printf '  %-52s %6s\n' "PSCI_VERSION over HVC (virtual PSCI)" "$(figure "$smc" psci_version_hvc)"
-printf '  %-52s %6s\n' "OP-TEE GET_OS_REVISION from a guest over SMC" "$(figure "$smc" optee_get_os_revision_smc)"
-printf '  %-52s %6s\n' "OP-TEE GET_OS_REVISION from a guest over HVC" "$(figure "$hvc" optee_get_os_revision_hvc)"
-printf '  %-52s %6s\n' "OP-TEE GET_OS_REVISION from EL2 (secure world alone)" \
-  "$(echo "$smc" | sed -n 's/.*fast call from EL2: \([0-9]*\) ticks.*/\1/p')"
+echo "Mean over 1000 calls, and the cheapest single call."
+row "path" "mean min"
+row "bare trap round trip (MRS MDSCR_EL1, emulated RAZ)" "$(figure "$smc" bare_trap_roundtrip)"
+row "null hypercall over HVC (Warden VERSION)" "$(figure "$smc" null_hypercall_hvc)"
+row "null hypercall over trapped SMC" "$(figure "$smc" null_hypercall_smc)"
+row "PSCI_VERSION over HVC (virtual PSCI)" "$(figure "$smc" psci_version_hvc)"
+row "OP-TEE GET_OS_REVISION from a guest over SMC" "$(figure "$smc" optee_get_os_revision_smc)"
+row "OP-TEE GET_OS_REVISION from a guest over HVC" "$(figure "$hvc" optee_get_os_revision_hvc)"
+row "  the same from EL2 with the guest's client ID" \
+  "$(echo "$smc" | sed -n 's/.*(client ID [0-9]*): fast call from EL2 as the guest: \([0-9]*\) ticks, min \([0-9]*\).*/\1 \2/p' | head -1)"
+row "  the same from EL2 with client ID 0 (no partition switch)" \
+  "$(echo "$smc" | sed -n 's/.*fast call from EL2: \([0-9]*\) ticks.*/\1 -/p')"
+row "OP-TEE INVOKE_COMMAND, one value param, over SMC" "$(figure "$smc" optee_invoke_value_smc)"
+row "OP-TEE INVOKE_COMMAND, one value param, over HVC" "$(figure "$hvc" optee_invoke_value_hvc)"
 t0=$(date +%s.%N)
 scrub=$(scrub_run) || { echo "$scrub"; echo "bench: QEMU failed" >&2; exit 1; }
 t1=$(date +%s.%N)
@@ -62,8 +68,8 @@ echo "$scrub" | grep -q "scrub_check: 256 MiB checked: 0 non-zero" ||
 destroy=$(echo "$scrub" | sed -n 's/^\[d0\] ctl: destroy took \([0-9]*\) ticks.*/\1/p')
 create=$(echo "$scrub" | sed -n 's/^\[d0\] ctl: create took \([0-9]*\) ticks.*/\1/p')
 pages=$((256 * 1024 * 1024 / 4096))
-printf '  %-52s %6s\n' "boot to the first guest instruction (dom0)" \
-  "$(echo "$smc" | sed -n 's/^\[d0\] bench: boot_to_first_guest_instruction=\([0-9]*\).*/\1/p')"
+row "boot to the first guest instruction (dom0)" \
+  "$(echo "$smc" | sed -n 's/^\[d0\] bench: boot_to_first_guest_instruction=\([0-9]*\).*/\1 -/p')"
 echo
 echo "Scrubbing a 256 MiB domain ($pages pages), same QEMU settings:"
 printf '  %-52s %9s\n' "destroy (scrub + free), instructions" "$destroy"
