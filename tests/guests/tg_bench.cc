@@ -3,7 +3,7 @@
 // of the 62.5 MHz counter is exactly one instruction, so these are instruction
 // counts and identical run after run.
 #include "guest/guest.h"
-#include "test_tas.h"
+#include "optee_msg.h"
 #include "warden/optee.h"
 
 extern "C" {
@@ -15,7 +15,6 @@ extern "C" {
 namespace {
 
 namespace op = warden::abi::optee;
-namespace tas = warden::optee_model::tas;
 
 constexpr int kRounds = 1000;
 
@@ -42,39 +41,21 @@ uint64_t min_call(Fn fn) {
     return best;
 }
 
-struct alignas(4096) MessagePage {
-    op::MsgArg h;
-    op::MsgParam p[6];
-};
-MessagePage g_msg;
+optee_msg::MessagePage g_msg;
 bool g_smc = true;
-
-uint64_t send() {
-    auto at = reinterpret_cast<uint64_t>(&g_msg);
-    return guest::call(g_smc, {{op::kCallWithArg, at >> 32, at & 0xffffffffu, 0, 0, 0, 0, 0}}).x[0];
-}
 
 // A session with the model's increment TA; 0 when it cannot be opened.
 uint32_t open_session() {
-    g_msg = MessagePage{};
-    g_msg.h.cmd = op::kMsgCmdOpenSession;
-    g_msg.h.num_params = 2;
-    g_msg.p[0] = {op::kAttrMeta | op::kAttrValueInput, tas::kIncrement.a, tas::kIncrement.b, 0};
-    g_msg.p[1] = {op::kAttrMeta | op::kAttrValueInput, 0, 0, op::kLoginPublic};
-    if (send() != op::kOk || g_msg.h.ret != op::kTeecSuccess) return 0;
+    optee_msg::open_session(g_msg);
+    if (optee_msg::send(g_smc, g_msg) != op::kOk || g_msg.h.ret != op::kTeecSuccess) return 0;
     return g_msg.h.session;
 }
 
 uint32_t g_session = 0;
 
 void invoke() {
-    g_msg.h = op::MsgArg{};
-    g_msg.h.cmd = op::kMsgCmdInvokeCommand;
-    g_msg.h.func = tas::kIncrementCmdAddOne;
-    g_msg.h.session = g_session;
-    g_msg.h.num_params = 1;
-    g_msg.p[0] = {op::kAttrValueInout, 1, 0, 0};
-    send();
+    optee_msg::invoke_add_one(g_msg, g_session, 1);
+    optee_msg::send(g_smc, g_msg);
 }
 
 }  // namespace

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "guest/guest.h"
-#include "test_tas.h"
+#include "optee_msg.h"
 #include "warden/optee.h"
 
 extern "C" {
@@ -20,16 +20,8 @@ extern "C" {
 namespace {
 
 namespace op = warden::abi::optee;
-namespace tas = warden::optee_model::tas;
-
 bool g_smc = true;
-
-// The message page (MMU off: its address is its IPA).
-struct alignas(4096) MessagePage {
-    op::MsgArg h;
-    op::MsgParam p[6];
-};
-MessagePage g_msg;
+optee_msg::MessagePage g_msg;
 
 guest::Regs tee(uint64_t fn, uint64_t a1 = 0, uint64_t a7 = 0) {
     return guest::call(g_smc, {{fn, a1, 0, 0, 0, 0, 0, a7}});
@@ -78,27 +70,17 @@ int check_optee() {
     return 0;
 }
 
-// One CALL_WITH_ARG with g_msg; returns a0.
 uint64_t send() {
-    auto at = reinterpret_cast<uint64_t>(&g_msg);
-    return guest::call(g_smc, {{op::kCallWithArg, at >> 32, at & 0xffffffffu, 0, 0, 0, 0, 0}}).x[0];
+    return optee_msg::send(g_smc, g_msg);
 }
 
 void invoke_msg(uint32_t session, uint64_t value) {
-    g_msg = MessagePage{};
-    g_msg.h.cmd = op::kMsgCmdInvokeCommand;
-    g_msg.h.func = tas::kIncrementCmdAddOne;
-    g_msg.h.session = session;
-    g_msg.h.num_params = 1;
-    g_msg.p[0] = {op::kAttrValueInout, value, 0, 0};
+    g_msg = optee_msg::MessagePage{};
+    optee_msg::invoke_add_one(g_msg, session, value);
 }
 
 int use_a_session() {
-    g_msg = MessagePage{};
-    g_msg.h.cmd = op::kMsgCmdOpenSession;
-    g_msg.h.num_params = 2;
-    g_msg.p[0] = {op::kAttrMeta | op::kAttrValueInput, tas::kIncrement.a, tas::kIncrement.b, 0};
-    g_msg.p[1] = {op::kAttrMeta | op::kAttrValueInput, 0, 0, op::kLoginPublic};
+    optee_msg::open_session(g_msg);
     GUEST_CHECK(send() == op::kOk);
     GUEST_CHECK(g_msg.h.ret == op::kTeecSuccess);
     const uint32_t session = g_msg.h.session;
@@ -122,9 +104,7 @@ int use_a_session() {
 
     char hold[4];
     if (guest::bootarg("hold", hold, sizeof hold)) return 0;
-    g_msg = MessagePage{};
-    g_msg.h.cmd = op::kMsgCmdCloseSession;
-    g_msg.h.session = session;
+    optee_msg::close_session(g_msg, session);
     GUEST_CHECK(send() == op::kOk && g_msg.h.ret == op::kTeecSuccess);
     invoke_msg(session, 1);
     GUEST_CHECK(send() == op::kOk && g_msg.h.ret != op::kTeecSuccess);

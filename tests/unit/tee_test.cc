@@ -340,13 +340,10 @@ TEST_F(SessionTest, TheGuestNeverHandsOpteeItsOwnMemory) {
     };
     open();
     ASSERT_EQ(seen.size(), 1u);
-    uint64_t ram = g->ram_base().value(), size = g->ram_size();
     auto pa = g->stage2().translate(arg);
     ASSERT_TRUE(pa.has_value());
     EXPECT_NE(seen[0], pa->value()) << "OP-TEE read a shadow, not the guest's page";
     EXPECT_EQ(seen[0] % kPageSize, 0u);
-    (void)ram;
-    (void)size;
 }
 
 TEST_F(SessionTest, QuotaLimitsOpenSessions) {

@@ -183,7 +183,9 @@ Result<int64_t> Hypervisor::call(abi::Domctl& op) {
 Result<uint16_t> Hypervisor::create_domain(const CreateSpec& spec) {
     auto op = make_domctl(abi::kCreateDomain, 0);
     if (spec.name.empty() || spec.name.size() >= abi::kDomainNameMax) {
-        return Error(ErrorKind::InvalidInput, "domain name must have 1 to 31 characters");
+        return Error(ErrorKind::InvalidInput, "domain name must have 1 to " +
+                                                  std::to_string(abi::kDomainNameMax - 1) +
+                                                  " characters");
     }
     op.u.create.ram_size = spec.ram_size;
     op.u.create.vcpus = spec.vcpus;

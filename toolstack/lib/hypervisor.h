@@ -55,12 +55,6 @@ struct DomainInfo {
     uint16_t tee_client = 0;
 };
 
-// What a guest may hold in its TEE, or holds (warden/domctl.h DomctlTeeQuotas).
-struct TeeQuotas {
-    uint32_t sessions = 0;
-    uint32_t shm_pages = 0;
-};
-
 struct TeeStatus {
     TeeType type = TeeType::None;
     uint16_t client_id = 0;

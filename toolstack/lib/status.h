@@ -34,8 +34,8 @@ struct TeeOccupancy {
     uint32_t in_use = 0;
 };
 
-// What a guest holds in its TEE, when new quotas were refused below it.
-struct TeeHeld {
+// What a guest may hold in its TEE, or holds (warden/domctl.h DomctlTeeQuotas).
+struct TeeQuotas {
     uint32_t sessions = 0;
     uint32_t shm_pages = 0;
 };
@@ -87,8 +87,8 @@ public:
     // with -ENOSPC.
     bool tee_exhausted() const;
     // With -EBUSY from kTeeSetQuotas: what the guest holds.
-    const std::optional<TeeHeld>& tee_held() const { return held_; }
-    Error& set_tee_held(TeeHeld h) {
+    const std::optional<TeeQuotas>& tee_held() const { return held_; }
+    Error& set_tee_held(TeeQuotas h) {
         held_ = h;
         return *this;
     }
@@ -101,7 +101,7 @@ private:
     std::string field_;
     std::optional<BuildStep> step_;
     std::optional<TeeOccupancy> tee_;
-    std::optional<TeeHeld> held_;
+    std::optional<TeeQuotas> held_;
 };
 
 // An InvalidInput error about `field`: "field: what".

@@ -16,9 +16,11 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <thread>
+#include <vector>
 
 #include "daemon.h"
 #include "drain.h"
@@ -94,7 +96,8 @@ int main(int argc, char** argv) {
     app.add_option("--socket", s.socket, "API socket path");
     app.add_option("--group", s.group, "group allowed to change guests");
     app.add_option("--log-level", s.log_level, "trace|debug|info|warn|error")
-        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+        ->check(CLI::IsMember(std::vector<std::string>(std::begin(wardend::kLogLevels),
+                                                       std::end(wardend::kLogLevels))));
     app.add_option("--platform-socket", s.platform_socket,
                    "use an already running platform's relay socket");
     app.add_option("--images", s.images, "directory of the platform images");

@@ -40,6 +40,13 @@ struct Reader {
 
 }  // namespace
 
+bool valid_log_level(const std::string& level) {
+    for (const char* l : kLogLevels) {
+        if (level == l) return true;
+    }
+    return false;
+}
+
 ts::Status read_settings_file(const std::string& path, Settings& s) {
     toml::table t;
     try {
@@ -59,8 +66,7 @@ ts::Status read_settings_file(const std::string& path, Settings& s) {
             st = r.text(n, key, s.group);
         } else if (key == "log_level") {
             st = r.text(n, key, s.log_level);
-            if (st && s.log_level != "trace" && s.log_level != "debug" && s.log_level != "info" &&
-                s.log_level != "warn" && s.log_level != "error") {
+            if (st && !valid_log_level(s.log_level)) {
                 st = r.fail(n, key, "expected trace, debug, info, warn or error");
             }
         } else if (key == "platform") {

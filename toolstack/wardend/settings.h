@@ -11,6 +11,10 @@
 
 namespace warden::wardend {
 
+// What --log-level and log_level accept.
+inline constexpr const char* kLogLevels[] = {"trace", "debug", "info", "warn", "error"};
+bool valid_log_level(const std::string& level);
+
 struct Settings {
     std::string socket = "/run/warden/wardend.sock";
     std::string group;

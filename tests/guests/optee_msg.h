@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+// OP-TEE messages from a test guest: a page-aligned message (MMU off: its address
+// is its IPA), CALL_WITH_ARG, and the messages that drive the OP-TEE model's
+// "increment" TA (test_tas.h).
+#pragma once
+
+#include <cstdint>
+
+#include "guest/guest.h"
+#include "test_tas.h"
+#include "warden/optee.h"
+
+namespace optee_msg {
+
+namespace op = warden::abi::optee;
+namespace tas = warden::optee_model::tas;
+
+struct alignas(4096) MessagePage {
+    op::MsgArg h;
+    op::MsgParam p[6];
+};
+
+// One CALL_WITH_ARG with `m`, over SMC or HVC; returns a0.
+inline uint64_t send(bool smc, const MessagePage& m) {
+    auto at = reinterpret_cast<uint64_t>(&m);
+    return guest::call(smc, {{op::kCallWithArg, at >> 32, at & 0xffffffffu, 0, 0, 0, 0, 0}}).x[0];
+}
+
+// OPEN_SESSION with the increment TA, public login.
+inline void open_session(MessagePage& m) {
+    m = MessagePage{};
+    m.h.cmd = op::kMsgCmdOpenSession;
+    m.h.num_params = 2;
+    m.p[0] = {op::kAttrMeta | op::kAttrValueInput, tas::kIncrement.a, tas::kIncrement.b, 0};
+    m.p[1] = {op::kAttrMeta | op::kAttrValueInput, 0, 0, op::kLoginPublic};
+}
+
+// INVOKE_COMMAND "add one" with `value` as its VALUE_INOUT parameter. Only the
+// header and that parameter are written (the benchmark calls this in its loop).
+inline void invoke_add_one(MessagePage& m, uint32_t session, uint64_t value) {
+    m.h = op::MsgArg{};
+    m.h.cmd = op::kMsgCmdInvokeCommand;
+    m.h.func = tas::kIncrementCmdAddOne;
+    m.h.session = session;
+    m.h.num_params = 1;
+    m.p[0] = {op::kAttrValueInout, value, 0, 0};
+}
+
+inline void close_session(MessagePage& m, uint32_t session) {
+    m = MessagePage{};
+    m.h.cmd = op::kMsgCmdCloseSession;
+    m.h.session = session;
+}
+
+}  // namespace optee_msg
