@@ -85,6 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     uint64_t free_after_dom0 = alloc.free_pages();
     domctl::Continuation cont;
     tee::reset();
+    tee::set_pages(&alloc);
     tee::init();
 
     // Each record: a selector byte, then a Domctl. The selector sometimes makes
@@ -132,5 +133,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(alloc.free_pages() == free_after_dom0, "no page leaked or double-freed");
     check(model.partitions() == 0, "no client ID leaked");
     tee::reset();
+    tee::set_pages(nullptr);
     return 0;
 }

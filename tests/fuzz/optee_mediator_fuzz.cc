@@ -5,8 +5,10 @@
 // (sanitizers), creating or destroying TEE partitions, acting as another client,
 // reaching the secure world without TEE enabled, seeing VIRTUALIZATION, having
 // registers other than x0..x3 changed, or opening sessions the mediator does not
-// count (its count must equal OP-TEE's, within the quota). Standard calls get
-// messages the input writes into the guest's RAM.
+// count (its count must equal OP-TEE's, within the quota), holding more OP-TEE
+// threads than its share, or leaving a thread suspended or a page behind once
+// its TEE is disabled. Standard calls get messages the input writes into the
+// guest's RAM; RETURN_FROM_RPC names threads calls were suspended in.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -81,6 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     tee::reset();
     tee::init();
+    const uint64_t free_before = alloc.free_pages();
     check(tee::enable(*dom[1], abi::kTeeOptee, {3, 8}) == 0, "enable d1");
     check(tee::enable(*dom[2], abi::kTeeOptee) == 0, "enable d2");
 
@@ -88,6 +91,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // parameters) written into the guest before a CALL_WITH_ARG.
     constexpr size_t kMessage = 96;
     constexpr size_t kRecord = 1 + 8 * 8 + kMessage;
+    uint64_t last_thread = 0;  // the last thread a guest was told to resume
     for (size_t off = 0; off + kRecord <= size; off += kRecord) {
         uint8_t sel = data[off];
         uint64_t x[8];
@@ -104,6 +108,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (sel & 0x20) {
                 auto* h = reinterpret_cast<op::MsgArg*>(msg);
                 h->cmd %= 4;
+                h->func %= 2;  // the increment TA's commands (1 suspends)
                 h->num_params %= 3;
                 auto* p = reinterpret_cast<op::MsgParam*>(msg + sizeof(op::MsgArg));
                 for (int i = 0; i < 2; ++i) p[i].attr &= 0x1ff;
@@ -111,6 +116,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             d.copy_to_guest(at, msg, kMessage);
             x[1] = at.value() >> 32;
             x[2] = at.value() & 0xffffffffu;
+        } else if (sel & 0x40) {
+            x[0] = op::kReturnFromRpc;
+            if (sel & 0x80) x[3] = last_thread;
         }
 
         Vcpu& v = d.vcpu(0);
@@ -122,6 +130,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         for (uint16_t c = 0; c < 4; ++c) from[c] = model.calls_from(c);
 
         smccc::dispatch(v, conduit);
+        if (op::is_rpc(static_cast<uint32_t>(v.regs.x[0]))) {
+            check(v.regs.x[0] == op::kRpcForeignIntr, "only FOREIGN_INTR reaches a guest");
+            last_thread = v.regs.x[3];
+        }
 
         for (unsigned i = 4; i < 31; ++i) check(v.regs.x[i] == before.x[i], "x4..x30 preserved");
         check(model.partitions() == 2 && model.partitions_of(2) == 1 && model.partitions_of(3) == 1,
@@ -138,12 +150,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             check(t.in_use.sessions == model.sessions_of(t.client.value),
                   "the mediator counts the sessions OP-TEE holds");
             check(t.in_use.sessions <= t.quotas.sessions, "sessions within the quota");
+            check(model.suspended_threads_of(t.client.value) <= 1,
+                  "a guest holds one of OP-TEE's two threads at most");
         }
         if (static_cast<uint32_t>(before.x[0]) == op::kExchangeCapabilities &&
             v.regs.x[0] == op::kOk && d.tee().enabled()) {
             check((v.regs.x[1] & op::kCapVirtualization) == 0, "VIRTUALIZATION never shown");
         }
     }
+    for (Domain* g : {dom[1], dom[2]}) {
+        if (g->tee().enabled()) check(tee::disable(*g) == 0, "disable");
+    }
+    check(model.suspended_threads() == 0, "no OP-TEE thread left suspended");
+    check(alloc.free_pages() == free_before, "every page the mediator took came back");
     tee::reset();
     tee::set_pages(nullptr);
     return 0;

@@ -10,6 +10,8 @@
 # Usage: run-scenario.sh --name NAME --images DIR --log-dir DIR [options]
 #   --module FILE[:BOOTARGS]  boot module (repeatable; the first becomes dom0)
 #   --expect REGEX            must appear, after the previous --expect (repeatable)
+#   --expect-any REGEX        must appear anywhere (for lines of guests that run
+#                             side by side, whose interleaving is the scheduler's)
 #   --reject REGEX            must not appear (default: FAIL, PANIC)
 #   --expect-secure REGEX     must appear on the secure-world console (any order)
 #   --reject-secure REGEX     must not appear on the secure-world console
@@ -23,7 +25,7 @@
 set -uo pipefail
 
 name="" images="" logdir="" expect_exit=0 timeout_s=60 load_addr="" smp=1 firmware=1
-modules=() expects=() rejects=("FAIL" "PANIC") fwopts=() sec_expects=() sec_rejects=()
+modules=() expects=() any_expects=() rejects=("FAIL" "PANIC") fwopts=() sec_expects=() sec_rejects=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -31,6 +33,7 @@ while [ $# -gt 0 ]; do
     --log-dir) logdir=$2; shift 2 ;;
     --module) modules+=("$2"); shift 2 ;;
     --expect) expects+=("$2"); shift 2 ;;
+    --expect-any) any_expects+=("$2"); shift 2 ;;
     --reject) rejects+=("$2"); shift 2 ;;
     --expect-secure) sec_expects+=("$2"); shift 2 ;;
     --reject-secure) sec_rejects+=("$2"); shift 2 ;;
@@ -40,7 +43,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout_s=$2; shift 2 ;;
     --smp) smp=$2; shift 2 ;;
     --no-firmware) firmware=0; shift ;;
-    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "run-scenario: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -111,6 +114,9 @@ for re in "${expects[@]}"; do
   [ -n "$hit" ] || fail "expected /$re/ (after line $line) not found"
   line=$((line + hit))
 done
+for re in "${any_expects[@]}"; do
+  grep -q -E -- "$re" "$log" || fail "expected /$re/ not found"
+done
 for re in "${rejects[@]}"; do
   if grep -q -E -- "$re" "$log"; then
     fail "unexpected /$re/: $(grep -m1 -E -- "$re" "$log")"
@@ -124,4 +130,4 @@ for re in "${sec_rejects[@]}"; do
     fail "unexpected /$re/ on the secure console: $(grep -m1 -E -- "$re" "$seclog")"
   fi
 done
-echo "qemu.$name: passed (exit status $status, ${#expects[@]} expectation(s); log: $log)"
+echo "qemu.$name: passed (exit status $status, $((${#expects[@]} + ${#any_expects[@]})) expectation(s); log: $log)"

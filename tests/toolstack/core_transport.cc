@@ -27,11 +27,13 @@ CoreTransport::CoreTransport(const CoreTransportConfig& cfg)
         test::use_optee_model(machine_, model_);
     }
     tee::reset();
+    tee::set_pages(&alloc_);
     tee::init();
 }
 
 CoreTransport::~CoreTransport() {
     tee::reset();
+    tee::set_pages(nullptr);
 }
 
 std::optional<Result<int64_t>> CoreTransport::injected(uint32_t cmd) {

@@ -47,9 +47,13 @@ protected:
         for (auto& d : dom) ASSERT_EQ(domains.create(cfg, &d), 0);
         test::use_optee_model(machine, model);
         tee::reset();
+        tee::set_pages(&alloc);
         ASSERT_EQ(tee::init(), 0);
     }
-    void TearDown() override { tee::reset(); }
+    void TearDown() override {
+        tee::reset();
+        tee::set_pages(nullptr);
+    }
 
     static abi::Domctl make(uint32_t cmd, uint16_t domid) {
         abi::Domctl op;

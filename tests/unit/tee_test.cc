@@ -3,6 +3,9 @@
 // code the secure-world firmware runs on QEMU) as the fake secure world.
 #include <gtest/gtest.h>
 
+#include <array>
+#include <vector>
+
 #include "core/domain.h"
 #include "core/smccc.h"
 #include "core/tee/tee.h"
@@ -165,7 +168,7 @@ TEST_F(TeeTest, ForwardedFastCallsAnswerLikeOptee) {
     v = call(dom[1], op::kCallsRevision);
     EXPECT_EQ(v.regs.x[0], 2u);
     EXPECT_EQ(call(dom[1], op::kGetThreadCount).regs.x[1], 2u);
-    EXPECT_EQ(call(dom[1], op::kCallsCount).regs.x[0], 12u) << "emulated";
+    EXPECT_EQ(call(dom[1], op::kCallsCount).regs.x[0], 13u) << "emulated";
     EXPECT_EQ(dom[1]->tee().calls_forwarded, 5u);
     EXPECT_EQ(model.calls_from(2) - at_enable, 5u);
 }
@@ -217,11 +220,13 @@ TEST_F(TeeTest, UnmediatedStandardCallsAreNotForwarded) {
     with_optee();
     ASSERT_EQ(tee::enable(*dom[1], abi::kTeeOptee), 0);
     uint64_t before = model.total_calls();
-    for (uint32_t fn : {op::kReturnFromRpc, op::kCallWithRpcArg, op::kCallWithRegdArg}) {
+    for (uint32_t fn : {op::kCallWithRpcArg, op::kCallWithRegdArg}) {
         Vcpu& v = call(dom[1], fn, 0x40000000);
         EXPECT_EQ(v.regs.x[0], op::kENotAvail);
         EXPECT_EQ(v.regs.x[1], 0u);
     }
+    // Nothing of the guest's is suspended: the mediator answers as OP-TEE would.
+    EXPECT_EQ(call(dom[1], op::kReturnFromRpc, 0x40000000).regs.x[0], op::kEResume);
     // a1 is the upper half of the message's address: far outside the guest.
     Vcpu& v = call(dom[1], op::kCallWithArg, 0x40000000);
     EXPECT_EQ(v.regs.x[0], op::kEBadAddr);
@@ -412,9 +417,143 @@ TEST_F(SessionTest, DisableReleasesTheShadowAndTheSessions) {
     open();
     uint64_t free_before = alloc.free_pages();
     ASSERT_EQ(tee::disable(*g), 0);
-    EXPECT_EQ(alloc.free_pages(), free_before + 1) << "the shadow page went back";
+    EXPECT_EQ(alloc.free_pages(), free_before + 2) << "the shadow and the context went back";
     EXPECT_EQ(model.sessions_of(2), 0u) << "VM_DESTROYED drops the guest's sessions";
     EXPECT_EQ(g->tee().in_use.sessions, 0u);
+}
+
+// ---- Calls OP-TEE suspends in an RPC ----
+
+class RpcTest : public SessionTest {
+protected:
+    // RETURN_FROM_RPC from guest `d` naming `thread` (a1/a2/a4/a5 set to junk
+    // that must never reach OP-TEE).
+    Vcpu& resume(Domain* d, uint64_t thread) {
+        Vcpu& v = d->vcpu(0);
+        v.regs = GuestRegs{};
+        v.regs.x[0] = op::kReturnFromRpc;
+        v.regs.x[1] = 0x4000;
+        v.regs.x[2] = 0x1000;
+        v.regs.x[3] = thread;
+        v.regs.x[4] = 0xbad;
+        v.regs.x[5] = 0xbad;
+        smccc::dispatch(v, smccc::Conduit::Smc);
+        return v;
+    }
+    // Parks an "add one after an interrupt" call at `at`; returns its thread.
+    uint64_t park(uint32_t session, Ipa at, uint64_t value = 41) {
+        Msg m = invoke_msg(session, value);
+        m.h.func = optee_model::tas::kIncrementCmdAddOneAfterInterrupt;
+        EXPECT_EQ(send(m, at), op::kRpcForeignIntr);
+        return g->vcpu(0).regs.x[3];
+    }
+};
+
+TEST_F(RpcTest, RpcsTheMediatorCannotHandOnAreAnsweredInsideTheTrap) {
+    std::vector<std::array<uint64_t, 8>> seen;
+    auto inner = machine.secure_world;
+    machine.secure_world = [&](const arch::SecureRegs& in) {
+        seen.push_back({in.x[0], in.x[1], in.x[2], in.x[3], in.x[4], in.x[5], in.x[6], in.x[7]});
+        return inner(in);
+    };
+    Msg m = open_msg(optee_model::tas::kNotInstalled);
+    EXPECT_EQ(send(m), op::kOk) << "the guest never sees the RPC_ALLOC";
+    EXPECT_EQ(m.h.ret, op::kTeecErrorOutOfMemory) << "no buffer: OP-TEE cannot load the TA";
+    EXPECT_EQ(m.h.ret_origin, op::kOriginTee);
+    EXPECT_EQ(model.suspended_threads(), 0u) << "no OP-TEE thread is left suspended";
+    EXPECT_EQ(g->tee().in_use.sessions, 0u) << "the failed open holds no session";
+    ASSERT_EQ(seen.size(), 2u);
+    EXPECT_EQ(static_cast<uint32_t>(seen[1][0]), op::kReturnFromRpc);
+    for (int i : {1, 2, 4, 5, 6}) EXPECT_EQ(seen[1][i], 0u) << "a" << i << ": no buffer";
+    EXPECT_EQ(seen[1][7], g->tee().client.value);
+}
+
+TEST_F(RpcTest, AForeignInterruptGoesToTheGuestWhichResumesItsOwnCallOnce) {
+    uint32_t s = open();
+    uint64_t thread = park(s, arg);
+    Msg inside;
+    ASSERT_TRUE(g->copy_from_guest(&inside, arg, sizeof inside));
+    EXPECT_EQ(inside.p[0].a, 41u) << "nothing written back while suspended";
+    EXPECT_EQ(model.suspended_threads_of(g->tee().client.value), 1u);
+
+    EXPECT_EQ(resume(g, thread + 1).regs.x[0], op::kEResume) << "not a thread of mine";
+    Domain* other = dom[2];
+    ASSERT_EQ(tee::enable(*other, abi::kTeeOptee), 0);
+    uint64_t other_calls = model.calls_from(other->tee().client.value);
+    EXPECT_EQ(resume(other, thread).regs.x[0], op::kEResume) << "another guest's call";
+    EXPECT_EQ(model.calls_from(other->tee().client.value), other_calls)
+        << "refused by the mediator";
+
+    EXPECT_EQ(resume(g, thread).regs.x[0], op::kOk);
+    ASSERT_TRUE(g->copy_from_guest(&inside, arg, sizeof inside));
+    EXPECT_EQ(inside.h.ret, op::kTeecSuccess);
+    EXPECT_EQ(inside.p[0].a, 42u);
+    EXPECT_EQ(resume(g, thread).regs.x[0], op::kEResume) << "the same call resumed twice";
+    EXPECT_EQ(model.suspended_threads(), 0u);
+}
+
+TEST_F(RpcTest, AGuestCannotHoldEveryThread) {
+    uint32_t s = open();
+    uint64_t thread = park(s, arg);
+    Msg second = invoke_msg(s, 1);
+    second.h.func = optee_model::tas::kIncrementCmdAddOneAfterInterrupt;
+    uint64_t before = model.calls_from(g->tee().client.value);
+    EXPECT_EQ(send(second, arg + kPageSize), op::kEThreadLimit) << "one of OP-TEE's two threads";
+    EXPECT_EQ(model.calls_from(g->tee().client.value), before) << "answered by the mediator";
+
+    // Another guest still gets the other thread.
+    Domain* other = dom[2];
+    ASSERT_EQ(tee::enable(*other, abi::kTeeOptee), 0);
+    std::swap(g, other);
+    uint32_t theirs = open();
+    Msg inv = invoke_msg(theirs, 9);
+    ASSERT_EQ(send(inv), op::kOk);
+    EXPECT_EQ(inv.p[0].a, 10u);
+    std::swap(g, other);
+    EXPECT_EQ(resume(g, thread).regs.x[0], op::kOk);
+    EXPECT_EQ(send(second, arg + kPageSize), op::kRpcForeignIntr) << "free again";
+}
+
+TEST_F(RpcTest, DisableFinishesTheCallsTheGuestLeftSuspended) {
+    uint32_t s = open();
+    park(s, arg);
+    uint64_t free_before = alloc.free_pages();
+    ASSERT_EQ(tee::disable(*g), 0);
+    EXPECT_EQ(model.suspended_threads(), 0u) << "OP-TEE's thread is free for other guests";
+    EXPECT_EQ(model.partitions(), 0u);
+    EXPECT_EQ(alloc.free_pages(), free_before + 2) << "shadow and context back";
+}
+
+TEST_F(RpcTest, DestroyFinishesTheCallsTheGuestLeftSuspended) {
+    uint32_t s = open();
+    park(s, arg);
+    domains.destroy(*g);
+    EXPECT_EQ(model.suspended_threads(), 0u);
+    EXPECT_EQ(model.partitions(), 0u);
+}
+
+TEST_F(RpcTest, LongRpcChainsAreCutIntoBoundedTraps) {
+    // A secure world that asks for 40 RPCs before finishing a call.
+    unsigned rpcs = 0;
+    machine.secure_world = [&](const arch::SecureRegs& in) {
+        auto fn = static_cast<uint32_t>(in.x[0]);
+        arch::SecureRegs out{};
+        if (fn == op::kCallWithArg || fn == op::kReturnFromRpc) {
+            out.x[0] = ++rpcs <= 40 ? op::kRpcFree : op::kOk;
+            out.x[3] = 1;
+        }
+        return out;
+    };
+    Msg m = invoke_msg(1, 0);
+    unsigned traps = 1;
+    uint64_t rc = send(m);
+    while (rc == op::kRpcForeignIntr && traps < 10) {
+        rc = resume(g, g->vcpu(0).regs.x[3]).regs.x[0];
+        ++traps;
+    }
+    EXPECT_EQ(rc, op::kOk);
+    EXPECT_EQ(rpcs, 41u);
+    EXPECT_EQ(traps, 3u) << "16 OP-TEE calls per trap at most";
 }
 
 }  // namespace

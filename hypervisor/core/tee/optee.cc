@@ -23,7 +23,12 @@
 //                               and REGISTER_SHM are refused (ret BAD_PARAMETERS
 //                               or NOT_SUPPORTED, origin COMMS) until translated.
 //                               Open sessions count against the guest's quota.
-//   other yielding calls        ENOTAVAIL (RPCs are not mediated yet)
+//                               A call OP-TEE suspends in an RPC is tracked by
+//                               its OP-TEE thread, per guest (see "Calls in
+//                               flight" below).
+//   RETURN_FROM_RPC             resumes one of the guest's own suspended calls;
+//                               ERESUME for any other thread, as OP-TEE answers
+//   other yielding calls        ENOTAVAIL
 //   VM_CREATED, VM_DESTROYED, BOOT_SECONDARY, L2CC_MUTEX, async notifications,
 //   anything else               UNKNOWN_FUNCTION; SMC64 IDs NOT_SUPPORTED (-1, 64-bit)
 // A guest's own w7 is ignored: forwarded calls carry its client ID, so it can
@@ -47,24 +52,59 @@ using smccc::Result;
 // Capabilities a guest may see: what the mediator supports.
 constexpr uint32_t kGuestCaps = op::kCapUnregisteredShm | op::kCapDynamicShm | op::kCapMemrefNull;
 // Functions a guest can use (answered by CALLS_COUNT).
-constexpr uint32_t kGuestCallCount = 12;
+constexpr uint32_t kGuestCallCount = 13;
 constexpr unsigned kMaxClients = kMaxDomains + 1;
 // Parameters a message may carry: OP-TEE's four TA parameters and two META.
 constexpr uint32_t kMaxParams = 6;
 
-// The mediator's context for one guest (DomainTee::context points here).
-struct Guest {
-    bool live = false;  // VM_CREATED done, VM_DESTROYED not yet
-    Pa shadow{};        // the page OP-TEE reads messages from; 0 until first needed
+// ---- Calls in flight ----
+// OP-TEE may suspend a yielding call to ask the normal world for something (an
+// RPC: a0 = the request, a3 = the OP-TEE thread). OP-TEE's threads are shared by
+// every guest, so a suspended call must never be left behind:
+//  - RPCs the mediator does not hand to guests yet are answered by the mediator
+//    itself, at once: ALLOC with no buffer (OP-TEE fails the call that needed
+//    it), FREE and CMD by returning. No guest memory reaches OP-TEE this way.
+//  - FOREIGN_INTR goes to the guest (it has an interrupt to take); so does any
+//    call still running after kRoundsPerTrap RPCs (bounded work per trap),
+//    disguised as FOREIGN_INTR. The guest resumes it with RETURN_FROM_RPC.
+//  - A call waiting for its guest is recorded with its thread in the guest's own
+//    table: a guest can resume only its own calls, each once per request.
+//  - A guest holds at most call_cap suspended calls (one thread less than OP-TEE
+//    has, when it has more than one): no guest can take every thread. Past it
+//    the mediator answers ETHREAD_LIMIT, as OP-TEE does.
+//  - Disable and destroy finish every call the guest left suspended before
+//    VM_DESTROYED, answering its RPCs as above.
+constexpr unsigned kMaxCalls = 8;           // per guest
+constexpr unsigned kRoundsPerTrap = 16;     // RPCs answered in one guest call
+constexpr unsigned kRoundsToFinish = 1024;  // at teardown, per call
+
+struct Call {
+    bool busy = false;        // a message of the guest's is in OP-TEE
+    bool with_guest = false;  // suspended: the guest resumes it
+    Pa shadow{};              // this slot's page for OP-TEE (kept while the guest lives)
+    uint32_t thread = 0;      // OP-TEE's thread, while suspended
+    uint32_t rpc = 0;         // the request it is suspended in
+    Ipa arg{};                // the guest's message
+    op::MsgArg h{};           // its header, as checked
+    uint8_t types[kMaxParams]{};
 };
+
+// The mediator's context for one guest (DomainTee::context points here): a page
+// of its own, taken by domain_create and given back by domain_destroy.
+struct Guest {
+    Pa page{};  // where this context lives
+    Call calls[kMaxCalls];
+};
+static_assert(sizeof(Guest) <= kPageSize);
 
 struct State {
     uint32_t secure_caps = 0;
     uint32_t threads = 0;
+    uint32_t call_cap = 1;  // suspended calls one guest may hold
     uint32_t os_major = 0;
     uint32_t os_minor = 0;
     uint32_t observed_limit = 0;  // guests in use when OP-TEE last said ENOTAVAIL
-    Guest guests[kMaxClients];    // by client ID
+    bool live[kMaxClients]{};     // by client ID: VM_CREATED done, VM_DESTROYED not yet
     uint32_t live_count = 0;
 };
 State g_state;
@@ -106,6 +146,8 @@ bool probe() {
     SecureRegs threads = call_as_hypervisor(op::kGetThreadCount);
     g_state.threads =
         static_cast<uint32_t>(threads.x[0]) == op::kOk ? static_cast<uint32_t>(threads.x[1]) : 0;
+    g_state.call_cap = g_state.threads > 1 ? g_state.threads - 1 : 1;
+    if (g_state.call_cap > kMaxCalls) g_state.call_cap = kMaxCalls;
     // The secure world's own cost for a fast call, as a yardstick for what
     // mediation adds (under QEMU -icount, counter ticks are instructions).
     constexpr unsigned kRounds = 8;
@@ -132,21 +174,25 @@ int domain_create(Domain& d, DomainTee& state) {
     if (client >= kMaxClients) return -abi::err::kInval;
     // OP-TEE does not check for duplicates: creating a live ID twice would give
     // one guest two partitions. The hypervisor never does.
-    if (g_state.guests[client].live) return -abi::err::kExist;
+    if (g_state.live[client]) return -abi::err::kExist;
+    auto context = pages().alloc_page();
+    if (!context) return -abi::err::kNoMem;
     SecureRegs r = call_as_hypervisor(op::kVmCreated, client);
     switch (static_cast<uint32_t>(r.x[0])) {
     case op::kOk:
         break;
     case op::kENotAvail:
+        pages().free_page(*context);
         g_state.observed_limit = g_state.live_count;
         WARDEN_LOG_WARN("tee: OP-TEE has no room for d%u (client ID %u): %u guest(s) in use",
                         d.id().value, client, g_state.live_count);
         return -abi::err::kNoSpc;
     default:
+        pages().free_page(*context);
         WARDEN_LOG_ERROR("tee: VM_CREATED for client %u failed: 0x%lx", client, r.x[0]);
         return -abi::err::kIo;
     }
-    g_state.guests[client] = Guest{true, Pa{}};
+    g_state.live[client] = true;
     ++g_state.live_count;
     // The yardstick for what mediating this guest's fast calls adds: the same call
     // from EL2 with its own client ID (OP-TEE switches to the guest's partition,
@@ -164,12 +210,23 @@ int domain_create(Domain& d, DomainTee& state) {
     WARDEN_LOG_INFO("tee: d%u (client ID %u): fast call from EL2 as the guest: %lu ticks, min %lu",
                     d.id().value, client, total / kRounds, best);
     state.client = ClientId{client};
-    state.context = &g_state.guests[client];
+    Guest* g = phys_ptr<Guest>(*context);
+    *g = Guest{};
+    g->page = *context;
+    state.context = g;
     return 0;
 }
 
+SecureRegs resume_as(const Call& c, ClientId client);
+void finish_abandoned(Call& c, DomainTee& state);
+
 void domain_destroy(Domain& d, DomainTee& state) {
     uint16_t client = state.client.value;
+    Guest& g = guest_of(state);
+    // Calls the guest left suspended hold OP-TEE threads: finish them first.
+    for (Call& c : g.calls) {
+        if (c.busy) finish_abandoned(c, state);
+    }
     SecureRegs r = call_as_hypervisor(op::kVmDestroyed, client);
     if (static_cast<uint32_t>(r.x[0]) != op::kOk) {
         // OP-TEE answers OK even for unknown IDs; anything else is worth a log,
@@ -177,14 +234,17 @@ void domain_destroy(Domain& d, DomainTee& state) {
         WARDEN_LOG_ERROR("tee: VM_DESTROYED for client %u (d%u) returned 0x%lx", client,
                          d.id().value, r.x[0]);
     }
-    if (client < kMaxClients && g_state.guests[client].live) {
-        Guest& g = g_state.guests[client];
-        // OP-TEE has let go of the shadow (it dropped the guest's sessions and
-        // no call is in flight): it goes back, to be cleared before reuse.
-        if (g.shadow.value()) pages().free_page(g.shadow);
-        g = Guest{};
+    // OP-TEE has let go of the shadows (no call of the guest's is in flight, and
+    // it dropped the guest's sessions): they go back, to be cleared before reuse.
+    for (Call& c : g.calls) {
+        if (c.shadow.value()) pages().free_page(c.shadow);
+    }
+    pages().free_page(g.page);
+    if (client < kMaxClients && g_state.live[client]) {
+        g_state.live[client] = false;
         --g_state.live_count;
     }
+    state.in_use = {};
     state.context = nullptr;
 }
 
@@ -292,6 +352,89 @@ uint32_t check_params(const Message& m) {
     return op::kTeecSuccess;
 }
 
+// The answer to an RPC the mediator does not hand to the guest, or the
+// resumption of one the guest has seen (FOREIGN_INTR): a1..a5 zero. For ALLOC
+// that is "no buffer"; FREE and CMD carry nothing back. Nothing of the guest's
+// reaches OP-TEE.
+SecureRegs resume_as(const Call& c, ClientId client) {
+    return SecureRegs{{op::kReturnFromRpc, 0, 0, c.thread, 0, 0, 0, client.value}};
+}
+
+// A finished call: results from the shadow into the guest's message, the slot
+// free again. rc is OP-TEE's a0.
+Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
+    const op::MsgArg h = c.h;
+    c.busy = false;
+    c.with_guest = false;
+    const bool opening = h.cmd == op::kMsgCmdOpenSession;
+    if (rc != op::kOk) {
+        if (opening) --state.in_use.sessions;  // the session it held a place for
+        return value32(rc);                    // busy, thread limit: the guest retries
+    }
+    Message m;
+    const uint64_t param_bytes = sizeof(op::MsgParam) * h.num_params;
+    auto* shadow = phys_ptr<const uint8_t>(c.shadow);
+    __builtin_memcpy(&m.h, shadow, sizeof m.h);
+    __builtin_memcpy(m.p, shadow + sizeof m.h, param_bytes);
+    // Back to the guest: results only, written over its message's own fields.
+    op::MsgArg out = h;
+    out.ret = m.h.ret;
+    out.ret_origin = m.h.ret_origin;
+    if (opening) out.session = m.h.session;
+    if (opening && out.ret != op::kTeecSuccess) --state.in_use.sessions;
+    if (h.cmd == op::kMsgCmdCloseSession && out.ret == op::kTeecSuccess && state.in_use.sessions) {
+        --state.in_use.sessions;
+    }
+    bool ok = d.copy_to_guest(c.arg, &out, sizeof out);
+    for (uint32_t i = 0; ok && i < h.num_params; ++i) {
+        if (c.types[i] == op::kAttrValueOutput || c.types[i] == op::kAttrValueInout) {
+            // value.a, .b and .c: the 24 bytes after the attribute
+            ok = d.copy_to_guest(c.arg + sizeof h + sizeof(op::MsgParam) * i + 8, &m.p[i].a, 24);
+        }
+    }
+    return value32(ok ? op::kOk : op::kEBadAddr);
+}
+
+// Runs a call in OP-TEE, from `r`, until it completes or needs its guest.
+Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
+    for (unsigned round = 1;; ++round) {
+        arch::secure_call(r);
+        ++state.calls_forwarded;
+        const auto rc = static_cast<uint32_t>(r.x[0]);
+        if (!op::is_rpc(rc)) return complete(d, state, c, rc);
+        c.thread = static_cast<uint32_t>(r.x[3]);
+        c.rpc = rc;
+        if (rc == op::kRpcForeignIntr || round == kRoundsPerTrap) {
+            c.with_guest = true;
+            return value32(op::kRpcForeignIntr, 0, 0, c.thread);
+        }
+        r = resume_as(c, state.client);
+    }
+}
+
+// Teardown: a call its guest will never resume is answered until OP-TEE lets
+// its thread go.
+void finish_abandoned(Call& c, DomainTee& state) {
+    bool done = !c.with_guest;  // only suspended calls outlive a trap
+    for (unsigned round = 0; !done && round < kRoundsToFinish; ++round) {
+        SecureRegs r = resume_as(c, state.client);
+        arch::secure_call(r);
+        ++state.calls_forwarded;
+        if (!op::is_rpc(static_cast<uint32_t>(r.x[0]))) {
+            done = true;
+        } else {
+            c.thread = static_cast<uint32_t>(r.x[3]);
+            c.rpc = static_cast<uint32_t>(r.x[0]);
+        }
+    }
+    if (!done) {
+        WARDEN_LOG_ERROR("tee: client %u: OP-TEE thread %u still suspended after %u answers",
+                         state.client.value, c.thread, kRoundsToFinish);
+    }
+    c.busy = false;
+    c.with_guest = false;
+}
+
 Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     Domain& d = *vcpu.domain;
     Guest& g = guest_of(state);
@@ -321,48 +464,51 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     if (uint32_t bad = check_params(m); bad != op::kTeecSuccess) {
         return answer(d, at, m, bad, state);
     }
-    if (!g.shadow.value()) {
-        auto page = pages().alloc_page();
-        if (!page) return refuse(state, op::kENoMem);
-        g.shadow = *page;
-    }
-    // From here on only the shadow counts: the guest may rewrite its page at will.
-    auto* shadow = phys_ptr<uint8_t>(g.shadow);
-    __builtin_memcpy(shadow, &m.h, sizeof m.h);
-    __builtin_memcpy(shadow + sizeof m.h, m.p, param_bytes);
-    const uint32_t cmd = m.h.cmd;
-
-    SecureRegs r{{op::kCallWithArg, g.shadow.value() >> 32, g.shadow.value() & 0xffffffffu, 0, 0, 0,
-                  0, state.client.value}};
-    arch::secure_call(r);
-    ++state.calls_forwarded;
-    const auto rc = static_cast<uint32_t>(r.x[0]);
-    if (rc != op::kOk) return value32(rc);  // busy, thread limit, RPCs: not resumable yet
-
-    // Back to the guest: results only, from the shadow, in the guest's own copy.
-    Message out;
-    __builtin_memcpy(&out.h, shadow, sizeof out.h);
-    __builtin_memcpy(out.p, shadow + sizeof out.h, param_bytes);
-    m.h.ret = out.h.ret;
-    m.h.ret_origin = out.h.ret_origin;
-    if (cmd == op::kMsgCmdOpenSession) m.h.session = out.h.session;
-    for (uint32_t i = 0; i < m.h.num_params; ++i) {
-        uint64_t type = type_of(m.p[i]);
-        if (type == op::kAttrValueOutput || type == op::kAttrValueInout) {
-            m.p[i].a = out.p[i].a;
-            m.p[i].b = out.p[i].b;
-            m.p[i].c = out.p[i].c;
+    // A slot of the guest's own, within its share of OP-TEE's threads.
+    Call* c = nullptr;
+    uint32_t held = 0;
+    for (Call& each : g.calls) {
+        if (each.busy) {
+            ++held;
+        } else if (!c) {
+            c = &each;
         }
     }
-    if (out.h.ret == op::kTeecSuccess) {
-        if (cmd == op::kMsgCmdOpenSession) ++state.in_use.sessions;
-        if (cmd == op::kMsgCmdCloseSession && state.in_use.sessions) --state.in_use.sessions;
+    if (!c || held >= g_state.call_cap) return refuse(state, op::kEThreadLimit);
+    if (!c->shadow.value()) {
+        auto page = pages().alloc_page();
+        if (!page) return refuse(state, op::kENoMem);
+        c->shadow = *page;
     }
-    if (!d.copy_to_guest(at, &m.h, sizeof m.h) ||
-        (param_bytes && !d.copy_to_guest(at + sizeof m.h, m.p, param_bytes))) {
-        return value32(op::kEBadAddr);
+    // From here on only the shadow counts: the guest may rewrite its page at will.
+    auto* shadow = phys_ptr<uint8_t>(c->shadow);
+    __builtin_memcpy(shadow, &m.h, sizeof m.h);
+    __builtin_memcpy(shadow + sizeof m.h, m.p, param_bytes);
+    c->busy = true;
+    c->arg = at;
+    c->h = m.h;
+    for (uint32_t i = 0; i < m.h.num_params; ++i)
+        c->types[i] = static_cast<uint8_t>(type_of(m.p[i]));
+    // An OPEN holds its place in the quota while it runs, so that suspended
+    // opens cannot add up past it.
+    if (m.h.cmd == op::kMsgCmdOpenSession) ++state.in_use.sessions;
+    return drive(d, state, *c,
+                 SecureRegs{{op::kCallWithArg, c->shadow.value() >> 32,
+                             c->shadow.value() & 0xffffffffu, 0, 0, 0, 0, state.client.value}});
+}
+
+// RETURN_FROM_RPC: a3 must name a thread one of the guest's own calls is
+// suspended in, waiting for it.
+Result return_from_rpc(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
+    Guest& g = guest_of(state);
+    const auto thread = static_cast<uint32_t>(call.arg(3));
+    for (Call& c : g.calls) {
+        if (c.busy && c.with_guest && c.thread == thread) {
+            c.with_guest = false;
+            return drive(*vcpu.domain, state, c, resume_as(c, state.client));
+        }
     }
-    return value32(op::kOk);
+    return refuse(state, op::kEResume);
 }
 
 Result handle_call(Vcpu& vcpu, DomainTee& state, const smccc::Call& call, smccc::Conduit) {
@@ -382,6 +528,7 @@ Result handle_call(Vcpu& vcpu, DomainTee& state, const smccc::Call& call, smccc:
     case op::kCallWithArg:
         return call_with_arg(vcpu, state, call);
     case op::kReturnFromRpc:
+        return return_from_rpc(vcpu, state, call);
     case op::kCallWithRpcArg:
     case op::kCallWithRegdArg:
         return refuse(state, op::kENotAvail);

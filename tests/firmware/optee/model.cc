@@ -122,7 +122,7 @@ Regs Model::standard_call(const Regs& in, uint16_t client) {
     }
     switch (static_cast<uint32_t>(in.x[0])) {
     case op::kReturnFromRpc:
-        return result(op::kEResume);
+        return return_from_rpc(in, client);
     case op::kCallWithArg:
         return call_with_arg(in, client);
     default:
@@ -136,25 +136,23 @@ uint32_t Model::sessions_of(uint16_t client) const {
     return n;
 }
 
+uint32_t Model::suspended_threads_of(uint16_t client) const {
+    uint32_t n = 0;
+    for (const auto& t : threads_) n += (t.busy && t.client == client) ? 1 : 0;
+    return n;
+}
+
+uint32_t Model::suspended_threads() const {
+    uint32_t n = 0;
+    for (const auto& t : threads_) n += t.busy ? 1 : 0;
+    return n;
+}
+
 namespace {
-
-struct Message {
-    op::MsgArg h;
-    op::MsgParam p[kMaxMsgParams];
-
-    uint64_t type(unsigned i) const { return p[i].attr & op::kAttrTypeMask; }
-    void fail(uint32_t ret, uint32_t origin) {
-        h.ret = ret;
-        h.ret_origin = origin;
-    }
-};
 
 // The built-in TAs' commands. Returns a TEEC result; origin is the TA's.
 uint32_t run_increment(Message& m) {
-    if (m.h.func != tas::kIncrementCmdAddOne || m.h.num_params < 1 ||
-        m.type(0) != op::kAttrValueInout) {
-        return op::kTeecErrorBadParameters;
-    }
+    if (m.h.num_params < 1 || m.type(0) != op::kAttrValueInout) return op::kTeecErrorBadParameters;
     for (unsigned i = 1; i < m.h.num_params; ++i) {
         if (m.type(i) != op::kAttrNone) return op::kTeecErrorBadParameters;
     }
@@ -165,6 +163,16 @@ uint32_t run_increment(Message& m) {
 }  // namespace
 
 Regs Model::call_with_arg(const Regs& in, uint16_t client) {
+    // OP-TEE takes a thread before it looks at the message.
+    const uint32_t threads = cfg_.threads < kMaxThreads ? cfg_.threads : kMaxThreads;
+    uint32_t idx = threads;
+    for (uint32_t i = 0; i < threads; ++i) {
+        if (!threads_[i].busy) {
+            idx = i;
+            break;
+        }
+    }
+    if (idx == threads) return result(op::kEThreadLimit);
     uint64_t pa = (in.x[1] << 32) | (in.x[2] & 0xffffffffu);
     bool in_secure = pa >= cfg_.secure_base && pa - cfg_.secure_base < cfg_.secure_size;
     Message m{};
@@ -180,59 +188,134 @@ Regs Model::call_with_arg(const Regs& in, uint16_t client) {
     if (params && !cfg_.memory->read(pa + sizeof m.h, m.p, params)) return result(op::kEBadAddr);
     m.h.ret = op::kTeecSuccess;
     m.h.ret_origin = op::kOriginTee;
-    switch (m.h.cmd) {
+    Thread& t = threads_[idx];
+    t = Thread{};
+    t.busy = true;
+    t.client = client;
+    t.arg_pa = pa;
+    t.m = m;
+    return run(idx);
+}
+
+Regs Model::run(uint32_t idx) {
+    Thread& t = threads_[idx];
+    switch (t.m.h.cmd) {
     case op::kMsgCmdOpenSession: {
         const uint64_t meta_in = op::kAttrMeta | op::kAttrValueInput;
+        Message& m = t.m;
         if (m.h.num_params < 2 || m.p[0].attr != meta_in || m.p[1].attr != meta_in) {
             m.fail(op::kTeecErrorBadParameters, op::kOriginTee);
             break;
         }
         if (m.p[0].a != tas::kIncrement.a || m.p[0].b != tas::kIncrement.b) {
-            m.fail(op::kTeecErrorItemNotFound, op::kOriginTee);
-            break;
+            // Not a TA OP-TEE has: ask the normal world for an RPC argument to
+            // load it with.
+            return suspend(idx, Step::kLoadAlloc, op::kRpcAlloc, op::kRpcArgSize);
         }
-        Session* free_slot = nullptr;
-        for (auto& s : sessions_) {
-            if (!s.used) {
-                free_slot = &s;
-                break;
-            }
-        }
-        if (!free_slot) {
-            m.fail(op::kTeecErrorOutOfMemory, op::kOriginTee);
-            break;
-        }
-        *free_slot = Session{true, client, next_session_++};
-        m.h.session = free_slot->id;
+        open_session(t);
         break;
     }
     case op::kMsgCmdInvokeCommand:
     case op::kMsgCmdCloseSession: {
         Session* found = nullptr;
         for (auto& s : sessions_) {
-            if (s.used && s.client == client && s.id == m.h.session) found = &s;
+            if (s.used && s.client == t.client && s.id == t.m.h.session) found = &s;
         }
         if (!found) {  // another client's session is as unknown as a closed one
-            m.fail(op::kTeecErrorBadParameters, op::kOriginTee);
+            t.m.fail(op::kTeecErrorBadParameters, op::kOriginTee);
             break;
         }
-        if (m.h.cmd == op::kMsgCmdCloseSession) {
+        if (t.m.h.cmd == op::kMsgCmdCloseSession) {
             *found = Session{};
             break;
         }
-        uint32_t ret = run_increment(m);
-        m.fail(ret, op::kOriginTrustedApp);
+        switch (t.m.h.func) {
+        case tas::kIncrementCmdAddOne:
+            t.m.fail(run_increment(t.m), op::kOriginTrustedApp);
+            break;
+        case tas::kIncrementCmdAddOneAfterInterrupt:
+            return suspend(idx, Step::kInterrupted, op::kRpcForeignIntr);
+        default:
+            t.m.fail(op::kTeecErrorBadParameters, op::kOriginTrustedApp);
+            break;
+        }
         break;
     }
     default:
-        m.fail(op::kTeecErrorNotSupported, op::kOriginTee);
+        t.m.fail(op::kTeecErrorNotSupported, op::kOriginTee);
         break;
     }
-    if (!cfg_.memory->write(pa, &m.h, sizeof m.h) ||
-        (params && !cfg_.memory->write(pa + sizeof m.h, m.p, params))) {
-        return result(op::kEBadAddr);
+    return finish(idx);
+}
+
+void Model::open_session(Thread& t) {
+    for (auto& s : sessions_) {
+        if (!s.used) {
+            s = Session{true, t.client, next_session_++};
+            t.m.h.session = s.id;
+            return;
+        }
     }
-    return result(op::kOk);
+    t.m.fail(op::kTeecErrorOutOfMemory, op::kOriginTee);
+}
+
+Regs Model::suspend(uint32_t idx, Step step, uint32_t rpc, uint64_t a1, uint64_t a2) {
+    threads_[idx].step = step;
+    return result(rpc, a1, a2, idx);
+}
+
+Regs Model::finish(uint32_t idx) {
+    Thread& t = threads_[idx];
+    uint64_t params = sizeof(op::MsgParam) * t.m.h.num_params;
+    bool ok = cfg_.memory->write(t.arg_pa, &t.m.h, sizeof t.m.h) &&
+              (!params || cfg_.memory->write(t.arg_pa + sizeof t.m.h, t.m.p, params));
+    t = Thread{};
+    return result(ok ? op::kOk : op::kEBadAddr);
+}
+
+Regs Model::return_from_rpc(const Regs& in, uint16_t client) {
+    auto idx = static_cast<uint32_t>(in.x[3]);
+    const uint32_t threads = cfg_.threads < kMaxThreads ? cfg_.threads : kMaxThreads;
+    // Only the client whose call suspended the thread may resume it.
+    if (idx >= threads || !threads_[idx].busy || threads_[idx].client != client) {
+        return result(op::kEResume);
+    }
+    Thread& t = threads_[idx];
+    const uint64_t cookie_hi = t.rpc_cookie >> 32, cookie_lo = t.rpc_cookie & 0xffffffffu;
+    switch (t.step) {
+    case Step::kLoadAlloc: {
+        uint64_t pa = (in.x[1] << 32) | (in.x[2] & 0xffffffffu);
+        bool in_secure = pa >= cfg_.secure_base && pa - cfg_.secure_base < cfg_.secure_size;
+        Message rpc{};
+        rpc.h.cmd = op::kRpcCmdLoadTa;
+        rpc.h.num_params = 2;
+        rpc.p[0] = {op::kAttrValueInput, t.m.p[0].a, t.m.p[0].b, 0};
+        rpc.p[1] = {op::kAttrTmemOutput, 0, 0, 0};  // asks the TA's size first
+        const uint64_t bytes = sizeof rpc.h + 2 * sizeof(op::MsgParam);
+        if (!pa || in_secure || !cfg_.memory->write(pa, &rpc, bytes)) {
+            // No memory for the RPC argument: the TA cannot be loaded.
+            t.m.fail(op::kTeecErrorOutOfMemory, op::kOriginTee);
+            return finish(idx);
+        }
+        t.rpc_pa = pa;
+        t.rpc_cookie = (in.x[4] << 32) | (in.x[5] & 0xffffffffu);
+        return suspend(idx, Step::kLoadCmd, op::kRpcCmd, t.rpc_cookie >> 32,
+                       t.rpc_cookie & 0xffffffffu);
+    }
+    case Step::kLoadCmd: {
+        op::MsgArg h{};
+        t.load_ret = cfg_.memory->read(t.rpc_pa, &h, sizeof h) ? h.ret : op::kTeecErrorBadFormat;
+        return suspend(idx, Step::kLoadFree, op::kRpcFree, cookie_hi, cookie_lo);
+    }
+    case Step::kLoadFree:
+        // The model has no TA binaries to load, whatever LOAD_TA answered.
+        t.m.fail(op::kTeecErrorItemNotFound, op::kOriginTee);
+        return finish(idx);
+    case Step::kInterrupted:
+        t.m.fail(run_increment(t.m), op::kOriginTrustedApp);
+        return finish(idx);
+    }
+    return result(op::kEResume);
 }
 
 Regs Model::call(const Regs& in) {

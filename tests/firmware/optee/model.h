@@ -6,17 +6,22 @@
 // runs inside the secure-world firmware on QEMU and in host unit tests as the
 // fake secure world behind the OP-TEE mediator.
 //
-// Standard calls: CALL_WITH_ARG reads the message (warden/optee.h MsgArg) from
-// normal-world memory through `Config::memory` and serves OPEN_SESSION,
+// Standard calls: CALL_WITH_ARG takes one of `Config::threads` threads
+// (ETHREAD_LIMIT when none is free), reads the message (warden/optee.h MsgArg)
+// from normal-world memory through `Config::memory` and serves OPEN_SESSION,
 // INVOKE_COMMAND and CLOSE_SESSION for the built-in trusted applications
-// (test_tas.h), with sessions per client. Simplified (and said so in
-// docs/optee-model.md): no RPCs (an unknown UUID is ITEM_NOT_FOUND at once, where
-// real OP-TEE first asks the normal world to load the TA), value parameters only,
-// REGISTER_SHM and the rest answer NOT_SUPPORTED. GET_SHM_CONFIG answers
-// ENOTAVAIL (no reserved SHM region is modelled).
+// (test_tas.h), with sessions per client. A call may suspend its thread with an
+// RPC request (an unknown UUID: RPC_ALLOC, RPC_CMD LOAD_TA, RPC_FREE; the
+// increment TA's command 1: FOREIGN_INTR) and goes on when its client resumes
+// that thread with RETURN_FROM_RPC. Simplified (and said so in
+// docs/optee-model.md): value parameters only, REGISTER_SHM and the rest answer
+// NOT_SUPPORTED. GET_SHM_CONFIG answers ENOTAVAIL (no reserved SHM region is
+// modelled).
 #pragma once
 
 #include <cstdint>
+
+#include "warden/optee.h"
 
 namespace warden::optee_model {
 
@@ -46,6 +51,19 @@ struct Config {
 inline constexpr unsigned kMaxPartitions = 16;
 inline constexpr unsigned kMaxSessions = 64;  // across clients
 inline constexpr unsigned kMaxMsgParams = 6;  // OP-TEE's 4 TA params + 2 META
+inline constexpr unsigned kMaxThreads = 8;
+
+// A message as a thread holds it.
+struct Message {
+    abi::optee::MsgArg h;
+    abi::optee::MsgParam p[kMaxMsgParams];
+
+    uint64_t type(unsigned i) const { return p[i].attr & abi::optee::kAttrTypeMask; }
+    void fail(uint32_t ret, uint32_t origin) {
+        h.ret = ret;
+        h.ret_origin = origin;
+    }
+};
 
 class Model {
 public:
@@ -63,6 +81,9 @@ public:
     uint32_t sessions_of(uint16_t client) const;
     // Calls that reached the model at all, from any client (accepted or not).
     uint64_t total_calls() const { return total_calls_; }
+    // Threads suspended in an RPC, for one client or for all.
+    uint32_t suspended_threads_of(uint16_t client) const;
+    uint32_t suspended_threads() const;
 
 private:
     struct Partition {
@@ -76,6 +97,31 @@ private:
     Regs vm_created(const Regs& in);
     Regs vm_destroyed(const Regs& in);
     Regs call_with_arg(const Regs& in, uint16_t client);
+    Regs return_from_rpc(const Regs& in, uint16_t client);
+
+    // What a suspended thread waits for, and what it does when resumed.
+    enum class Step : uint8_t {
+        kLoadAlloc,    // asked for the RPC argument to load a TA with
+        kLoadCmd,      // asked the normal world to load the TA
+        kLoadFree,     // asked it to free the RPC argument
+        kInterrupted,  // returned for a foreign interrupt
+    };
+    struct Thread {
+        bool busy = false;
+        uint16_t client = 0;
+        Step step{};
+        uint64_t arg_pa = 0;  // the caller's message
+        uint64_t rpc_pa = 0;  // the RPC argument the normal world gave
+        uint64_t rpc_cookie = 0;
+        uint32_t load_ret = 0;  // what LOAD_TA answered
+        Message m{};
+    };
+    // Runs a thread's message until it completes or suspends.
+    Regs run(uint32_t thread);
+    Regs suspend(uint32_t thread, Step step, uint32_t rpc, uint64_t a1 = 0, uint64_t a2 = 0);
+    Regs finish(uint32_t thread);
+    void open_session(Thread& t);
+    void invoke_or_close(Thread& t);
 
     struct Session {
         bool used = false;
@@ -91,6 +137,7 @@ private:
     uint64_t leftover_ = 0x5a5a'0000'dead'0000;  // stands for stale register contents
     Session sessions_[kMaxSessions];
     uint32_t next_session_ = 1;
+    Thread threads_[kMaxThreads];
 };
 
 }  // namespace warden::optee_model

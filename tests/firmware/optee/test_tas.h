@@ -18,5 +18,14 @@ struct Uuid {
 // "increment": command 0 adds 1 to value param 0 (VALUE_INOUT) and returns it.
 inline constexpr Uuid kIncrement = {0x5741'5244'454e'0001ull, 0x696e'6372'656d'656eull};
 inline constexpr uint32_t kIncrementCmdAddOne = 0;
+// Command 1 does the same, but first returns to the normal world with an RPC
+// FOREIGN_INTR (as OP-TEE does when a normal-world interrupt arrives while it
+// runs): the call completes only when the caller resumes the thread.
+inline constexpr uint32_t kIncrementCmdAddOneAfterInterrupt = 1;
+
+// A UUID no TA has: OPEN_SESSION makes the model ask the normal world to load
+// it (RPC_ALLOC, RPC_CMD LOAD_TA, RPC_FREE) and then answer ITEM_NOT_FOUND, as
+// OP-TEE does for a TA it cannot find.
+inline constexpr Uuid kNotInstalled = {0x5741'5244'454e'00ffull, 0x6e6f'2d73'7563'6821ull};
 
 }  // namespace warden::optee_model::tas

@@ -40,6 +40,21 @@ inline constexpr uint32_t kENoMem = 6;
 inline constexpr uint32_t kENotAvail = 7;
 inline constexpr uint32_t kUnknownFunction = 0xFFFFFFFF;
 
+// RPC requests: a0 of a yielding call that OP-TEE suspended to ask the normal
+// world for something; a3 names the suspended thread and must come back
+// unchanged in RETURN_FROM_RPC's a3.
+inline constexpr uint32_t kRpcPrefix = 0xFFFF0000;
+inline constexpr uint32_t kRpcAlloc = 0xFFFF0000;  // a1 = size; answer a1/a2 = PA, a4/a5 = cookie
+inline constexpr uint32_t kRpcFree = 0xFFFF0002;   // a1/a2 = cookie
+inline constexpr uint32_t kRpcForeignIntr = 0xFFFF0004;  // a normal-world interrupt is pending
+inline constexpr uint32_t kRpcCmd = 0xFFFF0005;          // a1/a2 = cookie of an RPC MsgArg
+// True when a0 is an RPC request (UNKNOWN_FUNCTION shares the prefix and is not).
+constexpr bool is_rpc(uint32_t a0) {
+    return a0 != kUnknownFunction && (a0 & 0xFFFF0000u) == kRpcPrefix;
+}
+// The RPC argument OP-TEE asks for with RPC_ALLOC: a header and 4 parameters.
+inline constexpr uint32_t kRpcArgSize = 0xa0;
+
 // Secure-world capabilities (EXCHANGE_CAPABILITIES, a1 on return).
 inline constexpr uint32_t kCapHaveReservedShm = 1u << 0;
 inline constexpr uint32_t kCapUnregisteredShm = 1u << 1;
@@ -70,6 +85,10 @@ inline constexpr uint32_t kMsgCmdCloseSession = 2;
 inline constexpr uint32_t kMsgCmdCancel = 3;
 inline constexpr uint32_t kMsgCmdRegisterShm = 4;
 inline constexpr uint32_t kMsgCmdUnregisterShm = 5;
+// Commands in an RPC argument (OP-TEE asking the normal world).
+inline constexpr uint32_t kRpcCmdLoadTa = 0;
+inline constexpr uint32_t kRpcCmdShmAlloc = 6;
+inline constexpr uint32_t kRpcCmdShmFree = 7;
 
 // Parameter attributes: a type in bits 0..7, and flags.
 inline constexpr uint64_t kAttrTypeMask = 0xff;
