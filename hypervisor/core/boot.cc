@@ -170,7 +170,10 @@ void enable_boot_tee(Domain& d, const BootModule& m) {
         d.set_paused(true);
         return;
     }
-    int rc = domctl::enable_tee(d, abi::kTeeOptee, req.dt_method);
+    abi::DomctlTeeQuotas quotas{};
+    quotas.shm_pages = req.shm_pages > abi::kTeeMaxShmPages ? abi::kTeeMaxShmPages + 1
+                                                            : static_cast<uint32_t>(req.shm_pages);
+    int rc = domctl::enable_tee(d, abi::kTeeOptee, req.dt_method, quotas);
     if (rc == 0) return;
     d.set_paused(true);
     switch (-rc) {

@@ -255,10 +255,31 @@ DtLocation locate_device_tree(uint64_t x0, Pa fallback) {
     return DtLocation{};
 }
 
+namespace {
+
+// The decimal value of "key=N" in bootargs; 0 if absent, malformed or huge.
+uint64_t bootargs_number(const char* s, const char* key) {
+    const uint64_t key_len = __builtin_strlen(key);
+    for (const char* p = s; *p; ++p) {
+        if ((p != s && p[-1] != ' ') || __builtin_strncmp(p, key, key_len) != 0) continue;
+        uint64_t v = 0;
+        const char* d = p + key_len;
+        for (; *d >= '0' && *d <= '9'; ++d) {
+            if (v > (uint64_t{1} << 40)) return 0;
+            v = v * 10 + static_cast<uint64_t>(*d - '0');
+        }
+        return (*d == ' ' || *d == '\0') ? v : 0;
+    }
+    return 0;
+}
+
+}  // namespace
+
 BootTeeRequest bootargs_tee(const char* s) {
     constexpr char kKey[] = "warden.tee=";
     constexpr unsigned kKeyLen = sizeof kKey - 1;
     BootTeeRequest r;
+    r.shm_pages = bootargs_number(s, "warden.tee_shm_pages=");
     for (const char* p = s; *p; ++p) {
         if (p != s && p[-1] != ' ') continue;
         unsigned i = 0;

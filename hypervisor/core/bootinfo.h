@@ -89,10 +89,13 @@ DtLocation locate_device_tree(uint64_t x0, Pa fallback);
 // "warden.tee=optee", "warden.tee=optee,smc" or "warden.tee=optee,hvc" in a boot
 // module's bootargs: its domain gets OP-TEE before its first instruction, with
 // /firmware/optee naming that conduit (smc when not given).
+// "warden.tee_shm_pages=N" sets its shared-memory quota (pages; the default
+// otherwise, as for the domctl).
 struct BootTeeRequest {
     enum Kind : uint8_t { None, Optee, Malformed } kind = None;
     uint32_t dt_method = 0;  // abi::kTeeDtSmc or kTeeDtHvc
     char value[32] = {};     // what was given, for messages
+    uint64_t shm_pages = 0;  // 0: the default
 };
 BootTeeRequest bootargs_tee(const char* bootargs);
 

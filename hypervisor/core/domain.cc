@@ -193,6 +193,7 @@ int DomainTable::begin_create(const DomainConfig& cfg, Domain** out) {
     d->ram_pa_ = ram;
     d->ram_size_ = cfg.ram_size;
     d->ram_owned_ = owned;
+    d->pinned_ = 0;
     d->scrub_next_ = 0;
     d->nr_vcpus_ = cfg.vcpus;
     d->reason_ = ShutdownReason::None;
@@ -265,6 +266,18 @@ void DomainTable::begin_destroy(Domain& d) {
 
 bool DomainTable::continue_destroy(Domain& d, uint64_t budget) {
     if (d.state_ != DomainState::Dying) return d.state_ == DomainState::Free;
+    if (d.pinned_ && d.ram_owned_ && d.scrub_next_ == 0) {
+        // The TEE mediator could not get the secure world to let go of some of
+        // the guest's pages (it finishes every call before this; see
+        // core/tee/optee.cc). With one physical CPU nothing can release them
+        // later, so waiting would never end: the RAM is kept out of use for
+        // good instead, and the domain slot is freed.
+        WARDEN_LOG_ERROR(
+            "d%u: %lu page(s) still held by the secure world: %lu MiB of RAM "
+            "at 0x%lx kept out of use",
+            d.id_.value, d.pinned_, d.ram_size_ >> 20, d.ram_pa_.value());
+        d.ram_owned_ = false;
+    }
     if (d.ram_owned_) {
         // Every page: the guest may have written any of them.
         uint64_t pages = d.ram_size_ >> kPageShift;

@@ -92,6 +92,11 @@ public:
     bool copy_from_guest(void* dst, Ipa src, uint64_t size) const;
     // [ipa, ipa + size) lies inside the domain's RAM.
     bool in_ram(Ipa ipa, uint64_t size) const;
+    // Pages of the domain's RAM the secure world may be using (the TEE mediator
+    // pins them while it may): RAM with pins left is never scrubbed or reused.
+    void pin_pages(uint64_t n) { pinned_ += n; }
+    void unpin_pages(uint64_t n) { pinned_ -= n; }
+    uint64_t pinned_pages() const { return pinned_; }
     // Marks the domain running (first time a vCPU is started).
     void mark_running() {
         if (state_ == DomainState::Created) state_ = DomainState::Running;
@@ -133,6 +138,7 @@ private:
     uint64_t ram_size_ = 0;
     bool ram_owned_ = false;   // allocated from the page allocator (not identity RAM)
     uint64_t scrub_next_ = 0;  // Building/Dying: next RAM page to clear
+    uint64_t pinned_ = 0;
     unsigned nr_vcpus_ = 0;
     std::array<Vcpu, kMaxVcpusPerDomain> vcpus_{};
     char console_line_[128];

@@ -34,6 +34,9 @@ private:
     }
 };
 NormalRam g_ram;
+// Page addresses of shared memory the model holds: a 64 MiB guest quota, and
+// a 16 MiB temporary buffer besides.
+uint64_t g_page_store[16384 + 4096];
 
 optee_model::Config model_config() {
     optee_model::Config c;
@@ -42,6 +45,8 @@ optee_model::Config model_config() {
     c.memory = &g_ram;
     c.secure_base = board::kSecureRamBase;
     c.secure_size = board::kSecureRamSize;
+    c.page_store = g_page_store;
+    c.page_store_size = sizeof g_page_store / sizeof g_page_store[0];
     return c;
 }
 

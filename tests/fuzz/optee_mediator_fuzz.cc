@@ -17,6 +17,7 @@
 #include "core/smccc.h"
 #include "core/tee/tee.h"
 #include "firmware/optee/model.h"
+#include "firmware/optee/test_tas.h"
 #include "unit/fake_machine.h"
 #include "unit/optee_world.h"
 #include "warden/optee.h"
@@ -69,8 +70,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     PageAllocator alloc;
     DomainTable domains(alloc);
     static test::FakeMachineMemory& memory = *new test::FakeMachineMemory(machine);
+    static uint64_t page_store[4096];
     optee_model::Config mc;
     mc.memory = &memory;
+    mc.page_store = page_store;
+    mc.page_store_size = 4096;
     optee_model::Model model(mc);
     test::use_optee_model(machine, model);
     alloc.init(machine.ram_base(), machine.ram_size(), machine.ram_base());
@@ -87,10 +91,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(tee::enable(*dom[1], abi::kTeeOptee, {3, 8}) == 0, "enable d1");
     check(tee::enable(*dom[2], abi::kTeeOptee) == 0, "enable d2");
 
-    // A record: a selector, x0..x7, and 96 bytes of message (a header and two
-    // parameters) written into the guest before a CALL_WITH_ARG.
+    // A record: a selector, x0..x7, 96 bytes of message (a header and two
+    // parameters) written into the guest before a CALL_WITH_ARG, and 8 page-list
+    // entries written into one of its pages (a list page its memory references
+    // may name).
     constexpr size_t kMessage = 96;
-    constexpr size_t kRecord = 1 + 8 * 8 + kMessage;
+    constexpr size_t kList = 64;
+    constexpr size_t kRecord = 1 + 8 * 8 + kMessage + kList;
     uint64_t last_thread = 0;  // the last thread a guest was told to resume
     for (size_t off = 0; off + kRecord <= size; off += kRecord) {
         uint8_t sel = data[off];
@@ -102,17 +109,41 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (sel & 0x10) {
             // A message in one of the guest's pages, mostly well-formed.
             x[0] = op::kCallWithArg;
-            Ipa at = d.ram_base() + ((x[3] & 0xff) % (d.ram_size() / kPageSize)) * kPageSize;
+            const uint64_t guest_pages = d.ram_size() / kPageSize;
+            Ipa at = d.ram_base() + ((x[3] & 0xff) % guest_pages) * kPageSize;
+            Ipa list = d.ram_base() + ((x[4] & 0xff) % guest_pages) * kPageSize;
             uint8_t msg[kMessage];
             std::memcpy(msg, data + off + 1 + 64, kMessage);
+            uint64_t entries[kList / 8];
+            std::memcpy(entries, data + off + 1 + 64 + kMessage, kList);
             if (sel & 0x20) {
                 auto* h = reinterpret_cast<op::MsgArg*>(msg);
-                h->cmd %= 4;
-                h->func %= 2;  // the increment TA's commands (1 suspends)
+                h->cmd %= 6;
+                h->func %= 2;  // the TAs' commands (the increment TA's 1 suspends)
                 h->num_params %= 3;
                 auto* p = reinterpret_cast<op::MsgParam*>(msg + sizeof(op::MsgArg));
-                for (int i = 0; i < 2; ++i) p[i].attr &= 0x1ff;
+                for (int i = 0; i < 2; ++i) {
+                    p[i].attr &= 0x3ff;
+                    // Memory references name the list page, at some offset, and
+                    // a size of a few pages; cookies are small numbers.
+                    p[i].a = list.value() | (p[i].a & 0xfff);
+                    p[i].b %= 6 * kPageSize;
+                    p[i].c &= 3;
+                }
+                if (h->cmd == op::kMsgCmdOpenSession && h->num_params == 2) {
+                    const optee_model::tas::Uuid uuids[] = {optee_model::tas::kIncrement,
+                                                            optee_model::tas::kBuffers,
+                                                            optee_model::tas::kNotInstalled};
+                    const auto& u = uuids[h->func % 3];
+                    p[0] = {op::kAttrMeta | op::kAttrValueInput, u.a, u.b, 0};
+                    p[1] = {op::kAttrMeta | op::kAttrValueInput, 0, 0, op::kLoginPublic};
+                }
+                // Entries are mostly the guest's own pages.
+                for (auto& e : entries) {
+                    if (!(e >> 63)) e = (d.ram_base() + (e % guest_pages) * kPageSize).value();
+                }
             }
+            d.copy_to_guest(list, entries, sizeof entries);
             d.copy_to_guest(at, msg, kMessage);
             x[1] = at.value() >> 32;
             x[2] = at.value() & 0xffffffffu;
@@ -152,6 +183,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             check(t.in_use.sessions <= t.quotas.sessions, "sessions within the quota");
             check(model.suspended_threads_of(t.client.value) <= 1,
                   "a guest holds one of OP-TEE's two threads at most");
+            if (!model.suspended_threads_of(t.client.value)) {
+                check(g->pinned_pages() == model.registered_pages_of(t.client.value),
+                      "pinned: exactly the pages OP-TEE holds");
+                check(t.in_use.shm_pages == g->pinned_pages(), "shared pages counted");
+            }
+            check(t.in_use.shm_pages <= t.quotas.shm_pages, "shared pages within the quota");
         }
         if (static_cast<uint32_t>(before.x[0]) == op::kExchangeCapabilities &&
             v.regs.x[0] == op::kOk && d.tee().enabled()) {
@@ -162,6 +199,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if (g->tee().enabled()) check(tee::disable(*g) == 0, "disable");
     }
     check(model.suspended_threads() == 0, "no OP-TEE thread left suspended");
+    check(dom[1]->pinned_pages() == 0 && dom[2]->pinned_pages() == 0, "no page left pinned");
     check(alloc.free_pages() == free_before, "every page the mediator took came back");
     tee::reset();
     tee::set_pages(nullptr);

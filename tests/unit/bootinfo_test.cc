@@ -216,5 +216,16 @@ TEST(BootargsTee, ParsesTheRequest) {
     }
 }
 
+TEST(BootargsTee, ReadsTheSharedMemoryQuota) {
+    EXPECT_EQ(bootargs_tee("warden.tee=optee warden.tee_shm_pages=4097").shm_pages, 4097u);
+    EXPECT_EQ(bootargs_tee("warden.tee_shm_pages=8 warden.tee=optee,hvc").shm_pages, 8u);
+    EXPECT_EQ(bootargs_tee("warden.tee=optee").shm_pages, 0u) << "the default";
+    for (const char* bad :
+         {"warden.tee=optee warden.tee_shm_pages=12x", "warden.tee=optee xwarden.tee_shm_pages=12",
+          "warden.tee=optee warden.tee_shm_pages=99999999999999999999"}) {
+        EXPECT_EQ(bootargs_tee(bad).shm_pages, 0u) << bad;
+    }
+}
+
 }  // namespace
 }  // namespace warden

@@ -3,6 +3,7 @@
 // code the secure-world firmware runs on QEMU) as the fake secure world.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <vector>
 
@@ -29,6 +30,7 @@ protected:
     DomainTable domains{alloc};
     optee_model::Model model;
     test::FakeMachineMemory memory{machine};
+    std::vector<uint64_t> page_store = std::vector<uint64_t>(8192);
     Domain* dom[4] = {};
 
     void SetUp() override {
@@ -49,6 +51,8 @@ protected:
         optee_model::Config cfg;
         cfg.guest_limit = guest_limit;
         cfg.memory = &memory;
+        cfg.page_store = page_store.data();
+        cfg.page_store_size = static_cast<uint32_t>(page_store.size());
         model = optee_model::Model(cfg);
         test::use_optee_model(machine, model);
         tee::set_pages(&alloc);
@@ -377,7 +381,7 @@ TEST_F(SessionTest, HostileMessagesAreRefusedBeforeOpteeSeesThem) {
     Msg memref = invoke_msg(1, 0);
     memref.p[0] = {op::kAttrTmemInput, 0x40000000, 4096, 0};
     ASSERT_EQ(send(memref), op::kOk);
-    EXPECT_EQ(memref.h.ret, op::kTeecErrorBadParameters) << "memory references: not yet";
+    EXPECT_EQ(memref.h.ret, op::kTeecErrorBadParameters) << "a contiguous buffer: never";
     Msg flags = invoke_msg(1, 0);
     flags.p[0].attr |= op::kAttrMeta;
     ASSERT_EQ(send(flags), op::kOk);
@@ -385,7 +389,11 @@ TEST_F(SessionTest, HostileMessagesAreRefusedBeforeOpteeSeesThem) {
     Msg reg;
     reg.h.cmd = op::kMsgCmdRegisterShm;
     ASSERT_EQ(send(reg), op::kOk);
-    EXPECT_EQ(reg.h.ret, op::kTeecErrorNotSupported);
+    EXPECT_EQ(reg.h.ret, op::kTeecErrorBadParameters) << "REGISTER_SHM without its buffer";
+    Msg unknown;
+    unknown.h.cmd = 9;
+    ASSERT_EQ(send(unknown), op::kOk);
+    EXPECT_EQ(unknown.h.ret, op::kTeecErrorNotSupported);
     // An address outside the guest's RAM.
     Msg outside = open_msg();
     EXPECT_EQ(send(outside, g->ram_base() + g->ram_size(), false), op::kEBadAddr);
@@ -554,6 +562,322 @@ TEST_F(RpcTest, LongRpcChainsAreCutIntoBoundedTraps) {
     EXPECT_EQ(rc, op::kOk);
     EXPECT_EQ(rpcs, 41u);
     EXPECT_EQ(traps, 3u) << "16 OP-TEE calls per trap at most";
+}
+
+// ---- Shared memory: page lists, registrations, pins ----
+
+class ShmTest : public RpcTest {
+protected:
+    static constexpr uint64_t kListAt = 0x20000;  // list pages, in the guest's RAM
+    static constexpr uint64_t kDataAt = 0x40000;  // data pages
+    uint32_t buffers = 0;                         // a session with the buffers TA
+
+    void SetUp() override {
+        RpcTest::SetUp();
+        Msg m = open_msg(optee_model::tas::kBuffers);
+        ASSERT_EQ(send(m), op::kOk);
+        ASSERT_EQ(m.h.ret, op::kTeecSuccess);
+        buffers = m.h.session;
+    }
+    Ipa data(unsigned i) const { return g->ram_base() + kDataAt + i * kPageSize; }
+    // Writes a page list naming `pages` (guest IPAs) at kListAt (+ `at`), list
+    // page after list page; returns its buf_ptr with `offset`.
+    uint64_t write_list(const std::vector<uint64_t>& pages, uint64_t offset = 0, uint64_t at = 0) {
+        Ipa list = g->ram_base() + kListAt + at;
+        for (size_t i = 0; i < pages.size(); i += 511) {
+            uint64_t entries[512] = {};
+            for (size_t k = 0; k < 511 && i + k < pages.size(); ++k) entries[k] = pages[i + k];
+            Ipa next = list + kPageSize;
+            entries[511] = next.value();
+            EXPECT_TRUE(g->copy_to_guest(list + 0, entries, sizeof entries));
+            list = next;
+        }
+        return (g->ram_base() + kListAt + at).value() | offset;
+    }
+    std::vector<uint64_t> data_pages(unsigned n, unsigned distinct = ~0u) {
+        std::vector<uint64_t> v;
+        for (unsigned i = 0; i < n; ++i) v.push_back(data(i % distinct).value());
+        return v;
+    }
+    Msg register_msg(uint64_t buf_ptr, uint64_t size, uint64_t cookie) {
+        Msg m;
+        m.h.cmd = op::kMsgCmdRegisterShm;
+        m.h.num_params = 1;
+        m.p[0] = {op::kAttrTmemOutput | op::kAttrNoncontig, buf_ptr, size, cookie};
+        return m;
+    }
+    uint32_t register_shm(uint64_t buf_ptr, uint64_t size, uint64_t cookie) {
+        Msg m = register_msg(buf_ptr, size, cookie);
+        EXPECT_EQ(send(m), op::kOk);
+        return m.h.ret;
+    }
+    uint32_t unregister_shm(uint64_t cookie) {
+        Msg m;
+        m.h.cmd = op::kMsgCmdUnregisterShm;
+        m.h.num_params = 1;
+        m.p[0] = {op::kAttrRmemInput, 0, 0, cookie};
+        EXPECT_EQ(send(m), op::kOk);
+        return m.h.ret;
+    }
+    // The buffers TA's command on a memory reference `ref`; returns the message.
+    Msg buffers_msg(uint32_t cmd, op::MsgParam ref, uint64_t seed = 0) {
+        Msg m;
+        m.h.cmd = op::kMsgCmdInvokeCommand;
+        m.h.func = cmd;
+        m.h.session = buffers;
+        m.h.num_params = 2;
+        m.p[0] = ref;
+        m.p[1] = {cmd == optee_model::tas::kBuffersCmdChecksum ? op::kAttrValueOutput
+                                                               : op::kAttrValueInput,
+                  seed, 0, 0};
+        return m;
+    }
+    // The FNV-1a hash of `size` bytes of the guest's pages, from `offset` in the first.
+    uint64_t guest_hash(const std::vector<uint64_t>& pages, uint64_t offset, uint64_t size) {
+        uint64_t h = optee_model::tas::kFnvOffset;
+        for (uint64_t at = 0; at < size;) {
+            uint64_t pos = offset + at, in_page = pos % kPageSize;
+            uint64_t n = std::min(size - at, kPageSize - in_page);
+            std::vector<uint8_t> b(n);
+            EXPECT_TRUE(g->copy_from_guest(b.data(), Ipa(pages[pos / kPageSize] + in_page), n));
+            h = optee_model::tas::fnv1a(h, b.data(), n);
+            at += n;
+        }
+        return h;
+    }
+    void fill_guest(unsigned pages) {
+        for (unsigned i = 0; i < pages; ++i) {
+            std::vector<uint8_t> b(kPageSize);
+            for (uint64_t k = 0; k < kPageSize; ++k) b[k] = static_cast<uint8_t>(i * 31 + k * 13);
+            ASSERT_TRUE(g->copy_to_guest(data(i), b.data(), b.size()));
+        }
+    }
+};
+
+TEST_F(ShmTest, RegisterTranslatesEveryPageAndPinsItUntilUnregister) {
+    fill_guest(3);
+    std::vector<uint64_t> pages = {data(2).value(), data(0).value(), data(1).value()};
+    const uint64_t size = 3 * kPageSize - 0x30;
+    ASSERT_EQ(register_shm(write_list(pages, 0x10), size, 0xc00c1e), op::kTeecSuccess);
+    EXPECT_EQ(g->pinned_pages(), 3u);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 3u);
+    uint32_t n = 0;
+    const uint64_t* taken = model.registered_pages(g->tee().client.value, 0xc00c1e, n);
+    ASSERT_EQ(n, 3u);
+    for (unsigned i = 0; i < 3; ++i) {
+        auto pa = g->stage2().translate(Ipa(pages[i]));
+        ASSERT_TRUE(pa.has_value());
+        EXPECT_EQ(taken[i], pa->value()) << "page " << i << ": the guest's page, by its PA";
+    }
+
+    // The TA reads the guest's bytes and writes back into them, by registration.
+    Msg sum = buffers_msg(optee_model::tas::kBuffersCmdChecksum,
+                          {op::kAttrRmemInput, 0x100, size - 0x200, 0xc00c1e});
+    ASSERT_EQ(send(sum), op::kOk);
+    ASSERT_EQ(sum.h.ret, op::kTeecSuccess);
+    EXPECT_EQ(sum.p[1].a, guest_hash(pages, 0x110, size - 0x200));
+    Msg fill =
+        buffers_msg(optee_model::tas::kBuffersCmdFill, {op::kAttrRmemOutput, 0, size, 0xc00c1e}, 5);
+    ASSERT_EQ(send(fill), op::kOk);
+    ASSERT_EQ(fill.h.ret, op::kTeecSuccess);
+    for (uint64_t i : {uint64_t{0}, uint64_t{4095}, size - 1}) {
+        uint8_t b;
+        uint64_t pos = 0x10 + i;
+        ASSERT_TRUE(g->copy_from_guest(&b, Ipa(pages[pos / kPageSize] + pos % kPageSize), 1));
+        EXPECT_EQ(b, optee_model::tas::fill_byte(5, i)) << "byte " << i;
+    }
+
+    EXPECT_EQ(unregister_shm(0xc00c1e), op::kTeecSuccess);
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 0u);
+    EXPECT_EQ(model.registrations_of(g->tee().client.value), 0u);
+    EXPECT_EQ(unregister_shm(0xc00c1e), op::kTeecErrorItemNotFound);
+}
+
+TEST_F(ShmTest, TemporaryReferencesAreTranslatedAndPinnedForTheCallOnly) {
+    fill_guest(2);
+    std::vector<uint64_t> pages = {data(1).value(), data(0).value()};
+    op::MsgParam ref = {op::kAttrTmemInput | op::kAttrNoncontig, write_list(pages, 0x800),
+                        kPageSize, 0x77};
+    Msg warm = buffers_msg(optee_model::tas::kBuffersCmdChecksum, ref);
+    ASSERT_EQ(send(warm), op::kOk);  // takes the call's shadow page
+    uint64_t free_before = alloc.free_pages();
+    Msg sum = buffers_msg(optee_model::tas::kBuffersCmdChecksum, ref);
+    ASSERT_EQ(send(sum), op::kOk);
+    ASSERT_EQ(sum.h.ret, op::kTeecSuccess);
+    EXPECT_EQ(sum.p[1].a, guest_hash(pages, 0x800, kPageSize));
+    EXPECT_EQ(sum.p[1].b, kPageSize);
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 0u);
+    EXPECT_EQ(alloc.free_pages(), free_before) << "the call's list pages went back";
+    Msg back;
+    ASSERT_TRUE(g->copy_from_guest(&back, arg, sizeof back));
+    EXPECT_EQ(back.p[0].a, ref.a) << "the guest's own buf_ptr, not the hypervisor's list";
+}
+
+TEST_F(ShmTest, ListsSpanningListPagesAreFollowed) {
+    ASSERT_EQ(tee::set_quotas(*g, {2, 2048}), 0);
+    fill_guest(5);
+    std::vector<uint64_t> pages = data_pages(1100, 5);  // 3 list pages; pages repeat
+    ASSERT_EQ(register_shm(write_list(pages), 1100 * kPageSize, 1), op::kTeecSuccess);
+    uint32_t n = 0;
+    const uint64_t* taken = model.registered_pages(g->tee().client.value, 1, n);
+    ASSERT_EQ(n, 1100u);
+    for (unsigned i : {0u, 510u, 511u, 1021u, 1022u, 1099u}) {
+        EXPECT_EQ(taken[i], g->stage2().translate(Ipa(pages[i]))->value()) << "page " << i;
+    }
+    EXPECT_EQ(g->pinned_pages(), 1100u);
+    Msg sum = buffers_msg(optee_model::tas::kBuffersCmdChecksum,
+                          {op::kAttrRmemInput, 0, 1100 * kPageSize, 1});
+    ASSERT_EQ(send(sum), op::kOk);
+    EXPECT_EQ(sum.p[1].a, guest_hash(pages, 0, 1100 * kPageSize));
+}
+
+TEST_F(ShmTest, HostileListsAreRefusedHoldingNothingAndOpteeNeverSeesThem) {
+    fill_guest(2);
+    const uint64_t ram_end = (g->ram_base() + g->ram_size()).value();
+    std::vector<uint64_t> good = {data(0).value(), data(1).value()};
+    uint64_t free_before = 0;
+    uint64_t calls_before = 0;
+    auto expect_refused = [&](Msg m, uint32_t ret, const char* what) {
+        ASSERT_EQ(send(m), op::kOk) << what;
+        EXPECT_EQ(m.h.ret, ret) << what;
+        EXPECT_EQ(m.h.ret_origin, op::kOriginComms) << what;
+        EXPECT_EQ(g->pinned_pages(), 0u) << what;
+        EXPECT_EQ(g->tee().in_use.shm_pages, 0u) << what;
+        EXPECT_EQ(alloc.free_pages(), free_before) << what << ": list pages leaked";
+        EXPECT_EQ(model.calls_from(g->tee().client.value), calls_before) << what;
+    };
+    Msg warm = register_msg(write_list(good), 2 * kPageSize, 99);
+    ASSERT_EQ(send(warm), op::kOk);
+    ASSERT_EQ(unregister_shm(99), op::kTeecSuccess);
+    free_before = alloc.free_pages();
+    calls_before = model.calls_from(g->tee().client.value);
+
+    expect_refused(register_msg(ram_end, kPageSize, 1), op::kTeecErrorBadParameters,
+                   "a list page outside the guest's RAM");
+    expect_refused(register_msg(write_list({data(0).value(), ram_end}), 2 * kPageSize, 1),
+                   op::kTeecErrorBadParameters, "a page past the guest's RAM");
+    expect_refused(register_msg(write_list({data(0).value(), 0x0}), 2 * kPageSize, 1),
+                   op::kTeecErrorBadParameters, "page 0 (not RAM)");
+    expect_refused(register_msg(write_list({dom[2]->ram_pa().value() + (4u << 20)}), kPageSize, 1),
+                   op::kTeecErrorBadParameters, "another guest's physical page as an address");
+    expect_refused(register_msg(write_list({data(0).value() | 8}), kPageSize, 1),
+                   op::kTeecErrorBadParameters, "a misaligned page");
+    expect_refused(register_msg(write_list(good), 0, 1), op::kTeecErrorBadParameters,
+                   "zero length");
+    expect_refused(register_msg(write_list(good, 0xfff), ~uint64_t{0}, 1),
+                   op::kTeecErrorOutOfMemory, "offset + size overflows");
+    expect_refused(register_msg(write_list(data_pages(9, 2)), 9 * kPageSize, 1),
+                   op::kTeecErrorOutOfMemory, "past the guest's quota of 8 pages");
+    {
+        // A list page whose next pointer is itself: a cycle.
+        ASSERT_EQ(tee::set_quotas(*g, {2, 1024}), 0);
+        uint64_t entries[512];
+        for (auto& e : entries) e = data(0).value();
+        Ipa self = g->ram_base() + kListAt;
+        entries[511] = self.value();
+        ASSERT_TRUE(g->copy_to_guest(self, entries, sizeof entries));
+        expect_refused(register_msg(self.value(), 600 * kPageSize, 1), op::kTeecErrorBadParameters,
+                       "a cyclic list");
+        ASSERT_EQ(tee::set_quotas(*g, {2, 8}), 0);
+    }
+    Msg contiguous = buffers_msg(optee_model::tas::kBuffersCmdChecksum,
+                                 {op::kAttrTmemInput, data(0).value(), kPageSize, 0});
+    expect_refused(contiguous, op::kTeecErrorBadParameters, "a contiguous buffer");
+    Msg noncontig_rmem = buffers_msg(optee_model::tas::kBuffersCmdChecksum,
+                                     {op::kAttrRmemInput | op::kAttrNoncontig, 0, 1, 99});
+    expect_refused(noncontig_rmem, op::kTeecErrorBadParameters, "NONCONTIG on a registered ref");
+    Msg unknown = buffers_msg(optee_model::tas::kBuffersCmdChecksum, {op::kAttrRmemInput, 0, 1, 5});
+    expect_refused(unknown, op::kTeecErrorBadParameters, "an unregistered cookie");
+    Msg reserved = buffers_msg(optee_model::tas::kBuffersCmdChecksum, {4, 0, 0, 0});
+    expect_refused(reserved, op::kTeecErrorBadParameters, "a reserved attribute type");
+    Msg unreg;
+    unreg.h.cmd = op::kMsgCmdUnregisterShm;
+    unreg.h.num_params = 1;
+    unreg.p[0] = {op::kAttrRmemInput, 0, 0, 12345};
+    expect_refused(unreg, op::kTeecErrorItemNotFound, "unregistering what is not registered");
+
+    // Registered references stay within their registration.
+    ASSERT_EQ(register_shm(write_list(good), 2 * kPageSize - 8, 42), op::kTeecSuccess);
+    free_before = alloc.free_pages();
+    calls_before = model.calls_from(g->tee().client.value);
+    auto pinned = g->pinned_pages();
+    Msg beyond = buffers_msg(optee_model::tas::kBuffersCmdChecksum,
+                             {op::kAttrRmemInput, 8, 2 * kPageSize - 8, 42});
+    ASSERT_EQ(send(beyond), op::kOk);
+    EXPECT_EQ(beyond.h.ret, op::kTeecErrorBadParameters) << "past the registration's end";
+    Msg wrap = buffers_msg(optee_model::tas::kBuffersCmdChecksum,
+                           {op::kAttrRmemInput, ~uint64_t{0}, 2, 42});
+    ASSERT_EQ(send(wrap), op::kOk);
+    EXPECT_EQ(wrap.h.ret, op::kTeecErrorBadParameters) << "offs + size wraps";
+    EXPECT_EQ(register_shm(write_list(good), kPageSize, 42), op::kTeecErrorBadParameters)
+        << "the same cookie twice";
+    EXPECT_EQ(g->pinned_pages(), pinned);
+    EXPECT_EQ(model.calls_from(g->tee().client.value), calls_before);
+}
+
+TEST_F(ShmTest, RegistrationsAreTheGuestsOwn) {
+    fill_guest(1);
+    ASSERT_EQ(register_shm(write_list({data(0).value()}), kPageSize, 7), op::kTeecSuccess);
+    Domain* other = dom[2];
+    ASSERT_EQ(tee::enable(*other, abi::kTeeOptee), 0);
+    std::swap(g, other);
+    Msg m = open_msg(optee_model::tas::kBuffers);
+    ASSERT_EQ(send(m), op::kOk);
+    buffers = m.h.session;
+    Msg steal = buffers_msg(optee_model::tas::kBuffersCmdChecksum, {op::kAttrRmemInput, 0, 16, 7});
+    ASSERT_EQ(send(steal), op::kOk);
+    EXPECT_EQ(steal.h.ret, op::kTeecErrorBadParameters) << "another guest's cookie";
+    EXPECT_EQ(unregister_shm(7), op::kTeecErrorItemNotFound);
+    std::swap(g, other);
+    EXPECT_EQ(model.registrations_of(g->tee().client.value), 1u);
+    EXPECT_EQ(unregister_shm(7), op::kTeecSuccess);
+}
+
+TEST_F(ShmTest, QuotaExhaustionIsOutOfMemoryAndARaisedQuotaLetsTheSameCallThrough) {
+    ASSERT_EQ(tee::set_quotas(*g, {2, 4}), 0);
+    ASSERT_EQ(register_shm(write_list(data_pages(3)), 3 * kPageSize, 1), op::kTeecSuccess);
+    Msg more = register_msg(write_list(data_pages(2), 0, 0x4000), 2 * kPageSize, 2);
+    ASSERT_EQ(send(more), op::kOk);
+    EXPECT_EQ(more.h.ret, op::kTeecErrorOutOfMemory);
+    EXPECT_EQ(more.h.ret_origin, op::kOriginComms);
+    EXPECT_EQ(tee::set_quotas(*g, {2, 2}), -abi::err::kBusy) << "3 pages are held";
+    ASSERT_EQ(tee::set_quotas(*g, {2, 8}), 0);
+    Msg again = register_msg(write_list(data_pages(2), 0, 0x4000), 2 * kPageSize, 2);
+    ASSERT_EQ(send(again), op::kOk);
+    EXPECT_EQ(again.h.ret, op::kTeecSuccess);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 5u);
+}
+
+TEST_F(ShmTest, DisableReleasesPinsAndRegistrations) {
+    ASSERT_EQ(register_shm(write_list(data_pages(3)), 3 * kPageSize, 1), op::kTeecSuccess);
+    ASSERT_EQ(tee::disable(*g), 0);
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    EXPECT_EQ(model.registrations_of(2), 0u);
+}
+
+TEST_F(ShmTest, PinsOutliveACallOpteeNeverFinishesAndKeepTheRamOutOfUse) {
+    // A secure world that keeps every call suspended in RPCs.
+    auto inner = machine.secure_world;
+    machine.secure_world = [&](const arch::SecureRegs& in) {
+        auto fn = static_cast<uint32_t>(in.x[0]);
+        if (fn == op::kCallWithArg || fn == op::kReturnFromRpc) {
+            return arch::SecureRegs{{op::kRpcFree, 0, 0, 1, 0, 0, 0, 0}};
+        }
+        return inner(in);
+    };
+    Msg sum = buffers_msg(
+        optee_model::tas::kBuffersCmdChecksum,
+        {op::kAttrTmemInput | op::kAttrNoncontig, write_list(data_pages(2)), 2 * kPageSize, 0});
+    ASSERT_EQ(send(sum), op::kRpcForeignIntr);
+    EXPECT_EQ(g->pinned_pages(), 2u);
+    uint64_t free_before = alloc.free_pages();
+    uint64_t ram_pages = g->ram_size() / kPageSize;
+    domains.destroy(*g);
+    EXPECT_NE(machine.console.find("still held by the secure world"), std::string::npos)
+        << machine.console;
+    EXPECT_LT(alloc.free_pages(), free_before + ram_pages) << "the guest's RAM is not reused";
 }
 
 }  // namespace

@@ -18,11 +18,16 @@
 //                               with the shadow's address: OP-TEE never sees guest
 //                               memory, and the guest cannot change the message
 //                               after the check. Only output fields go back.
-//                               OPEN_SESSION, INVOKE_COMMAND, CLOSE_SESSION and
-//                               CANCEL with value parameters; memory references
-//                               and REGISTER_SHM are refused (ret BAD_PARAMETERS
-//                               or NOT_SUPPORTED, origin COMMS) until translated.
-//                               Open sessions count against the guest's quota.
+//                               OPEN_SESSION, INVOKE_COMMAND, CLOSE_SESSION,
+//                               CANCEL, REGISTER_SHM and UNREGISTER_SHM; value
+//                               parameters, null memory references, temporary
+//                               memory references with non-contiguous page
+//                               lists (translated: see "Guest page lists"),
+//                               registered memory references checked against
+//                               the guest's own registrations. Contiguous
+//                               temporary references are refused (BAD_PARAMETERS,
+//                               origin COMMS). Open sessions and shared pages
+//                               count against the guest's quotas.
 //                               A call OP-TEE suspends in an RPC is tracked by
 //                               its OP-TEE thread, per guest (see "Calls in
 //                               flight" below).
@@ -78,6 +83,35 @@ constexpr unsigned kMaxCalls = 8;           // per guest
 constexpr unsigned kRoundsPerTrap = 16;     // RPCs answered in one guest call
 constexpr unsigned kRoundsToFinish = 1024;  // at teardown, per call
 
+// ---- Guest page lists ----
+// A non-contiguous memory reference names its pages through a chain of list
+// pages in the guest's memory (511 page addresses, then the next list page).
+// The mediator never hands OP-TEE a guest's list: it reads each list page once
+// into a page of its own, requires every page named to be the guest's own RAM
+// (page-aligned, inside its RAM; a TEE guest's RAM is one linearly mapped
+// block, so translation is a bounds check and an offset), and gives OP-TEE its
+// own chain of physical addresses. Lists are read only as far as the buffer's
+// size needs, and a list page met twice is refused, so cyclic or overlong
+// lists cost nothing. The pages named stay pinned while OP-TEE may use them:
+// for the call (temporary references) or until UNREGISTER_SHM (registrations).
+constexpr unsigned kListEntries = 511;
+constexpr unsigned kMaxListPages = (abi::kTeeMaxShmPages + kListEntries - 1) / kListEntries + 1;
+constexpr unsigned kMaxShm = 64;  // registrations per guest
+
+struct PageList {
+    Pa head{};                // the first of the hypervisor's list pages
+    uint32_t pages = 0;       // guest pages named, each pinned
+    uint32_t list_pages = 0;  // hypervisor pages in the chain
+};
+
+// A registration (REGISTER_SHM that OP-TEE accepted): its pages stay pinned.
+struct Shm {
+    bool used = false;
+    uint64_t cookie = 0;
+    uint64_t size = 0;
+    uint32_t pages = 0;
+};
+
 struct Call {
     bool busy = false;        // a message of the guest's is in OP-TEE
     bool with_guest = false;  // suspended: the guest resumes it
@@ -87,6 +121,9 @@ struct Call {
     Ipa arg{};                // the guest's message
     op::MsgArg h{};           // its header, as checked
     uint8_t types[kMaxParams]{};
+    uint64_t cookie = 0;          // REGISTER/UNREGISTER_SHM: the registration's
+    uint64_t reg_size = 0;        // REGISTER_SHM: its size
+    PageList temp[kMaxParams]{};  // translated temporary memory references
 };
 
 // The mediator's context for one guest (DomainTee::context points here): a page
@@ -94,6 +131,7 @@ struct Call {
 struct Guest {
     Pa page{};  // where this context lives
     Call calls[kMaxCalls];
+    Shm shm[kMaxShm];
 };
 static_assert(sizeof(Guest) <= kPageSize);
 
@@ -218,14 +256,14 @@ int domain_create(Domain& d, DomainTee& state) {
 }
 
 SecureRegs resume_as(const Call& c, ClientId client);
-void finish_abandoned(Call& c, DomainTee& state);
+void finish_abandoned(Domain& d, Call& c, DomainTee& state);
 
 void domain_destroy(Domain& d, DomainTee& state) {
     uint16_t client = state.client.value;
     Guest& g = guest_of(state);
     // Calls the guest left suspended hold OP-TEE threads: finish them first.
     for (Call& c : g.calls) {
-        if (c.busy) finish_abandoned(c, state);
+        if (c.busy) finish_abandoned(d, c, state);
     }
     SecureRegs r = call_as_hypervisor(op::kVmDestroyed, client);
     if (static_cast<uint32_t>(r.x[0]) != op::kOk) {
@@ -233,6 +271,10 @@ void domain_destroy(Domain& d, DomainTee& state) {
         // but the ID is released either way: the guest is gone.
         WARDEN_LOG_ERROR("tee: VM_DESTROYED for client %u (d%u) returned 0x%lx", client,
                          d.id().value, r.x[0]);
+    }
+    // OP-TEE dropped the guest's registrations with its partition.
+    for (Shm& s : g.shm) {
+        if (s.used) d.unpin_pages(s.pages);
     }
     // OP-TEE has let go of the shadows (no call of the guest's is in flight, and
     // it dropped the guest's sessions): they go back, to be cleared before reuse.
@@ -335,19 +377,159 @@ Result answer(Domain& d, Ipa at, Message& m, uint32_t ret, DomainTee& state) {
     return value32(op::kOk);
 }
 
+bool is_tmem(uint64_t type) {
+    return type >= op::kAttrTmemInput && type <= op::kAttrTmemInout;
+}
+
+bool is_rmem(uint64_t type) {
+    return type >= op::kAttrRmemInput && type <= op::kAttrRmemInout;
+}
+
+// Parameters whose results go back to the guest: values, and the size of
+// memory references (OP-TEE may report the size it needed).
+bool has_output(uint64_t type) {
+    return type == op::kAttrValueOutput || type == op::kAttrValueInout ||
+           type == op::kAttrTmemOutput || type == op::kAttrTmemInout ||
+           type == op::kAttrRmemOutput || type == op::kAttrRmemInout;
+}
+
 // What the mediator can pass on, parameter by parameter: the TEEC result to
-// answer with, or success.
+// answer with, or success. Memory references are translated or checked later.
 uint32_t check_params(const Message& m) {
     for (uint32_t i = 0; i < m.h.num_params; ++i) {
         const op::MsgParam& p = m.p[i];
         uint64_t type = type_of(p);
-        bool meta_ok = m.h.cmd == op::kMsgCmdOpenSession && i < 2;
-        if (p.attr & ~(op::kAttrTypeMask | (meta_ok ? op::kAttrMeta : 0))) {
-            return op::kTeecErrorBadParameters;  // unknown flags, or META out of place
+        uint64_t flags = (m.h.cmd == op::kMsgCmdOpenSession && i < 2) ? op::kAttrMeta : 0;
+        if (is_tmem(type)) flags |= op::kAttrNoncontig;
+        if (p.attr & ~(op::kAttrTypeMask | flags)) {
+            return op::kTeecErrorBadParameters;  // unknown flags, or flags out of place
         }
-        if (type == op::kAttrNone || is_value(type)) continue;
-        // Memory references pass guest addresses to OP-TEE: not until translated.
-        return op::kTeecErrorBadParameters;
+        if (type != op::kAttrNone && !is_value(type) && !is_tmem(type) && !is_rmem(type)) {
+            return op::kTeecErrorBadParameters;  // reserved types
+        }
+    }
+    return op::kTeecSuccess;
+}
+
+Shm* find_shm(Guest& g, uint64_t cookie) {
+    for (Shm& s : g.shm) {
+        if (s.used && s.cookie == cookie) return &s;
+    }
+    return nullptr;
+}
+
+void free_list_pages(PageList& l) {
+    Pa at = l.head;
+    for (uint32_t i = 0; i < l.list_pages; ++i) {
+        Pa next(phys_ptr<const uint64_t>(at)[kListEntries]);
+        pages().free_page(at);
+        at = next;
+    }
+    l.head = Pa{};
+    l.list_pages = 0;
+}
+
+// Lets go of a translated list: OP-TEE no longer uses its pages.
+void release(Domain& d, DomainTee& state, PageList& l) {
+    free_list_pages(l);
+    d.unpin_pages(l.pages);
+    state.in_use.shm_pages -= l.pages;
+    l.pages = 0;
+}
+
+// Translates a guest's non-contiguous page list (buf_ptr: its first list page,
+// with the buffer's offset in the low 12 bits) into the hypervisor's own, and
+// pins the pages it names. A TEEC result; on failure nothing is held.
+uint32_t translate(Domain& d, DomainTee& state, uint64_t buf_ptr, uint64_t size, PageList& out) {
+    const uint64_t offset = buf_ptr & (kPageSize - 1);
+    Ipa list(buf_ptr & ~(kPageSize - 1));
+    const uint64_t room = state.quotas.shm_pages - state.in_use.shm_pages;
+    if (!size) return op::kTeecErrorBadParameters;
+    if (size > room * kPageSize) return op::kTeecErrorOutOfMemory;  // the guest's quota
+    const uint64_t count = (offset + size + kPageSize - 1) >> kPageShift;
+    if (count > room) return op::kTeecErrorOutOfMemory;
+    const uint64_t ram_ipa = d.ram_base().value(), ram_end = ram_ipa + d.ram_size();
+    const uint64_t ram_pa = d.ram_pa().value();
+    Ipa seen[kMaxListPages];
+    out = PageList{};
+    uint64_t* mine = nullptr;
+    uint32_t ret = op::kTeecSuccess;
+    for (uint64_t done = 0; done < count && ret == op::kTeecSuccess;) {
+        for (uint32_t k = 0; k < out.list_pages; ++k) {
+            if (seen[k] == list) ret = op::kTeecErrorBadParameters;  // a cycle
+        }
+        if (ret != op::kTeecSuccess) break;
+        auto page = pages().alloc_page();
+        if (!page) {
+            ret = op::kTeecErrorOutOfMemory;
+            break;
+        }
+        if (mine) {
+            mine[kListEntries] = page->value();
+        } else {
+            out.head = *page;
+        }
+        seen[out.list_pages++] = list;
+        mine = phys_ptr<uint64_t>(*page);
+        if (!d.copy_from_guest(mine, list, kPageSize)) {
+            mine[kListEntries] = 0;
+            ret = op::kTeecErrorBadParameters;  // a list page outside the guest's RAM
+            break;
+        }
+        const uint64_t here = count - done < kListEntries ? count - done : kListEntries;
+        for (uint64_t i = 0; i < here; ++i) {
+            const uint64_t ipa = mine[i];
+            if ((ipa & (kPageSize - 1)) || ipa < ram_ipa || ipa >= ram_end) {
+                ret = op::kTeecErrorBadParameters;  // not a page of the guest's RAM
+                break;
+            }
+            mine[i] = ram_pa + (ipa - ram_ipa);
+        }
+        list = Ipa(mine[kListEntries]);
+        for (uint64_t i = here; i <= kListEntries; ++i) mine[i] = 0;  // nothing of the guest's
+        done += here;
+    }
+    if (ret != op::kTeecSuccess) {
+        free_list_pages(out);
+        return ret;
+    }
+    out.pages = static_cast<uint32_t>(count);
+    d.pin_pages(count);
+    state.in_use.shm_pages += static_cast<uint32_t>(count);
+    return op::kTeecSuccess;
+}
+
+void release_temps(Domain& d, DomainTee& state, Call& c) {
+    for (PageList& l : c.temp) {
+        if (l.list_pages) release(d, state, l);
+    }
+}
+
+// Translates the message's temporary memory references into the call's own
+// lists (and the shadow's buf_ptr) and checks registered ones against the
+// guest's registrations. A TEEC result; on failure nothing is held.
+uint32_t take_memrefs(Domain& d, DomainTee& state, Guest& g, Call& c, Message& shadow) {
+    for (uint32_t i = 0; i < shadow.h.num_params; ++i) {
+        op::MsgParam& p = shadow.p[i];
+        const uint64_t type = type_of(p);
+        uint32_t ret = op::kTeecSuccess;
+        if (is_tmem(type)) {
+            if (!(p.attr & op::kAttrNoncontig)) {
+                // Only a null reference: a contiguous buffer would be guest
+                // physical memory OP-TEE cannot be given as it is.
+                if (p.a) ret = op::kTeecErrorBadParameters;
+            } else {
+                ret = translate(d, state, p.a, p.b, c.temp[i]);
+                if (ret == op::kTeecSuccess) p.a = c.temp[i].head.value() | (p.a & (kPageSize - 1));
+            }
+        } else if (is_rmem(type)) {
+            const Shm* shm = find_shm(g, p.c);
+            if (!shm || p.a > shm->size || p.b > shm->size - p.a) ret = op::kTeecErrorBadParameters;
+        }
+        if (ret != op::kTeecSuccess) {
+            release_temps(d, state, c);
+            return ret;
+        }
     }
     return op::kTeecSuccess;
 }
@@ -369,7 +551,8 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
     const bool opening = h.cmd == op::kMsgCmdOpenSession;
     if (rc != op::kOk) {
         if (opening) --state.in_use.sessions;  // the session it held a place for
-        return value32(rc);                    // busy, thread limit: the guest retries
+        release_temps(d, state, c);
+        return value32(rc);  // busy, thread limit: the guest retries
     }
     Message m;
     const uint64_t param_bytes = sizeof(op::MsgParam) * h.num_params;
@@ -385,11 +568,32 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
     if (h.cmd == op::kMsgCmdCloseSession && out.ret == op::kTeecSuccess && state.in_use.sessions) {
         --state.in_use.sessions;
     }
+    Guest& g = guest_of(state);
+    if (h.cmd == op::kMsgCmdRegisterShm && out.ret == op::kTeecSuccess) {
+        // OP-TEE copied the page list: the pages stay pinned, the list goes.
+        for (Shm& s : g.shm) {
+            if (!s.used) {
+                s = Shm{true, c.cookie, c.reg_size, c.temp[0].pages};
+                break;
+            }
+        }
+        free_list_pages(c.temp[0]);
+        c.temp[0].pages = 0;
+    } else if (h.cmd == op::kMsgCmdUnregisterShm && out.ret == op::kTeecSuccess) {
+        if (Shm* s = find_shm(g, c.cookie)) {
+            d.unpin_pages(s->pages);
+            state.in_use.shm_pages -= s->pages;
+            *s = Shm{};
+        }
+    }
+    release_temps(d, state, c);
     bool ok = d.copy_to_guest(c.arg, &out, sizeof out);
     for (uint32_t i = 0; ok && i < h.num_params; ++i) {
-        if (c.types[i] == op::kAttrValueOutput || c.types[i] == op::kAttrValueInout) {
-            // value.a, .b and .c: the 24 bytes after the attribute
-            ok = d.copy_to_guest(c.arg + sizeof h + sizeof(op::MsgParam) * i + 8, &m.p[i].a, 24);
+        const uint64_t at = c.arg.value() + sizeof h + sizeof(op::MsgParam) * i;
+        if (is_value(c.types[i]) && has_output(c.types[i])) {
+            ok = d.copy_to_guest(Ipa(at + 8), &m.p[i].a, 24);  // value.a, .b, .c
+        } else if (has_output(c.types[i])) {
+            ok = d.copy_to_guest(Ipa(at + 16), &m.p[i].b, 8);  // the size only
         }
     }
     return value32(ok ? op::kOk : op::kEBadAddr);
@@ -414,7 +618,7 @@ Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
 
 // Teardown: a call its guest will never resume is answered until OP-TEE lets
 // its thread go.
-void finish_abandoned(Call& c, DomainTee& state) {
+void finish_abandoned(Domain& d, Call& c, DomainTee& state) {
     bool done = !c.with_guest;  // only suspended calls outlive a trap
     for (unsigned round = 0; !done && round < kRoundsToFinish; ++round) {
         SecureRegs r = resume_as(c, state.client);
@@ -428,8 +632,12 @@ void finish_abandoned(Call& c, DomainTee& state) {
         }
     }
     if (!done) {
+        // OP-TEE may still use the call's pages: they stay pinned, and so the
+        // guest's RAM is never reused (see DomainTable::continue_destroy).
         WARDEN_LOG_ERROR("tee: client %u: OP-TEE thread %u still suspended after %u answers",
                          state.client.value, c.thread, kRoundsToFinish);
+    } else {
+        release_temps(d, state, c);
     }
     c.busy = false;
     c.with_guest = false;
@@ -448,6 +656,9 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     if (param_bytes && !d.copy_from_guest(m.p, at + sizeof m.h, param_bytes)) {
         return refuse(state, op::kEBadAddr);
     }
+    if (uint32_t bad = check_params(m); bad != op::kTeecSuccess) {
+        return answer(d, at, m, bad, state);
+    }
     switch (m.h.cmd) {
     case op::kMsgCmdOpenSession:
         if (state.in_use.sessions >= state.quotas.sessions) {
@@ -458,11 +669,32 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     case op::kMsgCmdCloseSession:
     case op::kMsgCmdCancel:
         break;
-    default:  // REGISTER_SHM, UNREGISTER_SHM: not until memory is translated
-        return answer(d, at, m, op::kTeecErrorNotSupported, state);
+    case op::kMsgCmdRegisterShm: {
+        // One non-contiguous temporary reference, a cookie the guest does not
+        // use yet (also not in a registration still in flight), and room.
+        if (m.h.num_params != 1 || !is_tmem(type_of(m.p[0])) ||
+            !(m.p[0].attr & op::kAttrNoncontig)) {
+            return answer(d, at, m, op::kTeecErrorBadParameters, state);
+        }
+        uint32_t free_slots = 0;
+        for (const Shm& s : g.shm) free_slots += s.used ? 0 : 1;
+        for (const Call& c : g.calls) {
+            if (!c.busy || c.h.cmd != op::kMsgCmdRegisterShm) continue;
+            if (c.cookie == m.p[0].c) return answer(d, at, m, op::kTeecErrorBadParameters, state);
+            --free_slots;
+        }
+        if (find_shm(g, m.p[0].c)) return answer(d, at, m, op::kTeecErrorBadParameters, state);
+        if (!free_slots) return answer(d, at, m, op::kTeecErrorOutOfMemory, state);
+        break;
     }
-    if (uint32_t bad = check_params(m); bad != op::kTeecSuccess) {
-        return answer(d, at, m, bad, state);
+    case op::kMsgCmdUnregisterShm:
+        if (m.h.num_params != 1 || !is_rmem(type_of(m.p[0]))) {
+            return answer(d, at, m, op::kTeecErrorBadParameters, state);
+        }
+        if (!find_shm(g, m.p[0].c)) return answer(d, at, m, op::kTeecErrorItemNotFound, state);
+        break;
+    default:
+        return answer(d, at, m, op::kTeecErrorNotSupported, state);
     }
     // A slot of the guest's own, within its share of OP-TEE's threads.
     Call* c = nullptr;
@@ -480,13 +712,21 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
         if (!page) return refuse(state, op::kENoMem);
         c->shadow = *page;
     }
-    // From here on only the shadow counts: the guest may rewrite its page at will.
+    // From here on only the checked copy counts: the guest may rewrite its page
+    // at will. Memory references are translated into it, then it goes to the
+    // shadow.
+    Message out = m;
+    if (uint32_t bad = take_memrefs(d, state, g, *c, out); bad != op::kTeecSuccess) {
+        return answer(d, at, m, bad, state);
+    }
     auto* shadow = phys_ptr<uint8_t>(c->shadow);
-    __builtin_memcpy(shadow, &m.h, sizeof m.h);
-    __builtin_memcpy(shadow + sizeof m.h, m.p, param_bytes);
+    __builtin_memcpy(shadow, &out.h, sizeof out.h);
+    __builtin_memcpy(shadow + sizeof out.h, out.p, param_bytes);
     c->busy = true;
     c->arg = at;
     c->h = m.h;
+    c->cookie = m.h.num_params ? m.p[0].c : 0;
+    c->reg_size = m.h.num_params ? m.p[0].b : 0;
     for (uint32_t i = 0; i < m.h.num_params; ++i)
         c->types[i] = static_cast<uint8_t>(type_of(m.p[i]));
     // An OPEN holds its place in the quota while it runs, so that suspended

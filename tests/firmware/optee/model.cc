@@ -72,6 +72,9 @@ Regs Model::vm_destroyed(const Regs& in) {
             for (auto& s : sessions_) {
                 if (s.used && s.client == guest) s = Session{};  // the guest's sessions go too
             }
+            for (auto& r : regs_) {
+                if (r.used && r.client == guest) r = Registration{};  // and its shared memory
+            }
         }
     }
     return result(op::kOk);  // also for unknown or already-destroyed IDs
@@ -207,12 +210,17 @@ Regs Model::run(uint32_t idx) {
             m.fail(op::kTeecErrorBadParameters, op::kOriginTee);
             break;
         }
-        if (m.p[0].a != tas::kIncrement.a || m.p[0].b != tas::kIncrement.b) {
+        uint8_t ta;
+        if (m.p[0].a == tas::kIncrement.a && m.p[0].b == tas::kIncrement.b) {
+            ta = 0;
+        } else if (m.p[0].a == tas::kBuffers.a && m.p[0].b == tas::kBuffers.b) {
+            ta = 1;
+        } else {
             // Not a TA OP-TEE has: ask the normal world for an RPC argument to
             // load it with.
             return suspend(idx, Step::kLoadAlloc, op::kRpcAlloc, op::kRpcArgSize);
         }
-        open_session(t);
+        open_session(t, ta);
         break;
     }
     case op::kMsgCmdInvokeCommand:
@@ -229,6 +237,15 @@ Regs Model::run(uint32_t idx) {
             *found = Session{};
             break;
         }
+        if (found->ta == 1) {
+            uint32_t ret = take_temporaries(t);
+            if (ret != op::kTeecSuccess) {
+                t.m.fail(ret, op::kOriginTee);
+            } else {
+                t.m.fail(run_buffers(t), op::kOriginTrustedApp);
+            }
+            break;
+        }
         switch (t.m.h.func) {
         case tas::kIncrementCmdAddOne:
             t.m.fail(run_increment(t.m), op::kOriginTrustedApp);
@@ -241,6 +258,12 @@ Regs Model::run(uint32_t idx) {
         }
         break;
     }
+    case op::kMsgCmdRegisterShm:
+        t.m.fail(register_shm(t), op::kOriginTee);
+        break;
+    case op::kMsgCmdUnregisterShm:
+        t.m.fail(unregister_shm(t), op::kOriginTee);
+        break;
     default:
         t.m.fail(op::kTeecErrorNotSupported, op::kOriginTee);
         break;
@@ -248,10 +271,10 @@ Regs Model::run(uint32_t idx) {
     return finish(idx);
 }
 
-void Model::open_session(Thread& t) {
+void Model::open_session(Thread& t, uint8_t ta) {
     for (auto& s : sessions_) {
         if (!s.used) {
-            s = Session{true, t.client, next_session_++};
+            s = Session{true, t.client, next_session_++, ta};
             t.m.h.session = s.id;
             return;
         }
@@ -316,6 +339,245 @@ Regs Model::return_from_rpc(const Regs& in, uint16_t client) {
         return finish(idx);
     }
     return result(op::kEResume);
+}
+
+// ---- Shared memory ----
+
+uint32_t Model::registrations_of(uint16_t client) const {
+    uint32_t n = 0;
+    for (const auto& r : regs_) n += (r.used && r.client == client) ? 1 : 0;
+    return n;
+}
+
+uint64_t Model::registered_pages_of(uint16_t client) const {
+    uint64_t n = 0;
+    for (const auto& r : regs_) n += (r.used && r.client == client) ? r.pages.count : 0;
+    return n;
+}
+
+const uint64_t* Model::registered_pages(uint16_t client, uint64_t cookie, uint32_t& pages) const {
+    for (const auto& r : regs_) {
+        if (r.used && r.client == client && r.cookie == cookie) {
+            pages = r.pages.count;
+            return cfg_.page_store + r.pages.first;
+        }
+    }
+    pages = 0;
+    return nullptr;
+}
+
+// Non-secure RAM OP-TEE may map as shared memory: page-aligned, outside the
+// secure world's RAM, present.
+bool Model::normal_page(uint64_t pa) const {
+    uint64_t probe;
+    bool in_secure = pa + 0x1000 > cfg_.secure_base && pa < cfg_.secure_base + cfg_.secure_size;
+    return !(pa & 0xfff) && !in_secure && cfg_.memory->read(pa, &probe, sizeof probe);
+}
+
+// A free run of `count` entries in the page store (first fit).
+bool Model::store_take(uint32_t count, uint32_t& first) const {
+    auto overlaps = [&](uint32_t at) {
+        auto hit = [&](const Pages& p) {
+            return p.count && at < p.first + p.count && p.first < at + count;
+        };
+        for (const auto& r : regs_) {
+            if (r.used && hit(r.pages)) return true;
+        }
+        for (const auto& t : threads_) {
+            if (!t.busy) continue;
+            for (const auto& p : t.temp) {
+                if (hit(p)) return true;
+            }
+        }
+        return false;
+    };
+    auto fits = [&](uint32_t at) {
+        return at <= cfg_.page_store_size && count <= cfg_.page_store_size - at && !overlaps(at);
+    };
+    if (fits(0)) {
+        first = 0;
+        return true;
+    }
+    auto try_after = [&](const Pages& p) {
+        if (p.count && fits(p.first + p.count)) {
+            first = p.first + p.count;
+            return true;
+        }
+        return false;
+    };
+    for (const auto& r : regs_) {
+        if (r.used && try_after(r.pages)) return true;
+    }
+    for (const auto& t : threads_) {
+        if (!t.busy) continue;
+        for (const auto& p : t.temp) {
+            if (try_after(p)) return true;
+        }
+    }
+    return false;
+}
+
+// Copies a non-contiguous page list (buf_ptr: the first list page, with the
+// buffer's offset in its low 12 bits) into the page store, as OP-TEE does when
+// it registers or maps one: every list page and every page must be non-secure
+// RAM, page-aligned.
+uint32_t Model::read_list(uint64_t buf_ptr, uint64_t size, Pages& out) {
+    const uint64_t offset = buf_ptr & 0xfff;
+    uint64_t list = buf_ptr & ~uint64_t{0xfff};
+    if (!size) return op::kTeecErrorBadParameters;
+    if (size > uint64_t{cfg_.page_store_size} << 12) return op::kTeecErrorOutOfMemory;
+    const auto count = static_cast<uint32_t>((offset + size + 0xfff) >> 12);
+    uint32_t first = 0;
+    if (!store_take(count, first)) return op::kTeecErrorOutOfMemory;
+    for (uint32_t i = 0; i < count; ++i) {
+        const uint32_t entry = i % kListEntries;
+        if (entry == 0 && i && !cfg_.memory->read(list + 8 * kListEntries, &list, sizeof list)) {
+            return op::kTeecErrorBadParameters;
+        }
+        uint64_t page;
+        if (!normal_page(list) || !cfg_.memory->read(list + 8 * entry, &page, sizeof page) ||
+            !normal_page(page)) {
+            return op::kTeecErrorBadParameters;
+        }
+        cfg_.page_store[first + i] = page;
+    }
+    out = Pages{first, count, offset, size};
+    return op::kTeecSuccess;
+}
+
+uint32_t Model::register_shm(Thread& t) {
+    const op::MsgParam& p = t.m.p[0];
+    const uint64_t type = t.m.type(0);
+    if (t.m.h.num_params != 1 || type < op::kAttrTmemInput || type > op::kAttrTmemInout ||
+        !(p.attr & op::kAttrNoncontig)) {
+        return op::kTeecErrorBadParameters;
+    }
+    Registration* slot = nullptr;
+    for (auto& r : regs_) {
+        if (r.used && r.client == t.client && r.cookie == p.c) return op::kTeecErrorBadParameters;
+        if (!r.used && !slot) slot = &r;
+    }
+    if (!slot) return op::kTeecErrorOutOfMemory;
+    Pages pages;
+    uint32_t ret = read_list(p.a, p.b, pages);
+    if (ret != op::kTeecSuccess) return ret;
+    *slot = Registration{true, t.client, p.c, pages};
+    return op::kTeecSuccess;
+}
+
+uint32_t Model::unregister_shm(Thread& t) {
+    const uint64_t type = t.m.type(0);
+    if (t.m.h.num_params != 1 || type < op::kAttrRmemInput || type > op::kAttrRmemInout) {
+        return op::kTeecErrorBadParameters;
+    }
+    for (auto& r : regs_) {
+        if (r.used && r.client == t.client && r.cookie == t.m.p[0].c) {
+            r = Registration{};
+            return op::kTeecSuccess;
+        }
+    }
+    return op::kTeecErrorItemNotFound;
+}
+
+// Temporary memory references: non-contiguous ones are copied into the page
+// store for the call; a contiguous one is only accepted as a null reference
+// (buf_ptr 0), since the model has no static shared-memory region.
+uint32_t Model::take_temporaries(Thread& t) {
+    for (unsigned i = 0; i < t.m.h.num_params; ++i) {
+        const uint64_t type = t.m.type(i);
+        if (type < op::kAttrTmemInput || type > op::kAttrTmemInout) continue;
+        const op::MsgParam& p = t.m.p[i];
+        if (!(p.attr & op::kAttrNoncontig)) {
+            if (p.a) return op::kTeecErrorBadParameters;
+            continue;
+        }
+        uint32_t ret = read_list(p.a, p.b, t.temp[i]);
+        if (ret != op::kTeecSuccess) return ret;
+    }
+    return op::kTeecSuccess;
+}
+
+// The buffer a memory-reference parameter names, checked against what the
+// client registered.
+uint32_t Model::resolve(const Thread& t, unsigned i, Pages& out) const {
+    const op::MsgParam& p = t.m.p[i];
+    const uint64_t type = t.m.type(i);
+    if (type >= op::kAttrTmemInput && type <= op::kAttrTmemInout) {
+        out = t.temp[i];
+        if (!out.count) out.size = 0;  // a null reference
+        return op::kTeecSuccess;
+    }
+    if (type < op::kAttrRmemInput || type > op::kAttrRmemInout) return op::kTeecErrorBadParameters;
+    for (const auto& r : regs_) {
+        if (!r.used || r.client != t.client || r.cookie != p.c) continue;
+        if (p.a > r.pages.size || p.b > r.pages.size - p.a) return op::kTeecErrorBadParameters;
+        out = r.pages;
+        out.offset += p.a;
+        out.size = p.b;
+        return op::kTeecSuccess;
+    }
+    return op::kTeecErrorBadParameters;  // not a registration of this client's
+}
+
+bool Model::access(const Pages& p, uint64_t at, void* buf, uint64_t n, bool write) {
+    auto* b = static_cast<uint8_t*>(buf);
+    while (n) {
+        const uint64_t pos = p.offset + at;
+        const uint64_t in_page = pos & 0xfff;
+        const uint64_t chunk = n < 0x1000 - in_page ? n : 0x1000 - in_page;
+        const uint64_t pa = cfg_.page_store[p.first + (pos >> 12)] + in_page;
+        if (!(write ? cfg_.memory->write(pa, b, chunk) : cfg_.memory->read(pa, b, chunk))) {
+            return false;
+        }
+        b += chunk;
+        at += chunk;
+        n -= chunk;
+    }
+    return true;
+}
+
+// The "buffers" TA (test_tas.h).
+uint32_t Model::run_buffers(Thread& t) {
+    Message& m = t.m;
+    if (m.h.num_params != 2) return op::kTeecErrorBadParameters;
+    const uint64_t t0 = m.type(0), t1 = m.type(1);
+    const bool reads = t0 == op::kAttrRmemInput || t0 == op::kAttrRmemInout ||
+                       t0 == op::kAttrTmemInput || t0 == op::kAttrTmemInout;
+    const bool writes = t0 == op::kAttrRmemOutput || t0 == op::kAttrRmemInout ||
+                        t0 == op::kAttrTmemOutput || t0 == op::kAttrTmemInout;
+    Pages buf;
+    if (resolve(t, 0, buf) != op::kTeecSuccess || !buf.count) return op::kTeecErrorBadParameters;
+    uint8_t chunk[256];
+    switch (m.h.func) {
+    case tas::kBuffersCmdChecksum: {
+        if (!reads || (t1 != op::kAttrValueOutput && t1 != op::kAttrValueInout)) {
+            return op::kTeecErrorBadParameters;
+        }
+        uint64_t hash = tas::kFnvOffset;
+        for (uint64_t at = 0; at < buf.size; at += sizeof chunk) {
+            uint64_t n = buf.size - at < sizeof chunk ? buf.size - at : sizeof chunk;
+            if (!access(buf, at, chunk, n, false)) return op::kTeecErrorBadParameters;
+            hash = tas::fnv1a(hash, chunk, n);
+        }
+        m.p[1].a = hash;
+        m.p[1].b = buf.size;
+        return op::kTeecSuccess;
+    }
+    case tas::kBuffersCmdFill: {
+        if (!writes || (t1 != op::kAttrValueInput && t1 != op::kAttrValueInout)) {
+            return op::kTeecErrorBadParameters;
+        }
+        const uint64_t seed = m.p[1].a;
+        for (uint64_t at = 0; at < buf.size; at += sizeof chunk) {
+            uint64_t n = buf.size - at < sizeof chunk ? buf.size - at : sizeof chunk;
+            for (uint64_t i = 0; i < n; ++i) chunk[i] = tas::fill_byte(seed, at + i);
+            if (!access(buf, at, chunk, n, true)) return op::kTeecErrorBadParameters;
+        }
+        return op::kTeecSuccess;
+    }
+    default:
+        return op::kTeecErrorBadParameters;
+    }
 }
 
 Regs Model::call(const Regs& in) {

@@ -46,12 +46,20 @@ struct Config {
     // The secure world's own RAM: a message there is EBADADDR.
     uint64_t secure_base = 0;
     uint64_t secure_size = 0;
+    // Where the model keeps the page addresses of shared memory (registered
+    // buffers, and temporary ones while a call runs), as OP-TEE copies a page
+    // list when it gets one. None: every memory reference is refused.
+    uint64_t* page_store = nullptr;
+    uint32_t page_store_size = 0;  // entries
 };
 
 inline constexpr unsigned kMaxPartitions = 16;
 inline constexpr unsigned kMaxSessions = 64;  // across clients
 inline constexpr unsigned kMaxMsgParams = 6;  // OP-TEE's 4 TA params + 2 META
 inline constexpr unsigned kMaxThreads = 8;
+inline constexpr unsigned kMaxRegistrations = 64;  // across clients
+// Entries of a non-contiguous page list page: 511 pages, then the next list page.
+inline constexpr unsigned kListEntries = 511;
 
 // A message as a thread holds it.
 struct Message {
@@ -84,6 +92,12 @@ public:
     // Threads suspended in an RPC, for one client or for all.
     uint32_t suspended_threads_of(uint16_t client) const;
     uint32_t suspended_threads() const;
+    // Shared-memory registrations a client holds, and their pages.
+    uint32_t registrations_of(uint16_t client) const;
+    uint64_t registered_pages_of(uint16_t client) const;
+    // The physical page addresses OP-TEE took for a client's registration
+    // (nullptr if it has none with that cookie); `pages` gets their number.
+    const uint64_t* registered_pages(uint16_t client, uint64_t cookie, uint32_t& pages) const;
 
 private:
     struct Partition {
@@ -106,6 +120,20 @@ private:
         kLoadFree,     // asked it to free the RPC argument
         kInterrupted,  // returned for a foreign interrupt
     };
+    // A run of page addresses in the page store: a buffer of `size` bytes that
+    // starts `offset` bytes into the first page.
+    struct Pages {
+        uint32_t first = 0;
+        uint32_t count = 0;  // 0: none (a null memory reference)
+        uint64_t offset = 0;
+        uint64_t size = 0;
+    };
+    struct Registration {
+        bool used = false;
+        uint16_t client = 0;
+        uint64_t cookie = 0;
+        Pages pages;
+    };
     struct Thread {
         bool busy = false;
         uint16_t client = 0;
@@ -115,18 +143,29 @@ private:
         uint64_t rpc_cookie = 0;
         uint32_t load_ret = 0;  // what LOAD_TA answered
         Message m{};
+        Pages temp[kMaxMsgParams];  // temporary memory references, for the call
     };
     // Runs a thread's message until it completes or suspends.
     Regs run(uint32_t thread);
     Regs suspend(uint32_t thread, Step step, uint32_t rpc, uint64_t a1 = 0, uint64_t a2 = 0);
     Regs finish(uint32_t thread);
-    void open_session(Thread& t);
-    void invoke_or_close(Thread& t);
+    void open_session(Thread& t, uint8_t ta);
+    uint32_t register_shm(Thread& t);
+    uint32_t unregister_shm(Thread& t);
+    // Shared memory: the page store, page lists, buffers.
+    bool normal_page(uint64_t pa) const;
+    bool store_take(uint32_t count, uint32_t& first) const;
+    uint32_t read_list(uint64_t buf_ptr, uint64_t size, Pages& out);
+    uint32_t take_temporaries(Thread& t);
+    uint32_t resolve(const Thread& t, unsigned param, Pages& out) const;
+    bool access(const Pages& p, uint64_t at, void* buf, uint64_t n, bool write);
+    uint32_t run_buffers(Thread& t);
 
     struct Session {
         bool used = false;
         uint16_t client = 0;
         uint32_t id = 0;
+        uint8_t ta = 0;  // 0: increment, 1: buffers
     };
 
     Config cfg_;
@@ -138,6 +177,7 @@ private:
     Session sessions_[kMaxSessions];
     uint32_t next_session_ = 1;
     Thread threads_[kMaxThreads];
+    Registration regs_[kMaxRegistrations];
 };
 
 }  // namespace warden::optee_model

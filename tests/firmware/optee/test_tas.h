@@ -23,6 +23,25 @@ inline constexpr uint32_t kIncrementCmdAddOne = 0;
 // runs): the call completes only when the caller resumes the thread.
 inline constexpr uint32_t kIncrementCmdAddOneAfterInterrupt = 1;
 
+// "buffers": reads and writes memory references (registered or temporary).
+//  command 0 (checksum): param 0 a memref input, param 1 VALUE_OUTPUT: a = the
+//                        FNV-1a hash of the buffer's bytes, b = bytes read;
+//  command 1 (fill):     param 0 a memref output, param 1 VALUE_INPUT: a = seed;
+//                        byte i of the buffer becomes fill_byte(seed, i).
+inline constexpr Uuid kBuffers = {0x5741'5244'454e'0002ull, 0x6275'6666'6572'7321ull};
+inline constexpr uint32_t kBuffersCmdChecksum = 0;
+inline constexpr uint32_t kBuffersCmdFill = 1;
+
+inline constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
+inline constexpr uint64_t fnv1a(uint64_t hash, const uint8_t* p, uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) hash = (hash ^ p[i]) * 0x100000001b3ull;
+    return hash;
+}
+// Differs from page to page, so that pages given in the wrong order show.
+inline constexpr uint8_t fill_byte(uint64_t seed, uint64_t i) {
+    return static_cast<uint8_t>(seed + i * 7 + (i >> 12));
+}
+
 // A UUID no TA has: OPEN_SESSION makes the model ask the normal world to load
 // it (RPC_ALLOC, RPC_CMD LOAD_TA, RPC_FREE) and then answer ITEM_NOT_FOUND, as
 // OP-TEE does for a TA it cannot find.
