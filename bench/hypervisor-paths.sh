@@ -14,34 +14,43 @@ images=${1:?usage: hypervisor-paths.sh IMAGE_DIR}
 # One boot of the platform with the given extra QEMU arguments (the guests);
 # its console on stdout.
 platform() {
-  local limit=$1
-  shift
+  local limit=$1 bench=$2
+  shift 2
   timeout "$limit" qemu-system-aarch64 \
     -M virt,virtualization=on,secure=on,gic-version=2,dtb-randomness=off \
     -cpu cortex-a57 -m 1G -net none -display none -monitor none \
-    -serial stdio -serial null -icount shift=4,sleep=off \
+    -serial stdio -serial "file:$secure_log" -icount shift=4,sleep=off \
+    -fw_cfg "name=opt/warden/tee-bench,string=$bench" \
     -bios "$images/firmware.bin" -kernel "$images/warden.bin" \
     -semihosting-config enable=on,target=native -fw_cfg name=opt/warden/test-mode,string=1 \
     "$@" < /dev/null 2>&1
 }
 
+secure_log=$(mktemp)
+trap 'rm -f "$secure_log"' EXIT
+
+# $1: the control domain's test (bench_smc / bench_hvc); $2: 1 to have the
+# firmware time the OP-TEE model's own work on each call (which adds to every
+# secure call, so the guest figures of that run are not used).
 run() {
-  platform 120 \
+  platform 120 "$2" \
     -device "guest-loader,addr=0x48000000,kernel=$images/tg_tee_ctl.bin,bootargs=test=$1" \
-    -device "guest-loader,addr=0x4a000000,kernel=$images/tg_bench.bin,bootargs=warden.paused"
+    -device "guest-loader,addr=0x4a000000,kernel=$images/tg_bench.bin,bootargs=warden.paused mem=48M"
 }
 
 # Scrubbing: a 256 MiB guest fills its RAM and stops; the control domain
 # destroys it (RAM scrubbed in 1 MiB steps) and creates one of the same size in
 # the same pages (already clean: nothing to clear) -- then a checker runs there.
 scrub_run() {
-  platform 300 \
+  platform 300 0 \
     -device "guest-loader,addr=0x48000000,kernel=$images/tg_isolation.bin,bootargs=test=scrub_ctl" \
     -device "guest-loader,addr=0x4a000000,kernel=$images/tg_isolation.bin,bootargs=test=scrub_fill mem=256M"
 }
 
-smc=$(run bench_smc) || { echo "$smc"; echo "bench: QEMU failed" >&2; exit 1; }
-hvc=$(run bench_hvc) || { echo "$hvc"; echo "bench: QEMU failed" >&2; exit 1; }
+smc=$(run bench_smc 0) || { echo "$smc"; echo "bench: QEMU failed" >&2; exit 1; }
+hvc=$(run bench_hvc 0) || { echo "$hvc"; echo "bench: QEMU failed" >&2; exit 1; }
+timed=$(run bench_hvc 1) || { echo "$timed"; echo "bench: QEMU failed" >&2; exit 1; }
+model=$(cat "$secure_log")
 figure() { echo "$1" | sed -n "s/^\[d1\] bench: $2=\([0-9]*\) ticks\/call, min \([0-9]*\).*/\1 \2/p"; }
 row() { printf '  %-56s %7s %7s\n' "$1" $2; }
 
@@ -60,6 +69,32 @@ row "  the same from EL2 with client ID 0 (no partition switch)" \
   "$(echo "$smc" | sed -n 's/.*fast call from EL2: \([0-9]*\) ticks.*/\1 -/p')"
 row "OP-TEE INVOKE_COMMAND, one value param, over SMC" "$(figure "$smc" optee_invoke_value_smc)"
 row "OP-TEE INVOKE_COMMAND, one value param, over HVC" "$(figure "$hvc" optee_invoke_value_hvc)"
+secure() { echo "$model" | sed -n "s/.*optee: bench: fn=$1 cmd=$2 pages=$3 calls=[0-9]* min=\([0-9]*\).*/\1/p"; }
+el2=$(echo "$smc" | sed -n 's/.*(client ID [0-9]*): fast call from EL2 as the guest: [0-9]* ticks, min \([0-9]*\).*/\1/p' | head -1)
+model_fast=$(secure 0xb2000001 0 0)
+switch=$((el2 - model_fast))
+model_invoke=$(secure 0x32000004 1 0)
+row "  the OP-TEE model's own work on GET_OS_REVISION, at EL3" "- $model_fast"
+row "  so the EL2<->EL3 round trip and firmware dispatch cost" "- $switch"
+row "  the OP-TEE model's own work on INVOKE_COMMAND, at EL3" "- $model_invoke"
+row "  INVOKE from EL2 with the guest's client ID (model + round trip)" "- $((model_invoke + switch))"
+echo
+echo "Shared memory: REGISTER_SHM of a non-contiguous buffer over SMC (then UNREGISTER_SHM,"
+echo "not counted). Guest: mean, min of 20/20/10/5 calls. Secure world: the OP-TEE model's"
+echo "own work on the call, timed at EL3 in a third run (cheapest). The rest: trap, mediator"
+echo "(copy, checks, translation, pins) and the world switch."
+printf '  %-24s %9s %9s %13s %9s\n' "pages" "guest" "min" "secure world" "rest"
+prev_rest="" prev_n=""
+for n in 1 16 256 4096; do
+  read -r mean min <<<"$(figure "$smc" "optee_register_shm_${n}_smc")"
+  sw=$(secure 0x32000004 4 "$n")
+  rest=$((min - sw))
+  printf '  %-24s %9s %9s %13s %9s\n' "$n" "$mean" "$min" "$sw" "$rest"
+  if [ -n "$prev_rest" ]; then
+    printf '  %-24s %9s\n' "  rest per page, $prev_n->$n" "$(((rest - prev_rest) / (n - prev_n)))"
+  fi
+  prev_rest=$rest prev_n=$n
+done
 t0=$(date +%s.%N)
 scrub=$(scrub_run) || { echo "$scrub"; echo "bench: QEMU failed" >&2; exit 1; }
 t1=$(date +%s.%N)

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "core/page_alloc.h"
+#include "core/phys.h"
 #include "core/stage2.h"
 #include "core/tee/mediator.h"
 #include "core/types.h"
@@ -92,6 +93,13 @@ public:
     bool copy_from_guest(void* dst, Ipa src, uint64_t size) const;
     // [ipa, ipa + size) lies inside the domain's RAM.
     bool in_ram(Ipa ipa, uint64_t size) const;
+    // Where the hypervisor reaches [ipa, ipa + size) of the domain's RAM, or
+    // nullptr if that is not all RAM. A domain's RAM is one block, mapped
+    // read-write and linearly for its whole life, so this is what stage-2 gives
+    // the guest, without a table walk.
+    void* ram_ptr(Ipa ipa, uint64_t size) const {
+        return in_ram(ipa, size) ? phys_ptr<void>(ram_pa_ + (ipa - ram_ipa_)) : nullptr;
+    }
     // Pages of the domain's RAM the secure world may be using (the TEE mediator
     // pins them while it may): RAM with pins left is never scrubbed or reused.
     void pin_pages(uint64_t n) { pinned_ += n; }

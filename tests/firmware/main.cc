@@ -69,7 +69,7 @@ extern "C" [[noreturn]] void fw_primary_main() {
     Options options;
     const bool options_ok = read_options(&options);
     platform::set_test_mode(options.test_mode);
-    optee::configure(options.tee, options.tee_guests, options.tee_trace);
+    optee::configure(options.tee, options.tee_guests, options.tee_trace, options.tee_bench);
     const unsigned cpus = cpu_count();
 
     MemoryLayout mem;

@@ -9,7 +9,9 @@
 namespace warden::fw::optee {
 
 // Sets up the model before the normal world runs. trace: one console line per call.
-void configure(bool present, uint32_t guest_limit, bool trace);
+void configure(bool present, uint32_t guest_limit, bool trace, bool bench = false);
+// With tee-bench: prints the model's cheapest cost per kind of call.
+void report_bench();
 // The normal world's RAM, where the model reads and writes messages (the
 // firmware runs with its MMU off: the secure address space sees it 1:1).
 void set_normal_ram(uint64_t base, uint64_t end);

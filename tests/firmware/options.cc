@@ -15,6 +15,7 @@ constexpr char kTestMode[] = "opt/warden/test-mode";
 constexpr char kNoTee[] = "opt/warden/no-tee";
 constexpr char kTeeGuests[] = "opt/warden/tee-guests";
 constexpr char kTeeTrace[] = "opt/warden/tee-trace";
+constexpr char kTeeBench[] = "opt/warden/tee-bench";
 constexpr char kHandoff[] = "opt/warden/handoff";
 constexpr char kReserveOptee[] = "opt/warden/reserve-optee";
 constexpr uint64_t kMaxTeeGuests = 16;
@@ -42,8 +43,8 @@ int digit_value(char c) {
 void warn_unknown_options() {
     fwcfg::for_each_file(
         [](const fwcfg::File& f, void*) {
-            const char* known[] = {kLoadAddr, kTestMode, kNoTee,       kTeeGuests,
-                                   kTeeTrace, kHandoff,  kReserveOptee};
+            const char* known[] = {kLoadAddr, kTestMode, kNoTee,   kTeeGuests,
+                                   kTeeTrace, kTeeBench, kHandoff, kReserveOptee};
             bool is_known = false;
             for (const char* k : known) is_known = is_known || strcmp(f.name, k) == 0;
             if (strncmp(f.name, kPrefix, sizeof(kPrefix) - 1) == 0 && !is_known) {
@@ -110,6 +111,7 @@ bool read_options(Options* out) {
     ok = read_flag(kNoTee, &no_tee) && ok;
     out->tee = !no_tee;
     ok = read_flag(kTeeTrace, &out->tee_trace) && ok;
+    ok = read_flag(kTeeBench, &out->tee_bench) && ok;
     if (read_value(kTeeGuests, value)) {
         uint64_t n = 0;
         if (!parse_u64(value, &n) || n == 0 || n > kMaxTeeGuests) {

@@ -5,6 +5,8 @@
 //   -fw_cfg name=opt/warden/tee-guests,string=2           OP-TEE model's guest limit (1-16)
 //   -fw_cfg name=opt/warden/no-tee,string=1               no Trusted OS at all
 //   -fw_cfg name=opt/warden/tee-trace,string=1            log every OP-TEE call
+//   -fw_cfg name=opt/warden/tee-bench,string=1            log the secure world's own cost
+//                                                         of calls that read page lists
 //   -fw_cfg name=opt/warden/handoff,string=tfa            x0 = MPIDR, as TF-A's BL33 handoff
 //   -fw_cfg name=opt/warden/reserve-optee,string=1        OP-TEE's /reserved-memory, as TF-A
 #pragma once
@@ -22,6 +24,7 @@ struct Options {
     bool tee = true;          // the OP-TEE model answers the Trusted OS range
     uint32_t tee_guests = 2;  // like OP-TEE's CFG_VIRT_GUEST_COUNT default
     bool tee_trace = false;
+    bool tee_bench = false;
     // Enter the hypervisor as TF-A's QEMU port does (x0 = MPIDR & 0xffff, the tree
     // left at the start of RAM) instead of with x0 = the device tree.
     bool handoff_tfa = false;

@@ -7,6 +7,7 @@
 #include "board.h"
 #include "console.h"
 #include "cpu.h"
+#include "optee.h"
 #include "platform.h"
 #include "warden/platform.h"
 #include "warden/psci.h"
@@ -118,6 +119,7 @@ int32_t cpu_suspend(const SmcRegs& regs) {
 }
 
 [[noreturn]] void system_off() {
+    optee::report_bench();
     if (platform::test_mode()) platform::exit(0);
     platform::power_off();
     console::log("error: SYSTEM_OFF: the machine did not power off");

@@ -30,6 +30,7 @@ void arch_service(SmcRegs& regs) {
 
 void sip_service(SmcRegs& regs) {
     if (regs.id() == abi::platform::kExit) {
+        optee::report_bench();
         platform::exit(static_cast<uint32_t>(regs.arg(1)));
     }
     regs.set_result(smccc::kNotSupported);

@@ -17,6 +17,11 @@
 //                  that its registration, session and call are intact.
 //   mode=intruder  tries to use cookie 7, every small session ID and every
 //                  OP-TEE thread as if they were its own.
+//   mode=quota     (warden.tee_shm_pages=4) registers 3 pages, is refused 2
+//                  more, and retries the same call until the control domain
+//                  has raised its quota.
+//   mode=inflight  registers 2 pages, holds a call suspended in OP-TEE and
+//                  waits to be destroyed.
 #include <cstring>
 
 #include "guest/guest.h"
@@ -285,6 +290,40 @@ int intruder() {
     return 0;
 }
 
+int quota() {
+    fill_data(5);
+    write_list(list_base(), 3);
+    GUEST_CHECK(register_shm(list_base(), 3 * kPage, 1) == op::kTeecSuccess);
+    write_list(list_base() + 0x4000, 2);
+    uint32_t ret = register_shm(list_base() + 0x4000, 2 * kPage, 2);
+    GUEST_CHECK(ret == op::kTeecErrorOutOfMemory && g_msg.h.ret_origin == op::kOriginComms);
+    guest::print("optee_shm: quota: 2 more pages past my 4: OUT_OF_MEMORY from the mediator");
+    int tries = 0;
+    while (ret != op::kTeecSuccess && tries++ < 5000) {
+        guest::yield();
+        ret = register_shm(list_base() + 0x4000, 2 * kPage, 2);
+    }
+    GUEST_CHECK(ret == op::kTeecSuccess);
+    guest::print("optee_shm: quota: the same call, once my quota was raised: success");
+    return 0;
+}
+
+[[noreturn]] void inflight() {
+    fill_data(2);
+    write_list(list_base(), 2);
+    GUEST_CHECK(register_shm(list_base(), 2 * kPage, 5) == op::kTeecSuccess);
+    optee_msg::open_session(g_held);
+    GUEST_CHECK(send(g_held) == op::kOk && g_held.h.ret == op::kTeecSuccess);
+    optee_msg::invoke_add_one(g_held, g_held.h.session, 1);
+    g_held.h.func = tas::kIncrementCmdAddOneAfterInterrupt;
+    auto r =
+        guest::call(g_smc, {{op::kCallWithArg, reinterpret_cast<uint64_t>(&g_held) >> 32,
+                             reinterpret_cast<uint64_t>(&g_held) & 0xffffffffu, 0, 0, 0, 0, 0}});
+    GUEST_CHECK(r.x[0] == op::kRpcForeignIntr);
+    guest::print("optee_shm: inflight: 2 pages registered, a call held in thread %lu", r.x[3]);
+    for (;;) guest::yield();
+}
+
 }  // namespace
 
 int guest_main() {
@@ -308,6 +347,10 @@ int guest_main() {
         rc = owner();
     } else if (std::strcmp(mode, "intruder") == 0) {
         rc = intruder();
+    } else if (std::strcmp(mode, "quota") == 0) {
+        rc = quota();
+    } else if (std::strcmp(mode, "inflight") == 0) {
+        inflight();
     } else {
         rc = large();
     }

@@ -2,7 +2,7 @@
 // A test control domain: drives TEE enablement of the other (paused) boot domains
 // through the real domctl hypercall and checks every answer.
 // bootargs: test=enable|exhaustion|conduits|forged|no_mediator|not_enabled|unprivileged|
-//                disable_before_run|reenable|name_injection
+//                disable_before_run|reenable|name_injection|quota|destroy_inflight
 #include <cstring>
 
 #include "guest/guest.h"
@@ -54,10 +54,11 @@ void expect_rc(const char* what, int64_t rc, int64_t want) {
     }
 }
 
-int64_t tee_enable(uint16_t domid, uint32_t method = abi::kTeeDtSmc) {
+int64_t tee_enable(uint16_t domid, uint32_t method = abi::kTeeDtSmc, uint32_t shm_pages = 0) {
     auto op = abi::make_domctl(abi::kTeeEnable, domid);
     op.u.tee_enable.tee_type = abi::kTeeOptee;
     op.u.tee_enable.dt_method = method;
+    op.u.tee_enable.quotas.shm_pages = shm_pages;
     return guest::domctl(&op);
 }
 
@@ -176,7 +177,8 @@ int test_not_enabled() {
 int test_bench(uint32_t method) {
     // The first guest instruction the platform runs is this control domain's.
     guest::print("bench: boot_to_first_guest_instruction=%lu ticks", guest::boot_counter());
-    expect_rc("tee_enable d1", tee_enable(1, method), 0);
+    // Room for the 4096-page registration the benchmark makes.
+    expect_rc("tee_enable d1", tee_enable(1, method, 8192), 0);
     expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
     return 0;
 }
@@ -209,6 +211,58 @@ int test_reenable() {
     show_tee(1);
     show_tee(2);
     expect_rc("unpause d1", simple(abi::kUnpause, 1), 0);
+    expect_rc("unpause d2", simple(abi::kUnpause, 2), 0);
+    return 0;
+}
+
+abi::DomctlTeeQuery query(uint16_t domid) {
+    auto op = abi::make_domctl(abi::kTeeQuery, domid);
+    if (guest::domctl(&op) != 0) op.u.tee_query = abi::DomctlTeeQuery{};
+    return op.u.tee_query;
+}
+
+int64_t set_quotas(uint16_t domid, uint32_t sessions, uint32_t shm_pages) {
+    auto op = abi::make_domctl(abi::kTeeSetQuotas, domid);
+    op.u.tee_quotas.limits = {sessions, shm_pages};
+    int64_t rc = guest::domctl(&op);
+    guest::print("ctl: d%u holds %u session(s), %u shared page(s)", domid,
+                 op.u.tee_quotas.in_use.sessions, op.u.tee_quotas.in_use.shm_pages);
+    return rc;
+}
+
+// Yields until d1 holds at least `pages` shared pages (false if it never does).
+bool wait_for_shm(uint32_t pages) {
+    for (int i = 0; i < 5000; ++i) {
+        if (query(1).in_use.shm_pages >= pages) return true;
+        guest::yield();
+    }
+    guest::print("FAIL: d1 never held %u shared page(s)", pages);
+    ++failures;
+    return false;
+}
+
+// d1 fills 3 of its 4 shared pages and is refused 2 more; the quota is raised
+// under it (not below what it holds), and its retry goes through.
+int test_quota() {
+    if (!wait_for_shm(3)) return 1;
+    expect_rc("lower d1's shared-memory quota below what it holds", set_quotas(1, 16, 2),
+              -err::kBusy);
+    expect_rc("raise d1's shared-memory quota to 8 pages", set_quotas(1, 16, 8), 0);
+    return 0;
+}
+
+// d1 has shared memory registered and a call suspended in OP-TEE when it is
+// destroyed: everything comes back, and its client ID serves d2 (the TEE holds
+// one guest).
+int test_destroy_inflight() {
+    if (!wait_for_shm(2)) return 1;
+    for (int i = 0; i < 20; ++i) guest::yield();  // its call is held by now
+    expect_rc("destroy d1 mid-call", simple(abi::kDestroy, 1), 0);
+    auto info = abi::make_domctl(abi::kTeeInfo, 0);
+    expect_rc("tee_info", guest::domctl(&info), 0);
+    guest::print("ctl: guests registered with the TEE: %u", info.u.tee_info.guests_in_use);
+    if (info.u.tee_info.guests_in_use != 0) ++failures;
+    expect_rc("tee_enable d2 with d1's room", tee_enable(2), 0);
     expect_rc("unpause d2", simple(abi::kUnpause, 2), 0);
     return 0;
 }
@@ -262,6 +316,8 @@ int guest_main() {
         {"name_injection", test_name_injection},
         {"bench_smc", test_bench_smc},
         {"bench_hvc", test_bench_hvc},
+        {"quota", test_quota},
+        {"destroy_inflight", test_destroy_inflight},
     };
     for (const auto& t : tests) {
         if (std::strcmp(t.name, test) == 0) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <vector>
 
 #include "core/domain.h"
@@ -860,8 +861,15 @@ TEST_F(ShmTest, DisableReleasesPinsAndRegistrations) {
 TEST_F(ShmTest, PinsOutliveACallOpteeNeverFinishesAndKeepTheRamOutOfUse) {
     // A secure world that keeps every call suspended in RPCs.
     auto inner = machine.secure_world;
+    Pa shadow{}, list{};
     machine.secure_world = [&](const arch::SecureRegs& in) {
         auto fn = static_cast<uint32_t>(in.x[0]);
+        if (fn == op::kCallWithArg) {
+            shadow = Pa((in.x[1] << 32) | in.x[2]);
+            Msg m;
+            std::memcpy(&m, machine.host(shadow), sizeof m);
+            list = Pa(m.p[0].a & ~(kPageSize - 1));
+        }
         if (fn == op::kCallWithArg || fn == op::kReturnFromRpc) {
             return arch::SecureRegs{{op::kRpcFree, 0, 0, 1, 0, 0, 0, 0}};
         }
@@ -878,6 +886,8 @@ TEST_F(ShmTest, PinsOutliveACallOpteeNeverFinishesAndKeepTheRamOutOfUse) {
     EXPECT_NE(machine.console.find("still held by the secure world"), std::string::npos)
         << machine.console;
     EXPECT_LT(alloc.free_pages(), free_before + ram_pages) << "the guest's RAM is not reused";
+    EXPECT_FALSE(alloc.is_free(shadow)) << "OP-TEE may still read the call's shadow";
+    EXPECT_FALSE(alloc.is_free(list)) << "and its page list";
 }
 
 }  // namespace

@@ -102,6 +102,7 @@ struct PageList {
     Pa head{};                // the first of the hypervisor's list pages
     uint32_t pages = 0;       // guest pages named, each pinned
     uint32_t list_pages = 0;  // hypervisor pages in the chain
+    uint32_t written = 0;     // entries written into them (cleared again when freed)
 };
 
 // A registration (REGISTER_SHM that OP-TEE accepted): its pages stay pinned.
@@ -256,14 +257,25 @@ int domain_create(Domain& d, DomainTee& state) {
 }
 
 SecureRegs resume_as(const Call& c, ClientId client);
-void finish_abandoned(Domain& d, Call& c, DomainTee& state);
+bool finish_abandoned(Domain& d, Call& c, DomainTee& state);
 
 void domain_destroy(Domain& d, DomainTee& state) {
     uint16_t client = state.client.value;
     Guest& g = guest_of(state);
     // Calls the guest left suspended hold OP-TEE threads: finish them first.
+    uint32_t finished = 0, shared = 0;
     for (Call& c : g.calls) {
-        if (c.busy) finish_abandoned(d, c, state);
+        if (!c.busy) continue;
+        ++finished;
+        // A call OP-TEE would not finish keeps its shadow: OP-TEE may read it.
+        if (!finish_abandoned(d, c, state)) c.shadow = Pa{};
+    }
+    for (const Shm& s : g.shm) shared += s.used ? s.pages : 0;
+    if (finished || shared) {
+        WARDEN_LOG_INFO(
+            "tee: d%u (client ID %u): %u suspended call(s) finished, %u registered "
+            "page(s) released",
+            d.id().value, client, finished, shared);
     }
     SecureRegs r = call_as_hypervisor(op::kVmDestroyed, client);
     if (static_cast<uint32_t>(r.x[0]) != op::kOk) {
@@ -373,7 +385,9 @@ Result answer(Domain& d, Ipa at, Message& m, uint32_t ret, DomainTee& state) {
     m.h.ret = ret;
     m.h.ret_origin = op::kOriginComms;
     ++state.calls_refused;
-    if (!d.copy_to_guest(at, &m.h, sizeof m.h)) return value32(op::kEBadAddr);
+    auto* guest = static_cast<op::MsgArg*>(d.ram_ptr(at, sizeof m.h));
+    if (!guest) return value32(op::kEBadAddr);
+    __builtin_memcpy(guest, &m.h, sizeof m.h);
     return value32(op::kOk);
 }
 
@@ -418,15 +432,24 @@ Shm* find_shm(Guest& g, uint64_t cookie) {
     return nullptr;
 }
 
+// The list pages go back clean: only the entries written are cleared, so the
+// work stays proportional to the list, and the next list page needs no clearing.
 void free_list_pages(PageList& l) {
     Pa at = l.head;
+    uint64_t left = l.written;
     for (uint32_t i = 0; i < l.list_pages; ++i) {
-        Pa next(phys_ptr<const uint64_t>(at)[kListEntries]);
-        pages().free_page(at);
+        auto* e = phys_ptr<uint64_t>(at);
+        Pa next(e[kListEntries]);
+        const uint64_t used = left < kListEntries ? left : kListEntries;
+        __builtin_memset(e, 0, used * sizeof *e);
+        e[kListEntries] = 0;
+        left -= used;
+        pages().free_zeroed(at, 1);
         at = next;
     }
     l.head = Pa{};
     l.list_pages = 0;
+    l.written = 0;
 }
 
 // Lets go of a translated list: OP-TEE no longer uses its pages.
@@ -471,12 +494,17 @@ uint32_t translate(Domain& d, DomainTee& state, uint64_t buf_ptr, uint64_t size,
         }
         seen[out.list_pages++] = list;
         mine = phys_ptr<uint64_t>(*page);
-        if (!d.copy_from_guest(mine, list, kPageSize)) {
-            mine[kListEntries] = 0;
+        // Only the entries the buffer needs, and the next list page's address
+        // when it goes on.
+        const uint64_t here = count - done < kListEntries ? count - done : kListEntries;
+        out.written += static_cast<uint32_t>(here);
+        const auto* theirs = static_cast<const uint64_t*>(d.ram_ptr(list, kPageSize));
+        if (!theirs) {
             ret = op::kTeecErrorBadParameters;  // a list page outside the guest's RAM
             break;
         }
-        const uint64_t here = count - done < kListEntries ? count - done : kListEntries;
+        __builtin_memcpy(mine, theirs, here * sizeof *mine);
+        const uint64_t next = done + here < count ? theirs[kListEntries] : 0;
         for (uint64_t i = 0; i < here; ++i) {
             const uint64_t ipa = mine[i];
             if ((ipa & (kPageSize - 1)) || ipa < ram_ipa || ipa >= ram_end) {
@@ -485,8 +513,7 @@ uint32_t translate(Domain& d, DomainTee& state, uint64_t buf_ptr, uint64_t size,
             }
             mine[i] = ram_pa + (ipa - ram_ipa);
         }
-        list = Ipa(mine[kListEntries]);
-        for (uint64_t i = here; i <= kListEntries; ++i) mine[i] = 0;  // nothing of the guest's
+        list = Ipa(next);
         done += here;
     }
     if (ret != op::kTeecSuccess) {
@@ -554,11 +581,8 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
         release_temps(d, state, c);
         return value32(rc);  // busy, thread limit: the guest retries
     }
-    Message m;
-    const uint64_t param_bytes = sizeof(op::MsgParam) * h.num_params;
-    auto* shadow = phys_ptr<const uint8_t>(c.shadow);
-    __builtin_memcpy(&m.h, shadow, sizeof m.h);
-    __builtin_memcpy(m.p, shadow + sizeof m.h, param_bytes);
+    // OP-TEE is done with the shadow: its results are read in place.
+    const Message& m = *phys_ptr<const Message>(c.shadow);
     // Back to the guest: results only, written over its message's own fields.
     op::MsgArg out = h;
     out.ret = m.h.ret;
@@ -587,16 +611,20 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
         }
     }
     release_temps(d, state, c);
-    bool ok = d.copy_to_guest(c.arg, &out, sizeof out);
-    for (uint32_t i = 0; ok && i < h.num_params; ++i) {
-        const uint64_t at = c.arg.value() + sizeof h + sizeof(op::MsgParam) * i;
-        if (is_value(c.types[i]) && has_output(c.types[i])) {
-            ok = d.copy_to_guest(Ipa(at + 8), &m.p[i].a, 24);  // value.a, .b, .c
-        } else if (has_output(c.types[i])) {
-            ok = d.copy_to_guest(Ipa(at + 16), &m.p[i].b, 8);  // the size only
+    // The message was in the guest's RAM when the call began, and RAM stays.
+    auto* guest =
+        static_cast<Message*>(d.ram_ptr(c.arg, sizeof h + sizeof(op::MsgParam) * h.num_params));
+    if (!guest) return value32(op::kEBadAddr);
+    __builtin_memcpy(&guest->h, &out, sizeof out);
+    for (uint32_t i = 0; i < h.num_params; ++i) {
+        if (!has_output(c.types[i])) continue;
+        guest->p[i].b = m.p[i].b;  // a value's b, or a memory reference's size
+        if (is_value(c.types[i])) {
+            guest->p[i].a = m.p[i].a;
+            guest->p[i].c = m.p[i].c;
         }
     }
-    return value32(ok ? op::kOk : op::kEBadAddr);
+    return value32(op::kOk);
 }
 
 // Runs a call in OP-TEE, from `r`, until it completes or needs its guest.
@@ -618,7 +646,7 @@ Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
 
 // Teardown: a call its guest will never resume is answered until OP-TEE lets
 // its thread go.
-void finish_abandoned(Domain& d, Call& c, DomainTee& state) {
+bool finish_abandoned(Domain& d, Call& c, DomainTee& state) {
     bool done = !c.with_guest;  // only suspended calls outlive a trap
     for (unsigned round = 0; !done && round < kRoundsToFinish; ++round) {
         SecureRegs r = resume_as(c, state.client);
@@ -641,6 +669,7 @@ void finish_abandoned(Domain& d, Call& c, DomainTee& state) {
     }
     c.busy = false;
     c.with_guest = false;
+    return done;
 }
 
 Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
@@ -649,13 +678,15 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     uint64_t ipa = (call.arg(1) << 32) | (call.arg(2) & 0xffffffffu);
     if (ipa & (kPageSize - 1)) return refuse(state, op::kEBadAddr);  // as OP-TEE answers
     Ipa at(ipa);
-    Message m{};
-    if (!d.copy_from_guest(&m.h, at, sizeof m.h)) return refuse(state, op::kEBadAddr);
+    Message m;  // only the header and num_params parameters are ever read
+    // The message is read once, from a page of the guest's RAM (page-aligned,
+    // so it fits in the page).
+    const auto* guest = static_cast<const Message*>(d.ram_ptr(at, sizeof m));
+    if (!guest) return refuse(state, op::kEBadAddr);
+    __builtin_memcpy(&m.h, &guest->h, sizeof m.h);
     if (m.h.num_params > kMaxParams) return answer(d, at, m, op::kTeecErrorBadParameters, state);
     const uint64_t param_bytes = sizeof(op::MsgParam) * m.h.num_params;
-    if (param_bytes && !d.copy_from_guest(m.p, at + sizeof m.h, param_bytes)) {
-        return refuse(state, op::kEBadAddr);
-    }
+    __builtin_memcpy(m.p, guest->p, param_bytes);
     if (uint32_t bad = check_params(m); bad != op::kTeecSuccess) {
         return answer(d, at, m, bad, state);
     }
@@ -713,15 +744,14 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
         c->shadow = *page;
     }
     // From here on only the checked copy counts: the guest may rewrite its page
-    // at will. Memory references are translated into it, then it goes to the
-    // shadow.
-    Message out = m;
-    if (uint32_t bad = take_memrefs(d, state, g, *c, out); bad != op::kTeecSuccess) {
+    // at will. It goes into the shadow, where its memory references are
+    // translated before OP-TEE sees it.
+    auto* shadow = phys_ptr<Message>(c->shadow);
+    __builtin_memcpy(&shadow->h, &m.h, sizeof m.h);
+    __builtin_memcpy(shadow->p, m.p, param_bytes);
+    if (uint32_t bad = take_memrefs(d, state, g, *c, *shadow); bad != op::kTeecSuccess) {
         return answer(d, at, m, bad, state);
     }
-    auto* shadow = phys_ptr<uint8_t>(c->shadow);
-    __builtin_memcpy(shadow, &out.h, sizeof out.h);
-    __builtin_memcpy(shadow + sizeof out.h, out.p, param_bytes);
     c->busy = true;
     c->arg = at;
     c->h = m.h;

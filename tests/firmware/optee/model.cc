@@ -176,6 +176,7 @@ Regs Model::call_with_arg(const Regs& in, uint16_t client) {
         }
     }
     if (idx == threads) return result(op::kEThreadLimit);
+    last_list_pages_ = 0;
     uint64_t pa = (in.x[1] << 32) | (in.x[2] & 0xffffffffu);
     bool in_secure = pa >= cfg_.secure_base && pa - cfg_.secure_base < cfg_.secure_size;
     Message m{};
@@ -442,6 +443,7 @@ uint32_t Model::read_list(uint64_t buf_ptr, uint64_t size, Pages& out) {
         cfg_.page_store[first + i] = page;
     }
     out = Pages{first, count, offset, size};
+    last_list_pages_ += count;
     return op::kTeecSuccess;
 }
 

@@ -92,6 +92,8 @@ public:
     // Threads suspended in an RPC, for one client or for all.
     uint32_t suspended_threads_of(uint16_t client) const;
     uint32_t suspended_threads() const;
+    // Page-list entries the last CALL_WITH_ARG read (for the firmware's benchmark).
+    uint32_t last_list_pages() const { return last_list_pages_; }
     // Shared-memory registrations a client holds, and their pages.
     uint32_t registrations_of(uint16_t client) const;
     uint64_t registered_pages_of(uint16_t client) const;
@@ -178,6 +180,7 @@ private:
     uint32_t next_session_ = 1;
     Thread threads_[kMaxThreads];
     Registration regs_[kMaxRegistrations];
+    uint32_t last_list_pages_ = 0;
 };
 
 }  // namespace warden::optee_model
