@@ -131,10 +131,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                     p[i].c &= 3;
                 }
                 if (h->cmd == op::kMsgCmdOpenSession && h->num_params == 2) {
-                    const optee_model::tas::Uuid uuids[] = {optee_model::tas::kIncrement,
-                                                            optee_model::tas::kBuffers,
-                                                            optee_model::tas::kNotInstalled};
-                    const auto& u = uuids[h->func % 3];
+                    const optee_model::tas::Uuid uuids[] = {
+                        optee_model::tas::kIncrement, optee_model::tas::kBuffers,
+                        optee_model::tas::kNotInstalled, optee_model::tas::kLoadable};
+                    const auto& u = uuids[(p[0].a >> 12) % 4];
                     p[0] = {op::kAttrMeta | op::kAttrValueInput, u.a, u.b, 0};
                     p[1] = {op::kAttrMeta | op::kAttrValueInput, 0, 0, op::kLoginPublic};
                 }
@@ -149,7 +149,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             x[2] = at.value() & 0xffffffffu;
         } else if (sel & 0x40) {
             x[0] = op::kReturnFromRpc;
-            if (sel & 0x80) x[3] = last_thread;
+            if (sel & 0x80) {
+                // The thread it was told about, and (for ALLOC) a buffer in its RAM.
+                x[3] = last_thread;
+                Ipa buf = d.ram_base() + (x[2] % d.ram_size());
+                x[1] = (x[1] & 1) ? buf.value() >> 32 : x[1];
+                x[2] = buf.value() & 0xffffffffu;
+            }
         }
 
         Vcpu& v = d.vcpu(0);
@@ -162,7 +168,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
         smccc::dispatch(v, conduit);
         if (op::is_rpc(static_cast<uint32_t>(v.regs.x[0]))) {
-            check(v.regs.x[0] == op::kRpcForeignIntr, "only FOREIGN_INTR reaches a guest");
+            const auto rpc = static_cast<uint32_t>(v.regs.x[0]);
+            check(rpc == op::kRpcForeignIntr || rpc == op::kRpcAlloc || rpc == op::kRpcCmd ||
+                      rpc == op::kRpcFree,
+                  "only the RPCs a guest serves reach it");
             last_thread = v.regs.x[3];
         }
 
@@ -178,7 +187,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         }
         for (Domain* g : {dom[1], dom[2]}) {
             const auto& t = g->tee();
-            check(t.in_use.sessions == model.sessions_of(t.client.value),
+            // An OPEN in flight holds its place in the quota before OP-TEE has
+            // the session.
+            check(t.in_use.sessions == model.sessions_of(t.client.value) ||
+                      (model.suspended_threads_of(t.client.value) &&
+                       t.in_use.sessions == model.sessions_of(t.client.value) + 1),
                   "the mediator counts the sessions OP-TEE holds");
             check(t.in_use.sessions <= t.quotas.sessions, "sessions within the quota");
             check(model.suspended_threads_of(t.client.value) <= 1,

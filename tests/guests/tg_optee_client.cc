@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 // A guest that looks for OP-TEE the way Linux does: in its device tree
 // (/firmware/optee, compatible "linaro,optee-tz"), over the conduit the node names.
-// With OP-TEE it then does what a TEE client does: opens a session with the
-// model's "increment" TA, invokes it with a value parameter, checks that no other
-// session ID is its to use, and closes the session.
+// With OP-TEE it then does what a TEE client does: shares a buffer with the
+// model's "buffers" TA (registered from a page list, checksummed and filled by
+// the TA, unregistered), opens a session with the "increment" TA, invokes it
+// with a value parameter, checks that no other session ID is its to use, and
+// closes the session.
 // bootargs: expect=optee|none (what it must find), forge=N (also call with w7 = N,
 // another guest's client ID, and a marker in a1 that the secure world's trace shows),
 // hold=1 (keep the session open at the end).
@@ -20,6 +22,7 @@ extern "C" {
 namespace {
 
 namespace op = warden::abi::optee;
+namespace tas = warden::optee_model::tas;
 bool g_smc = true;
 optee_msg::MessagePage g_msg;
 
@@ -77,6 +80,71 @@ uint64_t send() {
 void invoke_msg(uint32_t session, uint64_t value) {
     g_msg = optee_msg::MessagePage{};
     optee_msg::invoke_add_one(g_msg, session, value);
+}
+
+// Two pages of the guest's memory, shared with the TA through a page list
+// that names them in reverse order (MMU off: addresses are IPAs).
+alignas(4096) uint8_t g_shared[2][4096];
+alignas(4096) uint64_t g_list[512];
+
+// Byte i of the buffer as the list orders its pages.
+uint8_t& shared_byte(uint64_t i) {
+    return g_shared[1 - i / 4096][i & 4095];
+}
+
+uint64_t hash_shared(uint64_t size) {
+    uint64_t h = tas::kFnvOffset;
+    for (uint64_t i = 0; i < size; ++i) h = tas::fnv1a(h, &shared_byte(i), 1);
+    return h;
+}
+
+int use_a_shared_buffer() {
+    constexpr uint64_t kSize = 2 * 4096, kCookie = 0x5eed;
+    for (uint64_t i = 0; i < kSize; ++i) shared_byte(i) = static_cast<uint8_t>(i * 3);
+    g_list[0] = reinterpret_cast<uint64_t>(g_shared[1]);
+    g_list[1] = reinterpret_cast<uint64_t>(g_shared[0]);
+    optee_msg::open_session(g_msg);
+    g_msg.p[0].a = tas::kBuffers.a;
+    g_msg.p[0].b = tas::kBuffers.b;
+    GUEST_CHECK(send() == op::kOk && g_msg.h.ret == op::kTeecSuccess);
+    const uint32_t session = g_msg.h.session;
+
+    g_msg = optee_msg::MessagePage{};
+    g_msg.h.cmd = op::kMsgCmdRegisterShm;
+    g_msg.h.num_params = 1;
+    g_msg.p[0] = {op::kAttrTmemInout | op::kAttrNoncontig, reinterpret_cast<uint64_t>(g_list),
+                  kSize, kCookie};
+    GUEST_CHECK(send() == op::kOk && g_msg.h.ret == op::kTeecSuccess);
+
+    auto invoke = [&](uint32_t cmd, uint64_t attr, uint64_t value_attr, uint64_t seed) {
+        g_msg = optee_msg::MessagePage{};
+        g_msg.h.cmd = op::kMsgCmdInvokeCommand;
+        g_msg.h.func = cmd;
+        g_msg.h.session = session;
+        g_msg.h.num_params = 2;
+        g_msg.p[0] = {attr, 0, kSize, kCookie};
+        g_msg.p[1] = {value_attr, seed, 0, 0};
+        GUEST_CHECK(send() == op::kOk && g_msg.h.ret == op::kTeecSuccess);
+    };
+    invoke(tas::kBuffersCmdChecksum, op::kAttrRmemInput, op::kAttrValueOutput, 0);
+    const uint64_t mine = hash_shared(kSize);
+    guest::print("optee: the buffers TA checksummed my 8 KiB shared buffer: 0x%lx (mine: 0x%lx)",
+                 g_msg.p[1].a, mine);
+    GUEST_CHECK(g_msg.p[1].a == mine);
+    invoke(tas::kBuffersCmdFill, op::kAttrRmemOutput, op::kAttrValueInput, 7);
+    for (uint64_t i = 0; i < kSize; ++i) {
+        GUEST_CHECK(shared_byte(i) == tas::fill_byte(7, i));
+    }
+    guest::print("optee: the buffers TA filled it: all %lu bytes as expected", kSize);
+
+    g_msg = optee_msg::MessagePage{};
+    g_msg.h.cmd = op::kMsgCmdUnregisterShm;
+    g_msg.h.num_params = 1;
+    g_msg.p[0] = {op::kAttrRmemInput, 0, 0, kCookie};
+    GUEST_CHECK(send() == op::kOk && g_msg.h.ret == op::kTeecSuccess);
+    optee_msg::close_session(g_msg, session);
+    GUEST_CHECK(send() == op::kOk && g_msg.h.ret == op::kTeecSuccess);
+    return 0;
 }
 
 int use_a_session() {
@@ -138,6 +206,7 @@ int guest_main() {
         if (!method) guest::fail("no /firmware/optee node in my device tree");
         g_smc = std::strcmp(method, "hvc") != 0;
         rc = check_optee();
+        if (rc == 0) rc = use_a_shared_buffer();
         if (rc == 0) rc = use_a_session();
     }
     guest::print("optee_client: done");

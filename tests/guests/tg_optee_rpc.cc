@@ -2,11 +2,16 @@
 // A guest whose OP-TEE calls get suspended in RPCs, over the conduit its device
 // tree names.
 // bootargs:
-//   mode=rpc   opens a session with a TA OP-TEE does not have (OP-TEE asks for an
-//              RPC argument to load it with; the mediator answers that itself),
-//              then makes a call that OP-TEE suspends with FOREIGN_INTR and
-//              resumes it: not with a thread that is not its own, once with its
-//              own, not twice.
+//   mode=rpc   serves OP-TEE's RPCs as Linux's driver and tee-supplicant do:
+//              opening a session with a TA OP-TEE does not have makes OP-TEE ask
+//              for an RPC argument (ALLOC), for the TA (CMD LOAD_TA: none here),
+//              and free the argument (FREE); opening one with a TA the guest
+//              supplies adds a buffer for it (CMD SHM_ALLOC, answered with a
+//              page list), the TA loaded into it (LOAD_TA) and the buffer freed
+//              (SHM_FREE), and the session opens. An RPC argument outside its
+//              RAM is no buffer at all. Then it makes a call that OP-TEE
+//              suspends with FOREIGN_INTR and resumes it: not with a thread that
+//              is not its own, once with its own, not twice.
 //   mode=hold  keeps one call suspended (holding one of OP-TEE's threads), finds
 //              that a second is refused with ETHREAD_LIMIT, yields to the other
 //              guests for a while, then resumes the held call.
@@ -51,15 +56,123 @@ uint64_t start_interrupted(optee_msg::MessagePage& m, uint32_t session, uint64_t
     return r.x[3];
 }
 
-int rpc_mode() {
+// What the guest gives OP-TEE through RPCs (MMU off: addresses are IPAs).
+optee_msg::MessagePage g_rpc_arg;
+alignas(4096) uint8_t g_ta_buffer[4096];
+alignas(4096) uint64_t g_ta_list[512];
+const char* g_rpc_log[16];
+unsigned g_rpc_count = 0;
+
+// Serves one RPC request as Linux's driver and tee-supplicant would; returns the
+// registers to resume the thread with. `supply` says whether the TA exists.
+guest::Regs serve(const guest::Regs& req, bool supply, uint64_t arg_at) {
+    const auto rpc = static_cast<uint32_t>(req.x[0]);
+    guest::Regs out{{op::kReturnFromRpc, 0, 0, req.x[3], 0, 0, 0, 0}};
+    auto note = [](const char* what) {
+        if (g_rpc_count < 16) g_rpc_log[g_rpc_count++] = what;
+    };
+    switch (rpc) {
+    case op::kRpcAlloc:
+        note("ALLOC");
+        GUEST_CHECK(req.x[1] == op::kRpcArgSize);
+        out.x[1] = arg_at >> 32;
+        out.x[2] = arg_at & 0xffffffffu;
+        out.x[4] = 0;
+        out.x[5] = 0xa11c;  // the cookie
+        break;
+    case op::kRpcCmd: {
+        GUEST_CHECK(((req.x[1] << 32) | req.x[2]) == 0xa11c);
+        op::MsgArg& h = g_rpc_arg.h;
+        op::MsgParam* p = g_rpc_arg.p;
+        if (h.cmd == op::kRpcCmdLoadTa && p[1].b == 0) {
+            note("LOAD_TA (size)");
+            h.ret = supply ? op::kTeecSuccess : op::kTeecErrorItemNotFound;
+            p[1].b = sizeof(tas::TaImage);
+        } else if (h.cmd == op::kRpcCmdShmAlloc) {
+            note("SHM_ALLOC");
+            g_ta_list[0] = reinterpret_cast<uint64_t>(g_ta_buffer);
+            p[0] = {op::kAttrTmemOutput | op::kAttrNoncontig, reinterpret_cast<uint64_t>(g_ta_list),
+                    p[0].b, 0x5b};
+            h.ret = op::kTeecSuccess;
+        } else if (h.cmd == op::kRpcCmdLoadTa) {
+            note("LOAD_TA (data)");
+            // The buffer comes back by this guest's own address.
+            GUEST_CHECK(p[1].a == reinterpret_cast<uint64_t>(g_ta_buffer) && p[1].c == 0x5b);
+            auto* image = reinterpret_cast<tas::TaImage*>(p[1].a);
+            *image = {tas::kTaImageMagic, tas::kLoadable.a, tas::kLoadable.b};
+            h.ret = op::kTeecSuccess;
+        } else if (h.cmd == op::kRpcCmdShmFree) {
+            note("SHM_FREE");
+            GUEST_CHECK(p[0].b == 0x5b);
+            h.ret = op::kTeecSuccess;
+        } else {
+            guest::fail("unexpected RPC command %u", h.cmd);
+        }
+        break;
+    }
+    case op::kRpcFree:
+        note("FREE");
+        GUEST_CHECK(((req.x[1] << 32) | req.x[2]) == 0xa11c);
+        break;
+    default:
+        guest::fail("unexpected RPC 0x%x", rpc);
+    }
+    return out;
+}
+
+// Opens a session with `uuid`, serving every RPC on the way; returns a0.
+uint64_t open_serving(tas::Uuid uuid, bool supply, uint64_t arg_at) {
     optee_msg::open_session(g_msg);
-    g_msg.p[0].a = tas::kNotInstalled.a;
-    g_msg.p[0].b = tas::kNotInstalled.b;
-    GUEST_CHECK(optee_msg::send(g_smc, g_msg) == op::kOk);
-    GUEST_CHECK(g_msg.h.ret == op::kTeecErrorOutOfMemory);
+    g_msg.p[0].a = uuid.a;
+    g_msg.p[0].b = uuid.b;
+    g_rpc_count = 0;
+    auto at = reinterpret_cast<uint64_t>(&g_msg);
+    guest::Regs r =
+        guest::call(g_smc, {{op::kCallWithArg, at >> 32, at & 0xffffffffu, 0, 0, 0, 0, 0}});
+    for (int i = 0; i < 16 && op::is_rpc(static_cast<uint32_t>(r.x[0])); ++i) {
+        r = guest::call(g_smc, serve(r, supply, arg_at));
+    }
+    return r.x[0];
+}
+
+void print_rpcs(const char* what) {
+    char line[160];
+    unsigned n = 0;
+    for (unsigned i = 0; i < g_rpc_count; ++i) {
+        for (const char* c = g_rpc_log[i]; *c && n + 2 < sizeof line; ++c) line[n++] = *c;
+        if (i + 1 < g_rpc_count && n + 2 < sizeof line) {
+            line[n++] = ',';
+            line[n++] = ' ';
+        }
+    }
+    line[n] = '\0';
+    guest::print("optee_rpc: %s: RPCs served: %s", what, line);
+}
+
+int rpc_mode() {
+    const auto arg_at = reinterpret_cast<uint64_t>(&g_rpc_arg);
+    GUEST_CHECK(open_serving(tas::kNotInstalled, false, arg_at) == op::kOk);
+    GUEST_CHECK(g_msg.h.ret == op::kTeecErrorItemNotFound);
     GUEST_CHECK(g_msg.h.ret_origin == op::kOriginTee);
-    guest::print("optee_rpc: a TA OP-TEE must load: its RPCs answered for me, ret 0x%x origin %u",
-                 g_msg.h.ret, g_msg.h.ret_origin);
+    print_rpcs("a TA nobody has");
+    guest::print("optee_rpc: a TA nobody has: ret 0x%x origin %u", g_msg.h.ret, g_msg.h.ret_origin);
+
+    GUEST_CHECK(open_serving(tas::kLoadable, true, arg_at) == op::kOk);
+    GUEST_CHECK(g_msg.h.ret == op::kTeecSuccess);
+    print_rpcs("a TA I supply");
+    const uint32_t loaded = g_msg.h.session;
+    optee_msg::invoke_add_one(g_msg, loaded, 9);
+    GUEST_CHECK(optee_msg::send(g_smc, g_msg) == op::kOk && g_msg.p[0].a == 10);
+    guest::print("optee_rpc: a TA I supply: loaded, session %u answers 9 + 1 = %lu", loaded,
+                 g_msg.p[0].a);
+    optee_msg::close_session(g_msg, loaded);
+    GUEST_CHECK(optee_msg::send(g_smc, g_msg) == op::kOk && g_msg.h.ret == op::kTeecSuccess);
+
+    // An RPC argument at an address that is not this guest's RAM.
+    GUEST_CHECK(open_serving(tas::kNotInstalled, false, 0x0e000000) == op::kOk);
+    GUEST_CHECK(g_msg.h.ret == op::kTeecErrorOutOfMemory);
+    guest::print("optee_rpc: an RPC argument outside my RAM: OP-TEE got no buffer (0x%x)",
+                 g_msg.h.ret);
 
     uint32_t session = open_session();
     uint64_t thread = start_interrupted(g_msg, session, 41);
@@ -68,7 +181,7 @@ int rpc_mode() {
     auto r = resume(thread);
     GUEST_CHECK(r.x[0] == op::kOk);
     GUEST_CHECK(g_msg.h.ret == op::kTeecSuccess && g_msg.p[0].a == 42);
-    guest::print("optee_rpc: resumed: 41 + 1 = %lu; another thread number: ERESUME", g_msg.p[0].a);
+    guest::print("optee_rpc: resumed: 41 + 1 = %lu, another thread number: ERESUME", g_msg.p[0].a);
     GUEST_CHECK(resume(thread).x[0] == op::kEResume);
     guest::print("optee_rpc: resuming the finished call again: ERESUME");
     return 0;

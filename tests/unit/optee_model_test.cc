@@ -124,6 +124,50 @@ TEST_F(OpteeModelTest, AnUnknownTaIsLoadedThroughRpcsAsOpteeDoes) {
     EXPECT_EQ(resume(thread).x[0], op::kEResume) << "the call is over";
 }
 
+TEST_F(OpteeModelTest, ATaTheNormalWorldSuppliesIsLoadedIntoABufferItAllocates) {
+    std::vector<uint64_t> store(64);
+    optee_model::Config cfg;
+    cfg.memory = &ram;
+    cfg.page_store = store.data();
+    cfg.page_store_size = 64;
+    model = optee_model::Model(cfg);
+    ASSERT_EQ(hyp(op::kVmCreated, kClient).x[0], op::kOk);
+    write_open(tas::kLoadable);
+    Regs r = call_with_arg();
+    ASSERT_EQ(r.x[0], op::kRpcAlloc);
+    const uint64_t thread = r.x[3];
+    r = resume(thread, kRpcArg >> 32, kRpcArg & 0xffffffff, 0, 9);
+    ASSERT_EQ(r.x[0], op::kRpcCmd);
+    ASSERT_EQ(header(kRpcArg).cmd, op::kRpcCmdLoadTa);
+    header(kRpcArg).ret = op::kTeecSuccess;
+    params(kRpcArg)[1].b = sizeof(tas::TaImage);  // the supplicant: the TA's size
+    r = resume(thread);
+    ASSERT_EQ(r.x[0], op::kRpcCmd);
+    ASSERT_EQ(header(kRpcArg).cmd, op::kRpcCmdShmAlloc);
+    EXPECT_EQ(params(kRpcArg)[0].attr, op::kAttrValueInput);
+    EXPECT_EQ(params(kRpcArg)[0].b, sizeof(tas::TaImage));
+    // A one-page buffer at the third page, listed in the fourth.
+    const uint64_t list = Ram::kBase + 0x3000, page = Ram::kBase + 0x1000;
+    *ram.at<uint64_t>(list) = page;
+    params(kRpcArg)[0] = {op::kAttrTmemOutput | op::kAttrNoncontig, list | 0x40, 0x100, 0xabc};
+    r = resume(thread);
+    ASSERT_EQ(r.x[0], op::kRpcCmd);
+    ASSERT_EQ(header(kRpcArg).cmd, op::kRpcCmdLoadTa);
+    EXPECT_EQ(params(kRpcArg)[1].a, page + 0x40) << "the buffer, by its physical address";
+    EXPECT_EQ(params(kRpcArg)[1].c, 0xabcu);
+    *ram.at<tas::TaImage>(page + 0x40) = {tas::kTaImageMagic, tas::kLoadable.a, tas::kLoadable.b};
+    r = resume(thread);
+    ASSERT_EQ(r.x[0], op::kRpcCmd);
+    ASSERT_EQ(header(kRpcArg).cmd, op::kRpcCmdShmFree);
+    EXPECT_EQ(params(kRpcArg)[0].b, 0xabcu);
+    r = resume(thread);
+    ASSERT_EQ(r.x[0], op::kRpcFree);
+    r = resume(thread);
+    ASSERT_EQ(r.x[0], op::kOk);
+    EXPECT_EQ(header().ret, op::kTeecSuccess) << "the TA loaded";
+    EXPECT_EQ(model.sessions_of(kClient), 1u);
+}
+
 TEST_F(OpteeModelTest, NoBufferForTheRpcArgumentIsOutOfMemory) {
     write_open(tas::kNotInstalled);
     Regs r = call_with_arg();

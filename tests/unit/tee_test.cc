@@ -449,6 +449,19 @@ protected:
         smccc::dispatch(v, smccc::Conduit::Smc);
         return v;
     }
+    // RETURN_FROM_RPC answering a request: a1/a2 = `ipa`, a4/a5 = `cookie`.
+    Vcpu& resume_with(Domain* d, uint64_t thread, uint64_t ipa = 0, uint64_t cookie = 0) {
+        Vcpu& v = d->vcpu(0);
+        v.regs = GuestRegs{};
+        v.regs.x[0] = op::kReturnFromRpc;
+        v.regs.x[1] = ipa >> 32;
+        v.regs.x[2] = ipa & 0xffffffffu;
+        v.regs.x[3] = thread;
+        v.regs.x[4] = cookie >> 32;
+        v.regs.x[5] = cookie & 0xffffffffu;
+        smccc::dispatch(v, smccc::Conduit::Smc);
+        return v;
+    }
     // Parks an "add one after an interrupt" call at `at`; returns its thread.
     uint64_t park(uint32_t session, Ipa at, uint64_t value = 41) {
         Msg m = invoke_msg(session, value);
@@ -458,23 +471,125 @@ protected:
     }
 };
 
-TEST_F(RpcTest, RpcsTheMediatorCannotHandOnAreAnsweredInsideTheTrap) {
+TEST_F(RpcTest, AGuestLoadsATaThroughTheMediatorAndOpteeSeesOnlyShadows) {
     std::vector<std::array<uint64_t, 8>> seen;
     auto inner = machine.secure_world;
     machine.secure_world = [&](const arch::SecureRegs& in) {
         seen.push_back({in.x[0], in.x[1], in.x[2], in.x[3], in.x[4], in.x[5], in.x[6], in.x[7]});
         return inner(in);
     };
+    const Ipa rpc_buf = arg + 0x3000, data = arg + 0x5000, list = arg + 0x6000;
+    Msg m = open_msg(optee_model::tas::kLoadable);
+    ASSERT_EQ(send(m), op::kRpcAlloc) << "the guest is asked for the RPC argument";
+    EXPECT_EQ(g->vcpu(0).regs.x[1], op::kRpcArgSize);
+    const uint64_t thread = g->vcpu(0).regs.x[3];
+
+    Vcpu& v = resume_with(g, thread, rpc_buf.value(), 0xc0);
+    ASSERT_EQ(v.regs.x[0], op::kRpcCmd);
+    EXPECT_EQ((v.regs.x[1] << 32) | v.regs.x[2], 0xc0u) << "the guest's cookie";
+    const auto& back = seen.back();
+    const uint64_t given = (back[1] << 32) | back[2];
+    EXPECT_EQ(static_cast<uint32_t>(back[0]), op::kReturnFromRpc);
+    EXPECT_NE(given, g->stage2().translate(rpc_buf)->value()) << "OP-TEE got a shadow";
+    EXPECT_EQ((back[4] << 32) | back[5], 0xc0u);
+
+    Msg rpc;
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    ASSERT_EQ(rpc.h.cmd, op::kRpcCmdLoadTa);
+    EXPECT_EQ(rpc.p[0].a, optee_model::tas::kLoadable.a);
+    rpc.h.ret = op::kTeecSuccess;
+    rpc.p[1].b = sizeof(optee_model::tas::TaImage);
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    ASSERT_EQ(rpc.h.cmd, op::kRpcCmdShmAlloc);
+    EXPECT_EQ(rpc.p[0].b, sizeof(optee_model::tas::TaImage));
+    uint64_t entry = data.value();
+    ASSERT_TRUE(g->copy_to_guest(list, &entry, sizeof entry));
+    rpc.h.ret = op::kTeecSuccess;
+    rpc.p[0] = {op::kAttrTmemOutput | op::kAttrNoncontig, list.value() | 0x10, 0x100, 0xd0};
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+    EXPECT_EQ(g->pinned_pages(), 1u) << "the buffer OP-TEE now holds";
+    EXPECT_EQ(g->tee().in_use.shm_pages, 1u);
+
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    ASSERT_EQ(rpc.h.cmd, op::kRpcCmdLoadTa);
+    EXPECT_EQ(rpc.p[1].a, data.value() + 0x10) << "the buffer by the guest's own address";
+    EXPECT_EQ(rpc.p[1].c, 0xd0u);
+    optee_model::tas::TaImage image{optee_model::tas::kTaImageMagic, optee_model::tas::kLoadable.a,
+                                    optee_model::tas::kLoadable.b};
+    ASSERT_TRUE(g->copy_to_guest(data + 0x10, &image, sizeof image));
+    rpc.h.ret = op::kTeecSuccess;
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    ASSERT_EQ(rpc.h.cmd, op::kRpcCmdShmFree);
+    EXPECT_EQ(rpc.p[0].b, 0xd0u);
+    rpc.h.ret = op::kTeecSuccess;
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcFree);
+    EXPECT_EQ(g->pinned_pages(), 0u) << "SHM_FREE let it go";
+    EXPECT_EQ(g->tee().in_use.shm_pages, 0u);
+
+    uint64_t free_before = alloc.free_pages();
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kOk);
+    EXPECT_EQ(alloc.free_pages(), free_before + 1) << "the RPC argument's shadow went back";
+    ASSERT_TRUE(g->copy_from_guest(&m, arg, sizeof m));
+    EXPECT_EQ(m.h.ret, op::kTeecSuccess) << "the TA loaded";
+    EXPECT_EQ(g->tee().in_use.sessions, 1u);
+    Msg inv = invoke_msg(m.h.session, 41);
+    ASSERT_EQ(send(inv), op::kOk);
+    EXPECT_EQ(inv.p[0].a, 42u);
+    EXPECT_EQ(model.suspended_threads(), 0u);
+}
+
+TEST_F(RpcTest, AnRpcArgumentOutsideTheGuestsRamOrMisalignedIsNoBuffer) {
     Msg m = open_msg(optee_model::tas::kNotInstalled);
-    EXPECT_EQ(send(m), op::kOk) << "the guest never sees the RPC_ALLOC";
-    EXPECT_EQ(m.h.ret, op::kTeecErrorOutOfMemory) << "no buffer: OP-TEE cannot load the TA";
-    EXPECT_EQ(m.h.ret_origin, op::kOriginTee);
-    EXPECT_EQ(model.suspended_threads(), 0u) << "no OP-TEE thread is left suspended";
-    EXPECT_EQ(g->tee().in_use.sessions, 0u) << "the failed open holds no session";
-    ASSERT_EQ(seen.size(), 2u);
-    EXPECT_EQ(static_cast<uint32_t>(seen[1][0]), op::kReturnFromRpc);
-    for (int i : {1, 2, 4, 5, 6}) EXPECT_EQ(seen[1][i], 0u) << "a" << i << ": no buffer";
-    EXPECT_EQ(seen[1][7], g->tee().client.value);
+    ASSERT_EQ(send(m), op::kRpcAlloc);
+    const uint64_t thread = g->vcpu(0).regs.x[3];
+    uint64_t free_before = alloc.free_pages();
+    Ipa outside = g->ram_base() + g->ram_size();
+    ASSERT_EQ(resume_with(g, thread, outside.value(), 1).regs.x[0], op::kOk);
+    ASSERT_TRUE(g->copy_from_guest(&m, arg, sizeof m));
+    EXPECT_EQ(m.h.ret, op::kTeecErrorOutOfMemory) << "OP-TEE had no buffer";
+    EXPECT_EQ(alloc.free_pages(), free_before);
+    EXPECT_EQ(model.suspended_threads(), 0u);
+
+    // Nor one the hypervisor could only read unaligned (found by the fuzzer).
+    m = open_msg(optee_model::tas::kNotInstalled);
+    ASSERT_EQ(send(m), op::kRpcAlloc);
+    ASSERT_EQ(resume_with(g, g->vcpu(0).regs.x[3], (arg + 0x3003).value(), 1).regs.x[0], op::kOk);
+    ASSERT_TRUE(g->copy_from_guest(&m, arg, sizeof m));
+    EXPECT_EQ(m.h.ret, op::kTeecErrorOutOfMemory);
+}
+
+TEST_F(RpcTest, ASupplicantCannotHandOpteeMemoryThatIsNotItsOwn) {
+    const Ipa rpc_buf = arg + 0x3000;
+    Msg m = open_msg(optee_model::tas::kLoadable);
+    ASSERT_EQ(send(m), op::kRpcAlloc);
+    const uint64_t thread = g->vcpu(0).regs.x[3];
+    ASSERT_EQ(resume_with(g, thread, rpc_buf.value(), 0xc0).regs.x[0], op::kRpcCmd);
+    Msg rpc;
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    rpc.h.ret = op::kTeecSuccess;
+    rpc.p[1].b = sizeof(optee_model::tas::TaImage);
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+    // SHM_ALLOC answered with a contiguous buffer in the secure world's memory.
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    ASSERT_EQ(rpc.h.cmd, op::kRpcCmdShmAlloc);
+    rpc.h.ret = op::kTeecSuccess;
+    rpc.p[0] = {op::kAttrTmemOutput, 0x0e000000, 0x100, 0xd0};
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcFree) << "OP-TEE gave up loading";
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kOk);
+    ASSERT_TRUE(g->copy_from_guest(&m, arg, sizeof m));
+    EXPECT_EQ(m.h.ret, op::kTeecErrorItemNotFound);
+    EXPECT_EQ(g->tee().in_use.sessions, 0u);
 }
 
 TEST_F(RpcTest, AForeignInterruptGoesToTheGuestWhichResumesItsOwnCallOnce) {

@@ -66,12 +66,22 @@ constexpr uint32_t kMaxParams = 6;
 // OP-TEE may suspend a yielding call to ask the normal world for something (an
 // RPC: a0 = the request, a3 = the OP-TEE thread). OP-TEE's threads are shared by
 // every guest, so a suspended call must never be left behind:
-//  - RPCs the mediator does not hand to guests yet are answered by the mediator
-//    itself, at once: ALLOC with no buffer (OP-TEE fails the call that needed
-//    it), FREE and CMD by returning. No guest memory reaches OP-TEE this way.
+//  - ALLOC (the RPC argument OP-TEE writes its requests into) goes to the
+//    guest, which names a buffer of its RAM and a cookie; OP-TEE gets a shadow
+//    page of the hypervisor's instead, with the guest's cookie. CMD goes to the
+//    guest as a copy of the shadow in its buffer (memory references turned
+//    back into the guest's addresses), and only the results come back: ret,
+//    output values and sizes; SHM_ALLOC's answer (a non-contiguous buffer) is
+//    translated and pinned like any page list, and SHM_FREE unpins it. FREE
+//    goes to the guest and the shadow goes back. OP-TEE never sees guest
+//    memory it was not given through a translated list, and never an address
+//    the guest can change under it.
 //  - FOREIGN_INTR goes to the guest (it has an interrupt to take); so does any
 //    call still running after kRoundsPerTrap RPCs (bounded work per trap),
 //    disguised as FOREIGN_INTR. The guest resumes it with RETURN_FROM_RPC.
+//  - An RPC the mediator does not hand on (a second ALLOC, an unknown cookie,
+//    an unknown request) is answered by the mediator: ALLOC with no buffer,
+//    CMD with TEEC_ERROR_GENERIC in the shadow, the rest by returning.
 //  - A call waiting for its guest is recorded with its thread in the guest's own
 //    table: a guest can resume only its own calls, each once per request.
 //  - A guest holds at most call_cap suspended calls (one thread less than OP-TEE
@@ -96,13 +106,22 @@ constexpr unsigned kRoundsToFinish = 1024;  // at teardown, per call
 // for the call (temporary references) or until UNREGISTER_SHM (registrations).
 constexpr unsigned kListEntries = 511;
 constexpr unsigned kMaxListPages = (abi::kTeeMaxShmPages + kListEntries - 1) / kListEntries + 1;
-constexpr unsigned kMaxShm = 64;  // registrations per guest
+constexpr unsigned kMaxShm = 32;    // registrations per guest
+constexpr unsigned kMaxRpcShm = 8;  // buffers given to OP-TEE through RPC SHM_ALLOC
+constexpr unsigned kMaxRpcParams = 4;
 
 struct PageList {
     Pa head{};                // the first of the hypervisor's list pages
     uint32_t pages = 0;       // guest pages named, each pinned
     uint32_t list_pages = 0;  // hypervisor pages in the chain
     uint32_t written = 0;     // entries written into them (cleared again when freed)
+};
+
+// A buffer the guest gave OP-TEE for an RPC (SHM_ALLOC): pinned until SHM_FREE.
+struct RpcShm {
+    bool used = false;
+    uint64_t cookie = 0;
+    uint32_t pages = 0;
 };
 
 // A registration (REGISTER_SHM that OP-TEE accepted): its pages stay pinned.
@@ -125,6 +144,17 @@ struct Call {
     uint64_t cookie = 0;          // REGISTER/UNREGISTER_SHM: the registration's
     uint64_t reg_size = 0;        // REGISTER_SHM: its size
     PageList temp[kMaxParams]{};  // translated temporary memory references
+    // The RPC request it is suspended in: a1/a2 as OP-TEE gave them, and whether
+    // the guest sees it as FOREIGN_INTR only (the mediator answers it).
+    uint64_t rpc_a1 = 0, rpc_a2 = 0;
+    bool disguised = false;
+    // The RPC argument (RPC_ALLOC): the guest's buffer, its cookie, and the
+    // shadow OP-TEE uses instead.
+    Ipa rpc_ipa{};
+    uint32_t rpc_size = 0;
+    uint64_t rpc_cookie = 0;
+    Pa rpc_shadow{};
+    PageList rpc_list{};  // SHM_ALLOC's translated list, until OP-TEE has read it
 };
 
 // The mediator's context for one guest (DomainTee::context points here): a page
@@ -133,6 +163,7 @@ struct Guest {
     Pa page{};  // where this context lives
     Call calls[kMaxCalls];
     Shm shm[kMaxShm];
+    RpcShm rpc_shm[kMaxRpcShm];
 };
 static_assert(sizeof(Guest) <= kPageSize);
 
@@ -256,7 +287,6 @@ int domain_create(Domain& d, DomainTee& state) {
     return 0;
 }
 
-SecureRegs resume_as(const Call& c, ClientId client);
 bool finish_abandoned(Domain& d, Call& c, DomainTee& state);
 
 void domain_destroy(Domain& d, DomainTee& state) {
@@ -271,6 +301,7 @@ void domain_destroy(Domain& d, DomainTee& state) {
         if (!finish_abandoned(d, c, state)) c.shadow = Pa{};
     }
     for (const Shm& s : g.shm) shared += s.used ? s.pages : 0;
+    for (const RpcShm& s : g.rpc_shm) shared += s.used ? s.pages : 0;
     if (finished || shared) {
         WARDEN_LOG_INFO(
             "tee: d%u (client ID %u): %u suspended call(s) finished, %u registered "
@@ -286,6 +317,9 @@ void domain_destroy(Domain& d, DomainTee& state) {
     }
     // OP-TEE dropped the guest's registrations with its partition.
     for (Shm& s : g.shm) {
+        if (s.used) d.unpin_pages(s.pages);
+    }
+    for (RpcShm& s : g.rpc_shm) {
         if (s.used) d.unpin_pages(s.pages);
     }
     // OP-TEE has let go of the shadows (no call of the guest's is in flight, and
@@ -561,12 +595,36 @@ uint32_t take_memrefs(Domain& d, DomainTee& state, Guest& g, Call& c, Message& s
     return op::kTeecSuccess;
 }
 
-// The answer to an RPC the mediator does not hand to the guest, or the
-// resumption of one the guest has seen (FOREIGN_INTR): a1..a5 zero. For ALLOC
-// that is "no buffer"; FREE and CMD carry nothing back. Nothing of the guest's
-// reaches OP-TEE.
+// Resumes a suspended call with a1..a5 zero: what FOREIGN_INTR and FREE take,
+// and for ALLOC "no buffer".
 SecureRegs resume_as(const Call& c, ClientId client) {
     return SecureRegs{{op::kReturnFromRpc, 0, 0, c.thread, 0, 0, 0, client.value}};
+}
+
+uint64_t cookie_of(uint64_t hi, uint64_t lo) {
+    return (hi << 32) | (lo & 0xffffffffu);
+}
+
+bool names_rpc_arg(const Call& c) {
+    return c.rpc_shadow.value() && cookie_of(c.rpc_a1, c.rpc_a2) == c.rpc_cookie;
+}
+
+void drop_rpc_arg(Call& c) {
+    pages().free_page(c.rpc_shadow);
+    c.rpc_shadow = Pa{};
+    c.rpc_cookie = 0;
+}
+
+// The mediator's own answer to the RPC a call is suspended in.
+SecureRegs answer_rpc(Call& c, ClientId client) {
+    if (c.rpc == op::kRpcCmd && names_rpc_arg(c)) {
+        auto& h = phys_ptr<Message>(c.rpc_shadow)->h;
+        h.ret = op::kTeecErrorGeneric;
+        h.ret_origin = op::kOriginComms;
+    } else if (c.rpc == op::kRpcFree && names_rpc_arg(c)) {
+        drop_rpc_arg(c);  // OP-TEE is done with it
+    }
+    return resume_as(c, client);
 }
 
 // A finished call: results from the shadow into the guest's message, the slot
@@ -576,6 +634,13 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
     c.busy = false;
     c.with_guest = false;
     const bool opening = h.cmd == op::kMsgCmdOpenSession;
+    if (c.rpc_shadow.value()) {
+        // OP-TEE ended the call without freeing its RPC argument: it may still
+        // hold the page, so it is left to OP-TEE rather than reused.
+        WARDEN_LOG_WARN("tee: client %u: a call ended with its RPC argument still held",
+                        state.client.value);
+        c.rpc_shadow = Pa{};
+    }
     if (rc != op::kOk) {
         if (opening) --state.in_use.sessions;  // the session it held a place for
         release_temps(d, state, c);
@@ -627,20 +692,141 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
     return value32(op::kOk);
 }
 
+RpcShm* find_rpc_shm(Guest& g, uint64_t cookie) {
+    for (RpcShm& s : g.rpc_shm) {
+        if (s.used && s.cookie == cookie) return &s;
+    }
+    return nullptr;
+}
+
+// CMD: OP-TEE's request, from the shadow into the guest's buffer. Memory
+// references in it carry physical addresses; the guest gets its own addresses
+// back (a page of its RAM is one it gave OP-TEE), anything else as 0.
+bool export_rpc(Domain& d, const Call& c) {
+    const Message& s = *phys_ptr<const Message>(c.rpc_shadow);
+    const uint32_t n = s.h.num_params;
+    const uint64_t bytes = sizeof s.h + sizeof(op::MsgParam) * n;
+    if (n > kMaxRpcParams || bytes > c.rpc_size) return false;
+    auto* guest = static_cast<Message*>(d.ram_ptr(c.rpc_ipa, bytes));
+    if (!guest) return false;
+    __builtin_memcpy(guest, &s, bytes);
+    const uint64_t ram_pa = d.ram_pa().value(), ram_ipa = d.ram_base().value();
+    for (uint32_t i = 0; i < n; ++i) {
+        if (!is_tmem(type_of(s.p[i]))) continue;
+        const uint64_t pa = s.p[i].a;
+        guest->p[i].a = pa >= ram_pa && pa - ram_pa < d.ram_size() ? pa - ram_pa + ram_ipa : 0;
+    }
+    return true;
+}
+
+// The guest's answer to a CMD, into the shadow: the result, output values and
+// sizes; SHM_ALLOC's buffer translated and pinned; SHM_FREE's unpinned.
+void import_rpc(Domain& d, DomainTee& state, Call& c) {
+    Guest& g = guest_of(state);
+    Message& s = *phys_ptr<Message>(c.rpc_shadow);
+    const uint32_t n = s.h.num_params;
+    const auto* guest =
+        static_cast<const Message*>(d.ram_ptr(c.rpc_ipa, sizeof s.h + sizeof(op::MsgParam) * n));
+    if (!guest) {
+        s.h.ret = op::kTeecErrorGeneric;
+        s.h.ret_origin = op::kOriginComms;
+        return;
+    }
+    s.h.ret = guest->h.ret;
+    s.h.ret_origin = guest->h.ret_origin;
+    if (s.h.cmd == op::kRpcCmdShmAlloc && n == 1 && s.h.ret == op::kTeecSuccess) {
+        const op::MsgParam p = guest->p[0];
+        RpcShm* slot = nullptr;
+        for (RpcShm& r : g.rpc_shm) {
+            if (!r.used && !slot) slot = &r;
+        }
+        uint32_t ret = op::kTeecErrorOutOfMemory;
+        if (slot && !find_rpc_shm(g, p.c) && p.attr == (op::kAttrTmemOutput | op::kAttrNoncontig) &&
+            p.b >= s.p[0].b) {
+            ret = translate(d, state, p.a, p.b, c.rpc_list);
+        }
+        if (ret != op::kTeecSuccess) {
+            s.h.ret = ret;
+            s.h.ret_origin = op::kOriginComms;
+            return;
+        }
+        *slot = RpcShm{true, p.c, c.rpc_list.pages};
+        c.rpc_list.pages = 0;  // the record holds the pins now
+        s.p[0] = {p.attr, c.rpc_list.head.value() | (p.a & (kPageSize - 1)), p.b, p.c};
+        return;
+    }
+    if (s.h.cmd == op::kRpcCmdShmFree && n == 1) {
+        // OP-TEE has let go of the buffer, whatever the guest answers.
+        if (RpcShm* r = find_rpc_shm(g, s.p[0].b)) {
+            d.unpin_pages(r->pages);
+            state.in_use.shm_pages -= r->pages;
+            *r = RpcShm{};
+        }
+        return;
+    }
+    for (uint32_t i = 0; i < n; ++i) {
+        const uint64_t type = type_of(s.p[i]);
+        if (!has_output(type)) continue;
+        if (is_value(type)) {
+            s.p[i].a = guest->p[i].a;
+            s.p[i].c = guest->p[i].c;
+        }
+        // A value's b, or a memory reference's size: for a size query (a null
+        // buffer), the size needed. OP-TEE checks sizes against its buffers.
+        s.p[i].b = guest->p[i].b;
+    }
+}
+
 // Runs a call in OP-TEE, from `r`, until it completes or needs its guest.
 Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
     for (unsigned round = 1;; ++round) {
         arch::secure_call(r);
         ++state.calls_forwarded;
+        if (c.rpc_list.list_pages) free_list_pages(c.rpc_list);  // OP-TEE has copied it
         const auto rc = static_cast<uint32_t>(r.x[0]);
         if (!op::is_rpc(rc)) return complete(d, state, c, rc);
         c.thread = static_cast<uint32_t>(r.x[3]);
         c.rpc = rc;
-        if (rc == op::kRpcForeignIntr || round == kRoundsPerTrap) {
+        c.rpc_a1 = r.x[1];
+        c.rpc_a2 = r.x[2];
+        c.disguised = false;
+        Result to_guest;
+        bool hand_on = false;
+        switch (rc) {
+        case op::kRpcForeignIntr:
+            hand_on = true;
+            to_guest = value32(rc, 0, 0, c.thread);
+            break;
+        case op::kRpcAlloc:
+            // One RPC argument per call, of a sensible size.
+            hand_on =
+                !c.rpc_shadow.value() && c.rpc_a1 >= sizeof(op::MsgArg) && c.rpc_a1 <= kPageSize;
+            to_guest = value32(rc, static_cast<uint32_t>(c.rpc_a1), 0, c.thread);
+            break;
+        case op::kRpcFree:
+            hand_on = names_rpc_arg(c);
+            to_guest = value32(rc, static_cast<uint32_t>(c.rpc_a1), static_cast<uint32_t>(c.rpc_a2),
+                               c.thread);
+            break;
+        case op::kRpcCmd:
+            hand_on = names_rpc_arg(c) && export_rpc(d, c);
+            to_guest = value32(rc, static_cast<uint32_t>(c.rpc_a1), static_cast<uint32_t>(c.rpc_a2),
+                               c.thread);
+            break;
+        default:
+            break;
+        }
+        if (round == kRoundsPerTrap && !(hand_on && rc == op::kRpcForeignIntr)) {
+            // Bounded work per trap: the guest resumes, the mediator answers.
             c.with_guest = true;
+            c.disguised = true;
             return value32(op::kRpcForeignIntr, 0, 0, c.thread);
         }
-        r = resume_as(c, state.client);
+        if (hand_on) {
+            c.with_guest = true;
+            return to_guest;
+        }
+        r = answer_rpc(c, state.client);
     }
 }
 
@@ -649,14 +835,17 @@ Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
 bool finish_abandoned(Domain& d, Call& c, DomainTee& state) {
     bool done = !c.with_guest;  // only suspended calls outlive a trap
     for (unsigned round = 0; !done && round < kRoundsToFinish; ++round) {
-        SecureRegs r = resume_as(c, state.client);
+        SecureRegs r = answer_rpc(c, state.client);
         arch::secure_call(r);
         ++state.calls_forwarded;
+        if (c.rpc_list.list_pages) free_list_pages(c.rpc_list);
         if (!op::is_rpc(static_cast<uint32_t>(r.x[0]))) {
             done = true;
         } else {
             c.thread = static_cast<uint32_t>(r.x[3]);
             c.rpc = static_cast<uint32_t>(r.x[0]);
+            c.rpc_a1 = r.x[1];
+            c.rpc_a2 = r.x[2];
         }
     }
     if (!done) {
@@ -664,8 +853,10 @@ bool finish_abandoned(Domain& d, Call& c, DomainTee& state) {
         // guest's RAM is never reused (see DomainTable::continue_destroy).
         WARDEN_LOG_ERROR("tee: client %u: OP-TEE thread %u still suspended after %u answers",
                          state.client.value, c.thread, kRoundsToFinish);
+        c.rpc_shadow = Pa{};  // OP-TEE may still write into it
     } else {
         release_temps(d, state, c);
+        if (c.rpc_shadow.value()) c.rpc_shadow = Pa{};  // never freed by OP-TEE: left to it
     }
     c.busy = false;
     c.with_guest = false;
@@ -773,9 +964,37 @@ Result return_from_rpc(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     Guest& g = guest_of(state);
     const auto thread = static_cast<uint32_t>(call.arg(3));
     for (Call& c : g.calls) {
-        if (c.busy && c.with_guest && c.thread == thread) {
-            c.with_guest = false;
-            return drive(*vcpu.domain, state, c, resume_as(c, state.client));
+        if (!c.busy || !c.with_guest || c.thread != thread) continue;
+        c.with_guest = false;
+        Domain& d = *vcpu.domain;
+        if (c.disguised) return drive(d, state, c, answer_rpc(c, state.client));
+        switch (c.rpc) {
+        case op::kRpcAlloc: {
+            // a1/a2: the guest's buffer (0: none), a4/a5: its cookie. OP-TEE gets
+            // a shadow page with the cookie, never the guest's buffer.
+            const uint64_t ipa = cookie_of(call.arg(1), call.arg(2));
+            c.rpc_size = static_cast<uint32_t>(c.rpc_a1);
+            // Word-aligned, inside its RAM (the hypervisor reads it in words,
+            // with strict alignment).
+            const bool usable = ipa && !(ipa & 7) && d.ram_ptr(Ipa(ipa), c.rpc_size);
+            auto page = usable ? pages().alloc_page() : std::optional<Pa>{};
+            if (!page) return drive(d, state, c, resume_as(c, state.client));  // no buffer
+            c.rpc_shadow = *page;
+            c.rpc_ipa = Ipa(ipa);
+            c.rpc_cookie = cookie_of(call.arg(4), call.arg(5));
+            return drive(d, state, c,
+                         SecureRegs{{op::kReturnFromRpc, page->value() >> 32,
+                                     page->value() & 0xffffffffu, c.thread, c.rpc_cookie >> 32,
+                                     c.rpc_cookie & 0xffffffffu, 0, state.client.value}});
+        }
+        case op::kRpcCmd:
+            import_rpc(d, state, c);
+            return drive(d, state, c, resume_as(c, state.client));
+        case op::kRpcFree:
+            drop_rpc_arg(c);  // the guest let go of its buffer; OP-TEE of the shadow
+            return drive(d, state, c, resume_as(c, state.client));
+        default:  // FOREIGN_INTR
+            return drive(d, state, c, resume_as(c, state.client));
         }
     }
     return refuse(state, op::kEResume);

@@ -18,6 +18,8 @@ constexpr uint32_t kSecureCaps = op::kCapHaveReservedShm | op::kCapDynamicShm |
                                  op::kCapRpcArg | op::kCapRpmbProbe;
 constexpr uint32_t kMaxNotifValue = 0x42;
 constexpr uint32_t kRpcParams = 4;
+constexpr uint64_t kMaxTaImage = 1u << 20;
+constexpr uint64_t kRpcShmTypeApplication = 0;  // OPTEE_RPC_SHM_TYPE_APPL
 
 Regs result(uint64_t a0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
     return Regs{{a0, a1, a2, a3, 0, 0, 0, 0}};
@@ -305,35 +307,108 @@ Regs Model::return_from_rpc(const Regs& in, uint16_t client) {
         return result(op::kEResume);
     }
     Thread& t = threads_[idx];
-    const uint64_t cookie_hi = t.rpc_cookie >> 32, cookie_lo = t.rpc_cookie & 0xffffffffu;
+    // Writes an RPC command into the RPC argument and asks the normal world to
+    // serve it.
+    auto command = [&](Step next, uint32_t cmd, const op::MsgParam& p0,
+                       const op::MsgParam* p1 = nullptr) {
+        Message rpc{};
+        rpc.h.cmd = cmd;
+        rpc.h.num_params = p1 ? 2 : 1;
+        rpc.p[0] = p0;
+        if (p1) rpc.p[1] = *p1;
+        const uint64_t bytes = sizeof rpc.h + rpc.h.num_params * sizeof(op::MsgParam);
+        if (!cfg_.memory->write(t.rpc_pa, &rpc, bytes)) {
+            t.load_ret = op::kTeecErrorOutOfMemory;
+            return suspend(idx, Step::kLoadFree, op::kRpcFree, t.rpc_cookie >> 32,
+                           t.rpc_cookie & 0xffffffffu);
+        }
+        return suspend(idx, next, op::kRpcCmd, t.rpc_cookie >> 32, t.rpc_cookie & 0xffffffffu);
+    };
+    auto free_arg = [&]() {
+        return suspend(idx, Step::kLoadFree, op::kRpcFree, t.rpc_cookie >> 32,
+                       t.rpc_cookie & 0xffffffffu);
+    };
+    // The normal world's answer to the last command (ret, and its parameters).
+    auto answer = [&](Message& rpc) {
+        if (!cfg_.memory->read(t.rpc_pa, &rpc, sizeof rpc.h + 2 * sizeof(op::MsgParam))) {
+            rpc.h.ret = op::kTeecErrorBadFormat;
+        }
+        return rpc.h.ret;
+    };
+    const op::MsgParam uuid = {op::kAttrValueInput, t.m.p[0].a, t.m.p[0].b, 0};
     switch (t.step) {
     case Step::kLoadAlloc: {
         uint64_t pa = (in.x[1] << 32) | (in.x[2] & 0xffffffffu);
         bool in_secure = pa >= cfg_.secure_base && pa - cfg_.secure_base < cfg_.secure_size;
-        Message rpc{};
-        rpc.h.cmd = op::kRpcCmdLoadTa;
-        rpc.h.num_params = 2;
-        rpc.p[0] = {op::kAttrValueInput, t.m.p[0].a, t.m.p[0].b, 0};
-        rpc.p[1] = {op::kAttrTmemOutput, 0, 0, 0};  // asks the TA's size first
-        const uint64_t bytes = sizeof rpc.h + 2 * sizeof(op::MsgParam);
-        if (!pa || in_secure || !cfg_.memory->write(pa, &rpc, bytes)) {
+        Message probe{};
+        if (!pa || in_secure || !cfg_.memory->read(pa, &probe, op::kRpcArgSize)) {
             // No memory for the RPC argument: the TA cannot be loaded.
             t.m.fail(op::kTeecErrorOutOfMemory, op::kOriginTee);
             return finish(idx);
         }
         t.rpc_pa = pa;
         t.rpc_cookie = (in.x[4] << 32) | (in.x[5] & 0xffffffffu);
-        return suspend(idx, Step::kLoadCmd, op::kRpcCmd, t.rpc_cookie >> 32,
-                       t.rpc_cookie & 0xffffffffu);
+        const op::MsgParam size_query = {op::kAttrTmemOutput, 0, 0, 0};
+        return command(Step::kLoadSize, op::kRpcCmdLoadTa, uuid, &size_query);
     }
-    case Step::kLoadCmd: {
-        op::MsgArg h{};
-        t.load_ret = cfg_.memory->read(t.rpc_pa, &h, sizeof h) ? h.ret : op::kTeecErrorBadFormat;
-        return suspend(idx, Step::kLoadFree, op::kRpcFree, cookie_hi, cookie_lo);
+    case Step::kLoadSize: {
+        // The supplicant's answer: the TA's size, or that it has none.
+        Message rpc;
+        t.load_ret = answer(rpc);
+        const uint64_t size = rpc.p[1].b;
+        if (t.load_ret != op::kTeecSuccess || !size || size > kMaxTaImage) {
+            if (t.load_ret == op::kTeecSuccess) t.load_ret = op::kTeecErrorBadFormat;
+            return free_arg();
+        }
+        t.image_size = size;
+        const op::MsgParam alloc = {op::kAttrValueInput, kRpcShmTypeApplication, size, 0};
+        return command(Step::kShmAlloc, op::kRpcCmdShmAlloc, alloc);
     }
+    case Step::kShmAlloc: {
+        // A buffer for the TA: a non-contiguous one, as OP-TEE's dynamic shared
+        // memory expects, copied into the page store as OP-TEE copies it.
+        Message rpc;
+        t.load_ret = answer(rpc);
+        const op::MsgParam& p = rpc.p[0];
+        if (t.load_ret == op::kTeecSuccess &&
+            (p.attr != (op::kAttrTmemOutput | op::kAttrNoncontig) || p.b < t.image_size ||
+             read_list(p.a, p.b, t.image) != op::kTeecSuccess)) {
+            t.load_ret = op::kTeecErrorOutOfMemory;
+        }
+        if (t.load_ret != op::kTeecSuccess) {
+            t.image = Pages{};
+            return free_arg();
+        }
+        t.image_cookie = p.c;
+        const op::MsgParam into = {op::kAttrTmemOutput,
+                                   cfg_.page_store[t.image.first] + t.image.offset, t.image_size,
+                                   t.image_cookie};
+        return command(Step::kLoadData, op::kRpcCmdLoadTa, uuid, &into);
+    }
+    case Step::kLoadData: {
+        Message rpc;
+        t.load_ret = answer(rpc);
+        tas::TaImage image{};
+        if (t.load_ret == op::kTeecSuccess &&
+            (t.image_size < sizeof image || !access(t.image, 0, &image, sizeof image, false) ||
+             image.magic != tas::kTaImageMagic || image.uuid_a != t.m.p[0].a ||
+             image.uuid_b != t.m.p[0].b)) {
+            t.load_ret = op::kTeecErrorBadFormat;  // not the TA asked for
+        }
+        const op::MsgParam release = {op::kAttrValueInput, kRpcShmTypeApplication, t.image_cookie,
+                                      0};
+        return command(Step::kShmFree, op::kRpcCmdShmFree, release);
+    }
+    case Step::kShmFree:
+        t.image = Pages{};
+        return free_arg();
     case Step::kLoadFree:
-        // The model has no TA binaries to load, whatever LOAD_TA answered.
-        t.m.fail(op::kTeecErrorItemNotFound, op::kOriginTee);
+        if (t.load_ret == op::kTeecSuccess) {
+            open_session(t, 0);  // a loaded TA behaves as the increment TA
+        } else {
+            // What a TA that cannot be loaded gets: not found.
+            t.m.fail(op::kTeecErrorItemNotFound, op::kOriginTee);
+        }
         return finish(idx);
     case Step::kInterrupted:
         t.m.fail(run_increment(t.m), op::kOriginTrustedApp);

@@ -118,7 +118,10 @@ private:
     // What a suspended thread waits for, and what it does when resumed.
     enum class Step : uint8_t {
         kLoadAlloc,    // asked for the RPC argument to load a TA with
-        kLoadCmd,      // asked the normal world to load the TA
+        kLoadSize,     // asked the normal world for the TA's size (LOAD_TA)
+        kShmAlloc,     // asked it for a buffer that size (SHM_ALLOC)
+        kLoadData,     // asked it to load the TA into that buffer (LOAD_TA)
+        kShmFree,      // asked it to free the buffer (SHM_FREE)
         kLoadFree,     // asked it to free the RPC argument
         kInterrupted,  // returned for a foreign interrupt
     };
@@ -143,7 +146,10 @@ private:
         uint64_t arg_pa = 0;  // the caller's message
         uint64_t rpc_pa = 0;  // the RPC argument the normal world gave
         uint64_t rpc_cookie = 0;
-        uint32_t load_ret = 0;  // what LOAD_TA answered
+        uint32_t load_ret = 0;    // how loading the TA went
+        uint64_t image_size = 0;  // the TA's size, as the normal world said
+        uint64_t image_cookie = 0;
+        Pages image;  // the buffer the normal world gave for it
         Message m{};
         Pages temp[kMaxMsgParams];  // temporary memory references, for the call
     };

@@ -42,6 +42,20 @@ inline constexpr uint8_t fill_byte(uint64_t seed, uint64_t i) {
     return static_cast<uint8_t>(seed + i * 7 + (i >> 12));
 }
 
+// A TA the normal world supplies, as tee-supplicant loads TAs from files: asked
+// to open a session with a UUID it has no built-in TA for, the model asks the
+// normal world (RPC CMD LOAD_TA) for its size, for a buffer that size (SHM_ALLOC),
+// for the TA in it (LOAD_TA), and frees the buffer (SHM_FREE). An image that
+// starts with this header, naming the UUID asked for, "loads": the session then
+// behaves as the increment TA's.
+inline constexpr uint64_t kTaImageMagic = 0x3141'5444'5241'5757ull;
+struct TaImage {
+    uint64_t magic;
+    uint64_t uuid_a;
+    uint64_t uuid_b;
+};
+inline constexpr Uuid kLoadable = {0x5741'5244'454e'0003ull, 0x6c6f'6164'6162'6c65ull};
+
 // A UUID no TA has: OPEN_SESSION makes the model ask the normal world to load
 // it (RPC_ALLOC, RPC_CMD LOAD_TA, RPC_FREE) and then answer ITEM_NOT_FOUND, as
 // OP-TEE does for a TA it cannot find.

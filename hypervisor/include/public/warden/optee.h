@@ -132,6 +132,7 @@ inline constexpr uint32_t kMsgArgMaxParams = (4096 - sizeof(MsgArg)) / sizeof(Ms
 
 // Results (TEEC_*) and where they came from.
 inline constexpr uint32_t kTeecSuccess = 0;
+inline constexpr uint32_t kTeecErrorGeneric = 0xFFFF0000;
 inline constexpr uint32_t kTeecErrorAccessDenied = 0xFFFF0001;
 inline constexpr uint32_t kTeecErrorBadFormat = 0xFFFF0005;
 inline constexpr uint32_t kTeecErrorBadParameters = 0xFFFF0006;
