@@ -77,7 +77,9 @@ model_invoke=$(secure 0x32000004 1 0)
 row "  the OP-TEE model's own work on GET_OS_REVISION, at EL3" "- $model_fast"
 row "  so the EL2<->EL3 round trip and firmware dispatch cost" "- $switch"
 row "  the OP-TEE model's own work on INVOKE_COMMAND, at EL3" "- $model_invoke"
-row "  INVOKE from EL2 with the guest's client ID (model + round trip)" "- $((model_invoke + switch))"
+row "  INVOKE from EL2 with the guest's client ID (estimated: model + round trip)" "- $((model_invoke + switch))"
+row "  INVOKE from EL2 with the guest's client ID (measured by the mediator)" \
+  "- $(echo "$smc" | sed -n 's/.*d1: TEE: cheapest INVOKE_COMMAND from EL2 as the guest: \([0-9]*\) ticks.*/\1/p')"
 echo
 echo "Shared memory: REGISTER_SHM of a non-contiguous buffer over SMC (then UNREGISTER_SHM,"
 echo "not counted). Guest: mean, min of 20/20/10/5 calls. Secure world: the OP-TEE model's"

@@ -86,6 +86,10 @@ void Domain::shutdown(ShutdownReason reason) {
     state_ = reason == ShutdownReason::Crash ? DomainState::Crashed : DomainState::Shutdown;
     for (unsigned i = 0; i < nr_vcpus_; ++i) vcpus_[i].state = VcpuState::Off;
     WARDEN_LOG_INFO("d%u: stopped (%s)", id_.value, to_string(reason));
+    if (tee_.enabled() && tee_.invoke_from_el2_min != ~uint64_t{0}) {
+        WARDEN_LOG_INFO("d%u: TEE: cheapest INVOKE_COMMAND from EL2 as the guest: %lu ticks",
+                        id_.value, tee_.invoke_from_el2_min);
+    }
 }
 
 void Domain::vcpu_stopped() {

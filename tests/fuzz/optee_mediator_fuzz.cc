@@ -63,21 +63,27 @@ void check(bool ok, const char* what) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    // One fake machine for the whole run (its RAM is large to set up); everything
-    // on it is rebuilt from scratch for each input.
+    // One fake machine, page allocator and domain table for the whole run (they
+    // are large to set up): each input creates its guests and destroys them
+    // again, and every page must be back afterwards.
     static test::FakeMachine& machine = *new test::FakeMachine(16 * 1024 * 1024);
+    static PageAllocator& alloc = *[] {
+        auto* a = new PageAllocator;
+        a->init(machine.ram_base(), machine.ram_size(), machine.ram_base());
+        return a;
+    }();
+    static DomainTable& domains = *new DomainTable(alloc);
+    static const uint64_t free_at_start = alloc.free_pages();
     machine.console.clear();
-    PageAllocator alloc;
-    DomainTable domains(alloc);
     static test::FakeMachineMemory& memory = *new test::FakeMachineMemory(machine);
     static uint64_t page_store[4096];
     optee_model::Config mc;
     mc.memory = &memory;
     mc.page_store = page_store;
     mc.page_store_size = 4096;
-    optee_model::Model model(mc);
+    static optee_model::Model& model = *new optee_model::Model(mc);
+    model = optee_model::Model(mc);
     test::use_optee_model(machine, model);
-    alloc.init(machine.ram_base(), machine.ram_size(), machine.ram_base());
     tee::set_pages(&alloc);
     Domain* dom[3];
     for (auto& d : dom) {
@@ -214,6 +220,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check(model.suspended_threads() == 0, "no OP-TEE thread left suspended");
     check(dom[1]->pinned_pages() == 0 && dom[2]->pinned_pages() == 0, "no page left pinned");
     check(alloc.free_pages() == free_before, "every page the mediator took came back");
+    for (Domain* g : dom) domains.destroy(*g);
+    check(alloc.free_pages() == free_at_start, "every page came back");
     tee::reset();
     tee::set_pages(nullptr);
     return 0;

@@ -28,6 +28,10 @@ struct DomainTee {
     ClientId client;
     uint64_t calls_forwarded = 0;
     uint64_t calls_refused = 0;
+    // The cheapest INVOKE_COMMAND the mediator passed to the secure world, from
+    // EL2 with the guest's client ID: the yardstick for what mediating one adds
+    // (counter ticks; instructions under QEMU -icount). ~0 until one.
+    uint64_t invoke_from_el2_min = ~uint64_t{0};
     // What the domain may hold in the TEE, and what it holds (the mediator
     // counts; the framework refuses limits below use).
     abi::DomctlTeeQuotas quotas{};
