@@ -88,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Domain* dom[3];
     for (auto& d : dom) {
         DomainConfig cfg;
-        cfg.ram_size = 64 * 1024;  // small: each input builds its guests afresh
+        cfg.ram_size = 32 * 1024;  // small: each input builds its guests afresh
         if (domains.create(cfg, &d) != 0) std::abort();
     }
     tee::reset();
