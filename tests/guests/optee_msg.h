@@ -20,10 +20,17 @@ struct alignas(4096) MessagePage {
     op::MsgParam p[6];
 };
 
-// One CALL_WITH_ARG with `m`, over SMC or HVC; returns a0.
+// One CALL_WITH_ARG with `m`, over SMC or HVC; returns a0. A call suspended
+// for an interrupt (FOREIGN_INTR: also how the mediator splits long work) is
+// resumed, as Linux's driver does.
 inline uint64_t send(bool smc, const MessagePage& m) {
     auto at = reinterpret_cast<uint64_t>(&m);
-    return guest::call(smc, {{op::kCallWithArg, at >> 32, at & 0xffffffffu, 0, 0, 0, 0, 0}}).x[0];
+    guest::Regs r =
+        guest::call(smc, {{op::kCallWithArg, at >> 32, at & 0xffffffffu, 0, 0, 0, 0, 0}});
+    while (r.x[0] == op::kRpcForeignIntr) {
+        r = guest::call(smc, {{op::kReturnFromRpc, 0, 0, r.x[3], 0, 0, 0, 0}});
+    }
+    return r.x[0];
 }
 
 // OPEN_SESSION with the increment TA, public login.

@@ -849,6 +849,45 @@ TEST_F(ShmTest, ListsSpanningListPagesAreFollowed) {
     EXPECT_EQ(sum.p[1].a, guest_hash(pages, 0, 1100 * kPageSize));
 }
 
+TEST_F(ShmTest, LongListsAreTranslatedInBoundedTrapsTheGuestResumes) {
+    ASSERT_EQ(tee::set_quotas(*g, {2, 4096}), 0);
+    fill_guest(3);
+    std::vector<uint64_t> pages = data_pages(3000, 3);  // 6 list pages
+    Msg m = register_msg(write_list(pages), 3000 * kPageSize, 9);
+    const uint64_t calls_before = model.calls_from(g->tee().client.value);
+    ASSERT_EQ(send(m), op::kRpcForeignIntr) << "1,533 pages in the first trap";
+    const uint64_t thread = g->vcpu(0).regs.x[3];
+    EXPECT_EQ(model.calls_from(g->tee().client.value), calls_before) << "not in OP-TEE yet";
+    EXPECT_EQ(g->tee().in_use.shm_pages, 3000u) << "the quota is taken at the start";
+    EXPECT_EQ(g->pinned_pages(), 0u) << "pinned once the list is whole";
+
+    Domain* other = dom[2];
+    ASSERT_EQ(tee::enable(*other, abi::kTeeOptee), 0);
+    EXPECT_EQ(resume(other, thread).regs.x[0], op::kEResume) << "not another guest's to go on with";
+
+    ASSERT_EQ(resume(g, thread).regs.x[0], op::kOk) << "the rest, then OP-TEE";
+    ASSERT_TRUE(g->copy_from_guest(&m, arg, sizeof m));
+    EXPECT_EQ(m.h.ret, op::kTeecSuccess);
+    EXPECT_EQ(g->pinned_pages(), 3000u);
+    uint32_t n = 0;
+    const uint64_t* taken = model.registered_pages(g->tee().client.value, 9, n);
+    ASSERT_EQ(n, 3000u);
+    for (unsigned i : {0u, 1532u, 1533u, 2999u}) {
+        EXPECT_EQ(taken[i], g->stage2().translate(Ipa(pages[i]))->value()) << "page " << i;
+    }
+    EXPECT_EQ(resume(g, thread).regs.x[0], op::kEResume) << "done: nothing to go on with";
+}
+
+TEST_F(ShmTest, AGuestDestroyedMidTranslationHoldsNothing) {
+    ASSERT_EQ(tee::set_quotas(*g, {2, 4096}), 0);
+    Msg m = register_msg(write_list(data_pages(3000, 3)), 3000 * kPageSize, 9);
+    ASSERT_EQ(send(m), op::kRpcForeignIntr);
+    EXPECT_EQ(tee::disable(*g), 0);
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 0u);
+    EXPECT_EQ(model.registrations_of(2), 0u);
+}
+
 TEST_F(ShmTest, HostileListsAreRefusedHoldingNothingAndOpteeNeverSeesThem) {
     fill_guest(2);
     const uint64_t ram_end = (g->ram_base() + g->ram_size()).value();

@@ -109,12 +109,31 @@ constexpr unsigned kMaxListPages = (abi::kTeeMaxShmPages + kListEntries - 1) / k
 constexpr unsigned kMaxShm = 32;    // registrations per guest
 constexpr unsigned kMaxRpcShm = 8;  // buffers given to OP-TEE through RPC SHM_ALLOC
 constexpr unsigned kMaxRpcParams = 4;
+constexpr uint32_t kTranslatePerTrap = 1024;  // pages
+// Not a TEEC result: a translation goes on in a next trap.
+constexpr uint32_t kMore = 1;
+// Where a call's shadow page keeps the guest list pages a translation has met
+// (after the message, which OP-TEE reads; nothing else of the page is read).
+constexpr uint64_t kSeenOffset = 2048;
+static_assert(kSeenOffset + sizeof(Ipa) * kMaxListPages <= kPageSize);
+// The "thread" a call being translated is suspended in, as the guest sees it.
+constexpr uint32_t kTranslatingThread = 0x80000000;
 
 struct PageList {
     Pa head{};                // the first of the hypervisor's list pages
-    uint32_t pages = 0;       // guest pages named, each pinned
+    uint32_t pages = 0;       // guest pages named (counted against the quota)
+    uint32_t pinned = 0;      // of those, pinned (all of them once translated)
     uint32_t list_pages = 0;  // hypervisor pages in the chain
     uint32_t written = 0;     // entries written into them (cleared again when freed)
+};
+
+// Where a translation stands between two traps (a long list is translated
+// kTranslatePerTrap pages at a time; the guest resumes it as it resumes calls
+// OP-TEE suspends).
+struct Walk {
+    Ipa list{};         // the guest's next list page
+    uint32_t done = 0;  // entries translated so far
+    Pa tail{};          // the hypervisor's last list page
 };
 
 // A buffer the guest gave OP-TEE for an RPC (SHM_ALLOC): pinned until SHM_FREE.
@@ -144,6 +163,9 @@ struct Call {
     uint64_t cookie = 0;          // REGISTER/UNREGISTER_SHM: the registration's
     uint64_t reg_size = 0;        // REGISTER_SHM: its size
     PageList temp[kMaxParams]{};  // translated temporary memory references
+    bool translating = false;     // its memory references are not all translated yet
+    uint8_t walk_param = 0;       // the parameter being translated
+    Walk walk{};
     // The RPC request it is suspended in: a1/a2 as OP-TEE gave them, and whether
     // the guest sees it as FOREIGN_INTR only (the mediator answers it).
     uint64_t rpc_a1 = 0, rpc_a2 = 0;
@@ -415,13 +437,13 @@ bool is_value(uint64_t type) {
 }
 
 // Answers a message without OP-TEE: the result goes into the guest's own copy.
-Result answer(Domain& d, Ipa at, Message& m, uint32_t ret, DomainTee& state) {
-    m.h.ret = ret;
-    m.h.ret_origin = op::kOriginComms;
+Result answer(Domain& d, Ipa at, op::MsgArg h, uint32_t ret, DomainTee& state) {
+    h.ret = ret;
+    h.ret_origin = op::kOriginComms;
     ++state.calls_refused;
-    auto* guest = static_cast<op::MsgArg*>(d.ram_ptr(at, sizeof m.h));
+    auto* guest = static_cast<op::MsgArg*>(d.ram_ptr(at, sizeof h));
     if (!guest) return value32(op::kEBadAddr);
-    __builtin_memcpy(guest, &m.h, sizeof m.h);
+    __builtin_memcpy(guest, &h, sizeof h);
     return value32(op::kOk);
 }
 
@@ -489,31 +511,45 @@ void free_list_pages(PageList& l) {
 // Lets go of a translated list: OP-TEE no longer uses its pages.
 void release(Domain& d, DomainTee& state, PageList& l) {
     free_list_pages(l);
-    d.unpin_pages(l.pages);
+    d.unpin_pages(l.pinned);
     state.in_use.shm_pages -= l.pages;
     l.pages = 0;
+    l.pinned = 0;
 }
 
-// Translates a guest's non-contiguous page list (buf_ptr: its first list page,
-// with the buffer's offset in the low 12 bits) into the hypervisor's own, and
-// pins the pages it names. A TEEC result; on failure nothing is held.
-uint32_t translate(Domain& d, DomainTee& state, uint64_t buf_ptr, uint64_t size, PageList& out) {
+// Starts translating a guest's non-contiguous page list (buf_ptr: its first
+// list page, with the buffer's offset in the low 12 bits): checks the size and
+// takes its pages from the guest's quota. A TEEC result.
+uint32_t translate_begin(DomainTee& state, uint64_t buf_ptr, uint64_t size, PageList& out,
+                         Walk& w) {
     const uint64_t offset = buf_ptr & (kPageSize - 1);
-    Ipa list(buf_ptr & ~(kPageSize - 1));
     const uint64_t room = state.quotas.shm_pages - state.in_use.shm_pages;
+    out = PageList{};
+    w = Walk{Ipa(buf_ptr & ~(kPageSize - 1)), 0, Pa{}};
     if (!size) return op::kTeecErrorBadParameters;
     if (size > room * kPageSize) return op::kTeecErrorOutOfMemory;  // the guest's quota
     const uint64_t count = (offset + size + kPageSize - 1) >> kPageShift;
     if (count > room) return op::kTeecErrorOutOfMemory;
+    out.pages = static_cast<uint32_t>(count);
+    state.in_use.shm_pages += out.pages;
+    return op::kTeecSuccess;
+}
+
+// Goes on translating for at most `budget` pages (whole list pages): the
+// hypervisor's own list of physical addresses grows, every page named must be
+// the guest's own RAM. kMore when more is left; success once the list is
+// complete (its pages then pinned); on a TEEC error nothing is held any more.
+uint32_t translate_step(Domain& d, DomainTee& state, PageList& out, Walk& w, Ipa* seen,
+                        uint32_t budget) {
     const uint64_t ram_ipa = d.ram_base().value(), ram_end = ram_ipa + d.ram_size();
     const uint64_t ram_pa = d.ram_pa().value();
-    Ipa seen[kMaxListPages];
-    out = PageList{};
-    uint64_t* mine = nullptr;
+    uint64_t* mine = w.tail.value() ? phys_ptr<uint64_t>(w.tail) : nullptr;
     uint32_t ret = op::kTeecSuccess;
-    for (uint64_t done = 0; done < count && ret == op::kTeecSuccess;) {
+    uint32_t spent = 0;
+    while (w.done < out.pages && ret == op::kTeecSuccess) {
+        if (spent >= budget) return kMore;
         for (uint32_t k = 0; k < out.list_pages; ++k) {
-            if (seen[k] == list) ret = op::kTeecErrorBadParameters;  // a cycle
+            if (seen[k] == w.list) ret = op::kTeecErrorBadParameters;  // a cycle
         }
         if (ret != op::kTeecSuccess) break;
         auto page = pages().alloc_page();
@@ -526,20 +562,22 @@ uint32_t translate(Domain& d, DomainTee& state, uint64_t buf_ptr, uint64_t size,
         } else {
             out.head = *page;
         }
-        seen[out.list_pages++] = list;
+        seen[out.list_pages++] = w.list;
+        w.tail = *page;
         mine = phys_ptr<uint64_t>(*page);
         // Only the entries the buffer needs, and the next list page's address
         // when it goes on.
-        const uint64_t here = count - done < kListEntries ? count - done : kListEntries;
-        out.written += static_cast<uint32_t>(here);
-        const auto* theirs = static_cast<const uint64_t*>(d.ram_ptr(list, kPageSize));
+        const uint32_t left = out.pages - w.done;
+        const uint32_t here = left < kListEntries ? left : kListEntries;
+        out.written += here;
+        const auto* theirs = static_cast<const uint64_t*>(d.ram_ptr(w.list, kPageSize));
         if (!theirs) {
             ret = op::kTeecErrorBadParameters;  // a list page outside the guest's RAM
             break;
         }
         __builtin_memcpy(mine, theirs, here * sizeof *mine);
-        const uint64_t next = done + here < count ? theirs[kListEntries] : 0;
-        for (uint64_t i = 0; i < here; ++i) {
+        const uint64_t next = here < left ? theirs[kListEntries] : 0;
+        for (uint32_t i = 0; i < here; ++i) {
             const uint64_t ipa = mine[i];
             if ((ipa & (kPageSize - 1)) || ipa < ram_ipa || ipa >= ram_end) {
                 ret = op::kTeecErrorBadParameters;  // not a page of the guest's RAM
@@ -547,30 +585,43 @@ uint32_t translate(Domain& d, DomainTee& state, uint64_t buf_ptr, uint64_t size,
             }
             mine[i] = ram_pa + (ipa - ram_ipa);
         }
-        list = Ipa(next);
-        done += here;
+        w.list = Ipa(next);
+        w.done += here;
+        spent += here;
     }
     if (ret != op::kTeecSuccess) {
         free_list_pages(out);
+        state.in_use.shm_pages -= out.pages;
+        out.pages = 0;
         return ret;
     }
-    out.pages = static_cast<uint32_t>(count);
-    d.pin_pages(count);
-    state.in_use.shm_pages += static_cast<uint32_t>(count);
+    out.pinned = out.pages;
+    d.pin_pages(out.pinned);
     return op::kTeecSuccess;
+}
+
+// A whole list in one go (lists OP-TEE asks for in RPCs).
+uint32_t translate(Domain& d, DomainTee& state, uint64_t buf_ptr, uint64_t size, PageList& out) {
+    Walk w;
+    Ipa seen[kMaxListPages];
+    uint32_t ret = translate_begin(state, buf_ptr, size, out, w);
+    return ret == op::kTeecSuccess ? translate_step(d, state, out, w, seen, ~0u) : ret;
 }
 
 void release_temps(Domain& d, DomainTee& state, Call& c) {
     for (PageList& l : c.temp) {
-        if (l.list_pages) release(d, state, l);
+        if (l.list_pages || l.pages) release(d, state, l);
     }
 }
 
 // Translates the message's temporary memory references into the call's own
 // lists (and the shadow's buf_ptr) and checks registered ones against the
-// guest's registrations. A TEEC result; on failure nothing is held.
+// guest's registrations, from parameter c.walk_param on, kTranslatePerTrap
+// pages per trap. A TEEC result, or kMore; on failure nothing is held.
 uint32_t take_memrefs(Domain& d, DomainTee& state, Guest& g, Call& c, Message& shadow) {
-    for (uint32_t i = 0; i < shadow.h.num_params; ++i) {
+    Ipa* seen = reinterpret_cast<Ipa*>(reinterpret_cast<uint8_t*>(&shadow) + kSeenOffset);
+    uint32_t budget = kTranslatePerTrap;
+    for (uint32_t i = c.walk_param; i < shadow.h.num_params; ++i) {
         op::MsgParam& p = shadow.p[i];
         const uint64_t type = type_of(p);
         uint32_t ret = op::kTeecSuccess;
@@ -580,7 +631,21 @@ uint32_t take_memrefs(Domain& d, DomainTee& state, Guest& g, Call& c, Message& s
                 // physical memory OP-TEE cannot be given as it is.
                 if (p.a) ret = op::kTeecErrorBadParameters;
             } else {
-                ret = translate(d, state, p.a, p.b, c.temp[i]);
+                if (!c.translating || c.walk_param != i) {
+                    ret = translate_begin(state, p.a, p.b, c.temp[i], c.walk);
+                }
+                if (ret == op::kTeecSuccess) {
+                    const uint32_t before = c.walk.done;
+                    ret = translate_step(d, state, c.temp[i], c.walk, seen, budget);
+                    const uint32_t spent = c.walk.done - before;
+                    budget = spent < budget ? budget - spent : 0;
+                }
+                if (ret == kMore) {
+                    c.translating = true;
+                    c.walk_param = static_cast<uint8_t>(i);
+                    return kMore;
+                }
+                c.translating = false;
                 if (ret == op::kTeecSuccess) p.a = c.temp[i].head.value() | (p.a & (kPageSize - 1));
             }
         } else if (is_rmem(type)) {
@@ -589,9 +654,13 @@ uint32_t take_memrefs(Domain& d, DomainTee& state, Guest& g, Call& c, Message& s
         }
         if (ret != op::kTeecSuccess) {
             release_temps(d, state, c);
+            c.translating = false;
+            c.walk_param = 0;
             return ret;
         }
+        c.walk_param = static_cast<uint8_t>(i + 1);
     }
+    c.walk_param = 0;
     return op::kTeecSuccess;
 }
 
@@ -668,6 +737,7 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
         }
         free_list_pages(c.temp[0]);
         c.temp[0].pages = 0;
+        c.temp[0].pinned = 0;
     } else if (h.cmd == op::kMsgCmdUnregisterShm && out.ret == op::kTeecSuccess) {
         if (Shm* s = find_shm(g, c.cookie)) {
             d.unpin_pages(s->pages);
@@ -752,6 +822,7 @@ void import_rpc(Domain& d, DomainTee& state, Call& c) {
         }
         *slot = RpcShm{true, p.c, c.rpc_list.pages};
         c.rpc_list.pages = 0;  // the record holds the pins now
+        c.rpc_list.pinned = 0;
         s.p[0] = {p.attr, c.rpc_list.head.value() | (p.a & (kPageSize - 1)), p.b, p.c};
         return;
     }
@@ -842,6 +913,13 @@ Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
 // Teardown: a call its guest will never resume is answered until OP-TEE lets
 // its thread go.
 bool finish_abandoned(Domain& d, Call& c, DomainTee& state) {
+    if (c.translating) {  // never reached OP-TEE
+        release_temps(d, state, c);
+        c.translating = false;
+        c.busy = false;
+        c.with_guest = false;
+        return true;
+    }
     bool done = !c.with_guest;  // only suspended calls outlive a trap
     for (unsigned round = 0; !done && round < kRoundsToFinish; ++round) {
         SecureRegs r = answer_rpc(c, state.client);
@@ -872,6 +950,27 @@ bool finish_abandoned(Domain& d, Call& c, DomainTee& state) {
     return done;
 }
 
+// Sends a call, its memory references translated, to OP-TEE.
+Result start(Domain& d, DomainTee& state, Call& c) {
+    // An OPEN holds its place in the quota while it runs, so that suspended
+    // opens cannot add up past it.
+    if (c.h.cmd == op::kMsgCmdOpenSession) ++state.in_use.sessions;
+    return drive(d, state, c,
+                 SecureRegs{{op::kCallWithArg, c.shadow.value() >> 32,
+                             c.shadow.value() & 0xffffffffu, 0, 0, 0, 0, state.client.value}});
+}
+
+// A call whose lists take more than one trap to translate goes back to the
+// guest as if OP-TEE had suspended it for an interrupt; RETURN_FROM_RPC goes on.
+Result translating(Call& c, uint32_t slot) {
+    c.busy = true;
+    c.with_guest = true;
+    c.disguised = false;
+    c.thread = kTranslatingThread | slot;
+    c.rpc = op::kRpcForeignIntr;
+    return value32(op::kRpcForeignIntr, 0, 0, c.thread);
+}
+
 Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     Domain& d = *vcpu.domain;
     Guest& g = guest_of(state);
@@ -884,16 +983,16 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     const auto* guest = static_cast<const Message*>(d.ram_ptr(at, sizeof m));
     if (!guest) return refuse(state, op::kEBadAddr);
     __builtin_memcpy(&m.h, &guest->h, sizeof m.h);
-    if (m.h.num_params > kMaxParams) return answer(d, at, m, op::kTeecErrorBadParameters, state);
+    if (m.h.num_params > kMaxParams) return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
     const uint64_t param_bytes = sizeof(op::MsgParam) * m.h.num_params;
     __builtin_memcpy(m.p, guest->p, param_bytes);
     if (uint32_t bad = check_params(m); bad != op::kTeecSuccess) {
-        return answer(d, at, m, bad, state);
+        return answer(d, at, m.h, bad, state);
     }
     switch (m.h.cmd) {
     case op::kMsgCmdOpenSession:
         if (state.in_use.sessions >= state.quotas.sessions) {
-            return answer(d, at, m, op::kTeecErrorBusy, state);  // the guest's session quota
+            return answer(d, at, m.h, op::kTeecErrorBusy, state);  // the guest's session quota
         }
         break;
     case op::kMsgCmdInvokeCommand:
@@ -905,27 +1004,27 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
         // use yet (also not in a registration still in flight), and room.
         if (m.h.num_params != 1 || !is_tmem(type_of(m.p[0])) ||
             !(m.p[0].attr & op::kAttrNoncontig)) {
-            return answer(d, at, m, op::kTeecErrorBadParameters, state);
+            return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
         }
         uint32_t free_slots = 0;
         for (const Shm& s : g.shm) free_slots += s.used ? 0 : 1;
         for (const Call& c : g.calls) {
             if (!c.busy || c.h.cmd != op::kMsgCmdRegisterShm) continue;
-            if (c.cookie == m.p[0].c) return answer(d, at, m, op::kTeecErrorBadParameters, state);
+            if (c.cookie == m.p[0].c) return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
             --free_slots;
         }
-        if (find_shm(g, m.p[0].c)) return answer(d, at, m, op::kTeecErrorBadParameters, state);
-        if (!free_slots) return answer(d, at, m, op::kTeecErrorOutOfMemory, state);
+        if (find_shm(g, m.p[0].c)) return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
+        if (!free_slots) return answer(d, at, m.h, op::kTeecErrorOutOfMemory, state);
         break;
     }
     case op::kMsgCmdUnregisterShm:
         if (m.h.num_params != 1 || !is_rmem(type_of(m.p[0]))) {
-            return answer(d, at, m, op::kTeecErrorBadParameters, state);
+            return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
         }
-        if (!find_shm(g, m.p[0].c)) return answer(d, at, m, op::kTeecErrorItemNotFound, state);
+        if (!find_shm(g, m.p[0].c)) return answer(d, at, m.h, op::kTeecErrorItemNotFound, state);
         break;
     default:
-        return answer(d, at, m, op::kTeecErrorNotSupported, state);
+        return answer(d, at, m.h, op::kTeecErrorNotSupported, state);
     }
     // A slot of the guest's own, within its share of OP-TEE's threads.
     Call* c = nullptr;
@@ -949,22 +1048,20 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     auto* shadow = phys_ptr<Message>(c->shadow);
     __builtin_memcpy(&shadow->h, &m.h, sizeof m.h);
     __builtin_memcpy(shadow->p, m.p, param_bytes);
-    if (uint32_t bad = take_memrefs(d, state, g, *c, *shadow); bad != op::kTeecSuccess) {
-        return answer(d, at, m, bad, state);
-    }
-    c->busy = true;
     c->arg = at;
     c->h = m.h;
     c->cookie = m.h.num_params ? m.p[0].c : 0;
     c->reg_size = m.h.num_params ? m.p[0].b : 0;
-    for (uint32_t i = 0; i < m.h.num_params; ++i)
+    for (uint32_t i = 0; i < m.h.num_params; ++i) {
         c->types[i] = static_cast<uint8_t>(type_of(m.p[i]));
-    // An OPEN holds its place in the quota while it runs, so that suspended
-    // opens cannot add up past it.
-    if (m.h.cmd == op::kMsgCmdOpenSession) ++state.in_use.sessions;
-    return drive(d, state, *c,
-                 SecureRegs{{op::kCallWithArg, c->shadow.value() >> 32,
-                             c->shadow.value() & 0xffffffffu, 0, 0, 0, 0, state.client.value}});
+    }
+    c->walk_param = 0;
+    c->translating = false;
+    const uint32_t ret = take_memrefs(d, state, g, *c, *shadow);
+    if (ret == kMore) return translating(*c, static_cast<uint32_t>(c - g.calls));
+    if (ret != op::kTeecSuccess) return answer(d, at, m.h, ret, state);
+    c->busy = true;
+    return start(d, state, *c);
 }
 
 // RETURN_FROM_RPC: a3 must name a thread one of the guest's own calls is
@@ -976,6 +1073,15 @@ Result return_from_rpc(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
         if (!c.busy || !c.with_guest || c.thread != thread) continue;
         c.with_guest = false;
         Domain& d = *vcpu.domain;
+        if (c.translating) {
+            const uint32_t ret = take_memrefs(d, state, g, c, *phys_ptr<Message>(c.shadow));
+            if (ret == kMore) return translating(c, static_cast<uint32_t>(&c - g.calls));
+            if (ret != op::kTeecSuccess) {
+                c.busy = false;
+                return answer(d, c.arg, c.h, ret, state);
+            }
+            return start(d, state, c);
+        }
         if (c.disguised) return drive(d, state, c, answer_rpc(c, state.client));
         switch (c.rpc) {
         case op::kRpcAlloc: {
