@@ -21,10 +21,6 @@
 #include "optee_msg.h"
 #include "warden/optee.h"
 
-extern "C" {
-#include <libfdt.h>
-}
-
 namespace {
 
 namespace op = warden::abi::optee;
@@ -48,12 +44,7 @@ uint32_t open_session() {
 // An "add one after an interrupt" call: OP-TEE suspends it with FOREIGN_INTR.
 // Returns the thread it is suspended in.
 uint64_t start_interrupted(optee_msg::MessagePage& m, uint32_t session, uint64_t value) {
-    optee_msg::invoke_add_one(m, session, value);
-    m.h.func = tas::kIncrementCmdAddOneAfterInterrupt;
-    auto r = guest::call(g_smc, {{op::kCallWithArg, reinterpret_cast<uint64_t>(&m) >> 32,
-                                  reinterpret_cast<uint64_t>(&m) & 0xffffffffu, 0, 0, 0, 0, 0}});
-    GUEST_CHECK(r.x[0] == op::kRpcForeignIntr);
-    return r.x[3];
+    return optee_msg::start_interrupted(g_smc, m, session, value);
 }
 
 // What the guest gives OP-TEE through RPCs (MMU off: addresses are IPAs).
@@ -126,9 +117,7 @@ uint64_t open_serving(tas::Uuid uuid, bool supply, uint64_t arg_at) {
     g_msg.p[0].a = uuid.a;
     g_msg.p[0].b = uuid.b;
     g_rpc_count = 0;
-    auto at = reinterpret_cast<uint64_t>(&g_msg);
-    guest::Regs r =
-        guest::call(g_smc, {{op::kCallWithArg, at >> 32, at & 0xffffffffu, 0, 0, 0, 0, 0}});
+    guest::Regs r = optee_msg::call_with_arg(g_smc, g_msg);
     for (int i = 0; i < 16 && op::is_rpc(static_cast<uint32_t>(r.x[0])); ++i) {
         r = guest::call(g_smc, serve(r, supply, arg_at));
     }
@@ -204,11 +193,7 @@ int hold_mode() {
 }  // namespace
 
 int guest_main() {
-    const void* fdt = guest::device_tree();
-    int node = fdt ? fdt_path_offset(fdt, "/firmware/optee") : -1;
-    if (node < 0) guest::fail("no /firmware/optee node in my device tree");
-    const char* method = static_cast<const char*>(fdt_getprop(fdt, node, "method", nullptr));
-    g_smc = !method || std::strcmp(method, "hvc") != 0;
+    g_smc = optee_msg::smc_from_device_tree();
     char mode[8] = "rpc";
     guest::bootarg("mode", mode, sizeof mode);
     int rc = std::strcmp(mode, "hold") == 0 ? hold_mode() : rpc_mode();

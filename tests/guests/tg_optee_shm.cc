@@ -248,18 +248,13 @@ int owner() {
     // Hold a call in an OP-TEE thread: the increment TA's "after an interrupt".
     optee_msg::open_session(g_held);
     GUEST_CHECK(send(g_held) == op::kOk && g_held.h.ret == op::kTeecSuccess);
-    optee_msg::invoke_add_one(g_held, g_held.h.session, 41);
-    g_held.h.func = tas::kIncrementCmdAddOneAfterInterrupt;
-    auto r =
-        guest::call(g_smc, {{op::kCallWithArg, reinterpret_cast<uint64_t>(&g_held) >> 32,
-                             reinterpret_cast<uint64_t>(&g_held) & 0xffffffffu, 0, 0, 0, 0, 0}});
-    GUEST_CHECK(r.x[0] == op::kRpcForeignIntr);
+    const uint64_t thread = optee_msg::start_interrupted(g_smc, g_held, g_held.h.session, 41);
     guest::print("optee_shm: owner: cookie 7 registered, session %u, a call held in thread %lu",
-                 session, r.x[3]);
+                 session, thread);
     for (int i = 0; i < 300; ++i) guest::yield();
     // (While it holds a thread, a guest makes no other call: one of OP-TEE's two
     // threads is its share.)
-    auto done = guest::call(g_smc, {{op::kReturnFromRpc, 0, 0, r.x[3], 0, 0, 0, 0}});
+    auto done = guest::call(g_smc, {{op::kReturnFromRpc, 0, 0, thread, 0, 0, 0, 0}});
     GUEST_CHECK(done.x[0] == op::kOk && g_held.p[0].a == 42);
     GUEST_CHECK(buffers(session, tas::kBuffersCmdChecksum, {op::kAttrRmemInput, 0, 2 * kPage, 7}) ==
                 op::kTeecSuccess);
@@ -314,24 +309,16 @@ int quota() {
     GUEST_CHECK(register_shm(list_base(), 2 * kPage, 5) == op::kTeecSuccess);
     optee_msg::open_session(g_held);
     GUEST_CHECK(send(g_held) == op::kOk && g_held.h.ret == op::kTeecSuccess);
-    optee_msg::invoke_add_one(g_held, g_held.h.session, 1);
-    g_held.h.func = tas::kIncrementCmdAddOneAfterInterrupt;
-    auto r =
-        guest::call(g_smc, {{op::kCallWithArg, reinterpret_cast<uint64_t>(&g_held) >> 32,
-                             reinterpret_cast<uint64_t>(&g_held) & 0xffffffffu, 0, 0, 0, 0, 0}});
-    GUEST_CHECK(r.x[0] == op::kRpcForeignIntr);
-    guest::print("optee_shm: inflight: 2 pages registered, a call held in thread %lu", r.x[3]);
+    const uint64_t thread = optee_msg::start_interrupted(g_smc, g_held, g_held.h.session, 1);
+    guest::print("optee_shm: inflight: 2 pages registered, a call held in thread %lu", thread);
     for (;;) guest::yield();
 }
 
 }  // namespace
 
 int guest_main() {
+    g_smc = optee_msg::smc_from_device_tree();
     const void* fdt = guest::device_tree();
-    int node = fdt ? fdt_path_offset(fdt, "/firmware/optee") : -1;
-    if (node < 0) guest::fail("no /firmware/optee node in my device tree");
-    const char* method = static_cast<const char*>(fdt_getprop(fdt, node, "method", nullptr));
-    g_smc = !method || std::strcmp(method, "hvc") != 0;
     int mem = fdt_path_offset(fdt, "/memory");
     int len = 0;
     const auto* reg = static_cast<const fdt64_t*>(fdt_getprop(fdt, mem, "reg", &len));
