@@ -14,6 +14,13 @@ void* memcpy(void* dst, const void* src, size_t n) {
     const auto* s = static_cast<const unsigned char*>(src);
     if (((reinterpret_cast<uintptr_t>(d) ^ reinterpret_cast<uintptr_t>(s)) & 7) == 0) {
         for (; n && (reinterpret_cast<uintptr_t>(d) & 7); --n) *d++ = *s++;
+        // Two words per step: the compiler pairs them (ldp/stp).
+        for (; n >= 16; n -= 16, d += 16, s += 16) {
+            const uint64_t a = reinterpret_cast<const uint64_t*>(s)[0];
+            const uint64_t b = reinterpret_cast<const uint64_t*>(s)[1];
+            reinterpret_cast<uint64_t*>(d)[0] = a;
+            reinterpret_cast<uint64_t*>(d)[1] = b;
+        }
         for (; n >= 8; n -= 8, d += 8, s += 8) {
             *reinterpret_cast<uint64_t*>(d) = *reinterpret_cast<const uint64_t*>(s);
         }

@@ -152,14 +152,13 @@ struct Shm {
 };
 
 struct Call {
-    bool busy = false;        // a message of the guest's is in OP-TEE
-    bool with_guest = false;  // suspended: the guest resumes it
-    Pa shadow{};              // this slot's page for OP-TEE (kept while the guest lives)
-    uint32_t thread = 0;      // OP-TEE's thread, while suspended
-    uint32_t rpc = 0;         // the request it is suspended in
-    Ipa arg{};                // the guest's message
-    op::MsgArg h{};           // its header, as checked
-    uint8_t types[kMaxParams]{};
+    bool busy = false;            // a message of the guest's is in OP-TEE
+    bool with_guest = false;      // suspended: the guest resumes it
+    Pa shadow{};                  // this slot's page for OP-TEE (kept while the guest lives)
+    uint32_t thread = 0;          // OP-TEE's thread, while suspended
+    uint32_t rpc = 0;             // the request it is suspended in
+    Ipa arg{};                    // the guest's message
+    op::MsgArg h{};               // its header, as checked
     uint64_t cookie = 0;          // REGISTER/UNREGISTER_SHM: the registration's
     uint64_t reg_size = 0;        // REGISTER_SHM: its size
     PageList temp[kMaxParams]{};  // translated temporary memory references
@@ -717,17 +716,13 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
     }
     // OP-TEE is done with the shadow: its results are read in place.
     const Message& m = *phys_ptr<const Message>(c.shadow);
-    // Back to the guest: results only, written over its message's own fields.
-    op::MsgArg out = h;
-    out.ret = m.h.ret;
-    out.ret_origin = m.h.ret_origin;
-    if (opening) out.session = m.h.session;
-    if (opening && out.ret != op::kTeecSuccess) --state.in_use.sessions;
-    if (h.cmd == op::kMsgCmdCloseSession && out.ret == op::kTeecSuccess && state.in_use.sessions) {
+    const uint32_t ret = m.h.ret;
+    if (opening && ret != op::kTeecSuccess) --state.in_use.sessions;
+    if (h.cmd == op::kMsgCmdCloseSession && ret == op::kTeecSuccess && state.in_use.sessions) {
         --state.in_use.sessions;
     }
     Guest& g = guest_of(state);
-    if (h.cmd == op::kMsgCmdRegisterShm && out.ret == op::kTeecSuccess) {
+    if (h.cmd == op::kMsgCmdRegisterShm && ret == op::kTeecSuccess) {
         // OP-TEE copied the page list: the pages stay pinned, the list goes.
         for (Shm& s : g.shm) {
             if (!s.used) {
@@ -738,7 +733,7 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
         free_list_pages(c.temp[0]);
         c.temp[0].pages = 0;
         c.temp[0].pinned = 0;
-    } else if (h.cmd == op::kMsgCmdUnregisterShm && out.ret == op::kTeecSuccess) {
+    } else if (h.cmd == op::kMsgCmdUnregisterShm && ret == op::kTeecSuccess) {
         if (Shm* s = find_shm(g, c.cookie)) {
             d.unpin_pages(s->pages);
             state.in_use.shm_pages -= s->pages;
@@ -746,15 +741,20 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
         }
     }
     release_temps(d, state, c);
-    // The message was in the guest's RAM when the call began, and RAM stays.
+    // Back to the guest: results only, written over its message's own fields
+    // (it was in the guest's RAM when the call began, and RAM stays). Which
+    // parameters have results is read from the shadow, as OP-TEE left it.
     auto* guest =
         static_cast<Message*>(d.ram_ptr(c.arg, sizeof h + sizeof(op::MsgParam) * h.num_params));
     if (!guest) return value32(op::kEBadAddr);
-    __builtin_memcpy(&guest->h, &out, sizeof out);
+    guest->h.ret = ret;
+    guest->h.ret_origin = m.h.ret_origin;
+    if (opening) guest->h.session = m.h.session;
     for (uint32_t i = 0; i < h.num_params; ++i) {
-        if (!has_output(c.types[i])) continue;
+        const uint64_t type = type_of(m.p[i]);
+        if (!has_output(type)) continue;
         guest->p[i].b = m.p[i].b;  // a value's b, or a memory reference's size
-        if (is_value(c.types[i])) {
+        if (is_value(type)) {
             guest->p[i].a = m.p[i].a;
             guest->p[i].c = m.p[i].c;
         }
@@ -977,15 +977,33 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     uint64_t ipa = (call.arg(1) << 32) | (call.arg(2) & 0xffffffffu);
     if (ipa & (kPageSize - 1)) return refuse(state, op::kEBadAddr);  // as OP-TEE answers
     Ipa at(ipa);
-    Message m;  // only the header and num_params parameters are ever read
-    // The message is read once, from a page of the guest's RAM (page-aligned,
-    // so it fits in the page).
-    const auto* guest = static_cast<const Message*>(d.ram_ptr(at, sizeof m));
+    // The message is in a page of the guest's RAM (page-aligned, so it fits).
+    const auto* guest = static_cast<const Message*>(d.ram_ptr(at, sizeof(Message)));
     if (!guest) return refuse(state, op::kEBadAddr);
+    // A slot of the guest's own, within its share of OP-TEE's threads (OP-TEE,
+    // too, takes a thread before it reads the message).
+    Call* c = nullptr;
+    uint32_t held = 0;
+    for (Call& each : g.calls) {
+        if (each.busy) {
+            ++held;
+        } else if (!c) {
+            c = &each;
+        }
+    }
+    if (!c || held >= g_state.call_cap) return refuse(state, op::kEThreadLimit);
+    if (!c->shadow.value()) {
+        auto page = pages().alloc_page();
+        if (!page) return refuse(state, op::kENoMem);
+        c->shadow = *page;
+    }
+    // The message is read once, into the call's shadow: from here on only that
+    // copy counts (the guest may rewrite its page at will). Its memory
+    // references are translated there before OP-TEE sees it.
+    Message& m = *phys_ptr<Message>(c->shadow);
     __builtin_memcpy(&m.h, &guest->h, sizeof m.h);
     if (m.h.num_params > kMaxParams) return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
-    const uint64_t param_bytes = sizeof(op::MsgParam) * m.h.num_params;
-    __builtin_memcpy(m.p, guest->p, param_bytes);
+    __builtin_memcpy(m.p, guest->p, sizeof(op::MsgParam) * m.h.num_params);
     if (uint32_t bad = check_params(m); bad != op::kTeecSuccess) {
         return answer(d, at, m.h, bad, state);
     }
@@ -1008,9 +1026,11 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
         }
         uint32_t free_slots = 0;
         for (const Shm& s : g.shm) free_slots += s.used ? 0 : 1;
-        for (const Call& c : g.calls) {
-            if (!c.busy || c.h.cmd != op::kMsgCmdRegisterShm) continue;
-            if (c.cookie == m.p[0].c) return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
+        for (const Call& other : g.calls) {
+            if (!other.busy || other.h.cmd != op::kMsgCmdRegisterShm) continue;
+            if (other.cookie == m.p[0].c) {
+                return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
+            }
             --free_slots;
         }
         if (find_shm(g, m.p[0].c)) return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
@@ -1026,38 +1046,13 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     default:
         return answer(d, at, m.h, op::kTeecErrorNotSupported, state);
     }
-    // A slot of the guest's own, within its share of OP-TEE's threads.
-    Call* c = nullptr;
-    uint32_t held = 0;
-    for (Call& each : g.calls) {
-        if (each.busy) {
-            ++held;
-        } else if (!c) {
-            c = &each;
-        }
-    }
-    if (!c || held >= g_state.call_cap) return refuse(state, op::kEThreadLimit);
-    if (!c->shadow.value()) {
-        auto page = pages().alloc_page();
-        if (!page) return refuse(state, op::kENoMem);
-        c->shadow = *page;
-    }
-    // From here on only the checked copy counts: the guest may rewrite its page
-    // at will. It goes into the shadow, where its memory references are
-    // translated before OP-TEE sees it.
-    auto* shadow = phys_ptr<Message>(c->shadow);
-    __builtin_memcpy(&shadow->h, &m.h, sizeof m.h);
-    __builtin_memcpy(shadow->p, m.p, param_bytes);
     c->arg = at;
     c->h = m.h;
     c->cookie = m.h.num_params ? m.p[0].c : 0;
     c->reg_size = m.h.num_params ? m.p[0].b : 0;
-    for (uint32_t i = 0; i < m.h.num_params; ++i) {
-        c->types[i] = static_cast<uint8_t>(type_of(m.p[i]));
-    }
     c->walk_param = 0;
     c->translating = false;
-    const uint32_t ret = take_memrefs(d, state, g, *c, *shadow);
+    const uint32_t ret = take_memrefs(d, state, g, *c, m);
     if (ret == kMore) return translating(*c, static_cast<uint32_t>(c - g.calls));
     if (ret != op::kTeecSuccess) return answer(d, at, m.h, ret, state);
     c->busy = true;
