@@ -178,6 +178,21 @@ TEST_F(TeeTest, ForwardedFastCallsAnswerLikeOptee) {
     EXPECT_EQ(model.calls_from(2) - at_enable, 5u);
 }
 
+// Linux calls DISABLE_SHM_CACHE until it answers ENOTAVAIL (the cache is
+// empty). The mediator never lets OP-TEE cache guest memory (ENABLE_SHM_CACHE is
+// answered without OP-TEE), so the first DISABLE ends it: a guest cannot make
+// the hypervisor hand back cached buffers forever.
+TEST_F(TeeTest, TheShmCacheIsNeverFilledSoDisablingItEndsAtOnce) {
+    with_optee();
+    ASSERT_EQ(tee::enable(*dom[1], abi::kTeeOptee), 0);
+    uint64_t before = model.total_calls();
+    EXPECT_EQ(call(dom[1], op::kEnableShmCache).regs.x[0], op::kOk);
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(call(dom[1], op::kDisableShmCache).regs.x[0], op::kENotAvail);
+    }
+    EXPECT_EQ(model.total_calls(), before) << "OP-TEE never sees either";
+}
+
 TEST_F(TeeTest, CapabilitiesAreFiltered) {
     with_optee();
     ASSERT_EQ(tee::enable(*dom[1], abi::kTeeOptee), 0);
@@ -544,6 +559,43 @@ TEST_F(RpcTest, AGuestLoadsATaThroughTheMediatorAndOpteeSeesOnlyShadows) {
     ASSERT_EQ(send(inv), op::kOk);
     EXPECT_EQ(inv.p[0].a, 42u);
     EXPECT_EQ(model.suspended_threads(), 0u);
+}
+
+TEST_F(RpcTest, AGuestCannotRewriteTheRpcArgumentOpteeWorksFrom) {
+    const Ipa rpc_buf = arg + 0x3000;
+    std::vector<Pa> shadows;
+    auto inner = machine.secure_world;
+    machine.secure_world = [&](const arch::SecureRegs& in) {
+        if (static_cast<uint32_t>(in.x[0]) == op::kReturnFromRpc && in.x[1] | in.x[2]) {
+            shadows.push_back(Pa((in.x[1] << 32) | in.x[2]));
+        }
+        return inner(in);
+    };
+    Msg m = open_msg(optee_model::tas::kLoadable);
+    ASSERT_EQ(send(m), op::kRpcAlloc);
+    const uint64_t thread = g->vcpu(0).regs.x[3];
+    ASSERT_EQ(resume_with(g, thread, rpc_buf.value(), 0xc0).regs.x[0], op::kRpcCmd);
+    ASSERT_EQ(shadows.size(), 1u);
+    // The guest answers the size query, and also rewrites what it may not: the
+    // command, the parameter count and types, an input value.
+    Msg rpc;
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    rpc.h.ret = op::kTeecSuccess;
+    rpc.h.cmd = op::kRpcCmdShmFree;
+    rpc.h.num_params = 4;
+    rpc.p[0] = {op::kAttrValueOutput, 1, 2, 3};
+    rpc.p[1].attr = op::kAttrTmemOutput | op::kAttrNoncontig;
+    rpc.p[1].a = 0x0e000000;
+    rpc.p[1].b = sizeof(optee_model::tas::TaImage);
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+    Msg seen;
+    std::memcpy(&seen, machine.host(shadows[0]), sizeof seen);
+    EXPECT_EQ(seen.h.cmd, op::kRpcCmdShmAlloc) << "OP-TEE's next request, in its own copy";
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    EXPECT_EQ(rpc.h.cmd, op::kRpcCmdShmAlloc) << "and the guest sees it, not its own writes";
+    EXPECT_EQ(rpc.h.num_params, 1u);
+    EXPECT_EQ(g->pinned_pages(), 0u);
 }
 
 TEST_F(RpcTest, AnRpcArgumentOutsideTheGuestsRamOrMisalignedIsNoBuffer) {
