@@ -48,9 +48,10 @@ protected:
         tee::set_pages(nullptr);
     }
 
-    void with_optee(uint32_t guest_limit = 2) {
+    void with_optee(uint32_t guest_limit = 2, uint32_t threads = 2) {
         optee_model::Config cfg;
         cfg.guest_limit = guest_limit;
+        cfg.threads = threads;
         cfg.memory = &memory;
         cfg.page_store = page_store.data();
         cfg.page_store_size = static_cast<uint32_t>(page_store.size());
@@ -688,6 +689,38 @@ TEST_F(RpcTest, AGuestCannotHoldEveryThread) {
     std::swap(g, other);
     EXPECT_EQ(resume(g, thread).regs.x[0], op::kOk);
     EXPECT_EQ(send(second, arg + kPageSize), op::kRpcForeignIntr) << "free again";
+}
+
+TEST_F(RpcTest, EachGuestHoldsItsShareOfOpteesThreads) {
+    // OP-TEE with six threads and room for three guests.
+    ASSERT_EQ(tee::disable(*g), 0);
+    tee::reset();
+    with_optee(3, 6);
+    ASSERT_EQ(tee::enable(*g, abi::kTeeOptee, {8, 8}), 0);
+    uint32_t s = open();
+    std::vector<uint64_t> held;
+    auto park_at = [&](unsigned page) {
+        Msg m = invoke_msg(s, 1);
+        m.h.func = optee_model::tas::kIncrementCmdAddOneAfterInterrupt;
+        uint64_t rc = send(m, arg + page * kPageSize);
+        if (rc == op::kRpcForeignIntr) held.push_back(g->vcpu(0).regs.x[3]);
+        return rc;
+    };
+    // Alone, a guest may hold all but one: five.
+    for (unsigned i = 1; i <= 5; ++i) EXPECT_EQ(park_at(i), op::kRpcForeignIntr) << i;
+    EXPECT_EQ(park_at(6), op::kEThreadLimit);
+    EXPECT_EQ(model.suspended_threads(), 5u);
+    // With three guests registered its share is two: what it holds stays held,
+    // and once it is down to one it may take one more, not two.
+    ASSERT_EQ(tee::enable(*dom[2], abi::kTeeOptee), 0);
+    ASSERT_EQ(tee::enable(*dom[3], abi::kTeeOptee), 0);
+    EXPECT_EQ(park_at(6), op::kEThreadLimit);
+    for (unsigned i = 0; i < 4; ++i) EXPECT_EQ(resume(g, held[i]).regs.x[0], op::kOk);
+    EXPECT_EQ(park_at(1), op::kRpcForeignIntr);
+    const uint64_t calls = model.calls_from(g->tee().client.value);
+    EXPECT_EQ(park_at(2), op::kEThreadLimit) << "two of six threads, with three guests";
+    EXPECT_EQ(model.calls_from(g->tee().client.value), calls) << "answered by the mediator";
+    EXPECT_EQ(model.suspended_threads(), 2u) << "four threads free for the others";
 }
 
 TEST_F(RpcTest, DisableFinishesTheCallsTheGuestLeftSuspended) {

@@ -84,9 +84,10 @@ constexpr uint32_t kMaxParams = 6;
 //    CMD with TEEC_ERROR_GENERIC in the shadow, the rest by returning.
 //  - A call waiting for its guest is recorded with its thread in the guest's own
 //    table: a guest can resume only its own calls, each once per request.
-//  - A guest holds at most call_cap suspended calls (one thread less than OP-TEE
-//    has, when it has more than one): no guest can take every thread. Past it
-//    the mediator answers ETHREAD_LIMIT, as OP-TEE does.
+//  - A guest holds at most its share of OP-TEE's threads at once: the threads
+//    divided among the guests registered, and never all of them (when OP-TEE
+//    has more than one). Past it the mediator answers ETHREAD_LIMIT, as OP-TEE
+//    does; calls already held are not taken away when another guest arrives.
 //  - Disable and destroy finish every call the guest left suspended before
 //    VM_DESTROYED, answering its RPCs as above.
 constexpr unsigned kMaxCalls = 8;           // per guest
@@ -191,7 +192,7 @@ static_assert(sizeof(Guest) <= kPageSize);
 struct State {
     uint32_t secure_caps = 0;
     uint32_t threads = 0;
-    uint32_t call_cap = 1;  // suspended calls one guest may hold
+    uint32_t call_cap = 1;  // calls one guest may hold, with no other guest
     uint32_t os_major = 0;
     uint32_t os_minor = 0;
     uint32_t observed_limit = 0;  // guests in use when OP-TEE last said ENOTAVAIL
@@ -971,6 +972,14 @@ Result translating(Call& c, uint32_t slot) {
     return value32(op::kRpcForeignIntr, 0, 0, c.thread);
 }
 
+// Calls one guest may hold in OP-TEE at once: its share of the threads.
+uint32_t share_of_threads() {
+    const uint32_t guests = g_state.live_count ? g_state.live_count : 1;
+    const uint32_t share = g_state.threads / guests;
+    if (share < 1) return 1;
+    return share < g_state.call_cap ? share : g_state.call_cap;
+}
+
 Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     Domain& d = *vcpu.domain;
     Guest& g = guest_of(state);
@@ -991,7 +1000,7 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
             c = &each;
         }
     }
-    if (!c || held >= g_state.call_cap) return refuse(state, op::kEThreadLimit);
+    if (!c || held >= share_of_threads()) return refuse(state, op::kEThreadLimit);
     if (!c->shadow.value()) {
         auto page = pages().alloc_page();
         if (!page) return refuse(state, op::kENoMem);
