@@ -478,6 +478,17 @@ protected:
         smccc::dispatch(v, smccc::Conduit::Smc);
         return v;
     }
+    // The guest's supplicant answers LOAD_TA's size query in its RPC argument
+    // at `rpc_buf`: the loadable TA's size. Returns a0 of the resumption.
+    uint64_t answer_size_query(Ipa rpc_buf, uint64_t thread) {
+        Msg rpc;
+        EXPECT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+        EXPECT_EQ(rpc.h.cmd, op::kRpcCmdLoadTa);
+        rpc.h.ret = op::kTeecSuccess;
+        rpc.p[1].b = sizeof(optee_model::tas::TaImage);
+        EXPECT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+        return resume_with(g, thread).regs.x[0];
+    }
     // Parks an "add one after an interrupt" call at `at`; returns its thread.
     uint64_t park(uint32_t session, Ipa at, uint64_t value = 41) {
         Msg m = invoke_msg(session, value);
@@ -511,12 +522,8 @@ TEST_F(RpcTest, AGuestLoadsATaThroughTheMediatorAndOpteeSeesOnlyShadows) {
 
     Msg rpc;
     ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
-    ASSERT_EQ(rpc.h.cmd, op::kRpcCmdLoadTa);
     EXPECT_EQ(rpc.p[0].a, optee_model::tas::kLoadable.a);
-    rpc.h.ret = op::kTeecSuccess;
-    rpc.p[1].b = sizeof(optee_model::tas::TaImage);
-    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
-    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+    ASSERT_EQ(answer_size_query(rpc_buf, thread), op::kRpcCmd);
 
     ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
     ASSERT_EQ(rpc.h.cmd, op::kRpcCmdShmAlloc);
@@ -625,13 +632,9 @@ TEST_F(RpcTest, ASupplicantCannotHandOpteeMemoryThatIsNotItsOwn) {
     ASSERT_EQ(send(m), op::kRpcAlloc);
     const uint64_t thread = g->vcpu(0).regs.x[3];
     ASSERT_EQ(resume_with(g, thread, rpc_buf.value(), 0xc0).regs.x[0], op::kRpcCmd);
-    Msg rpc;
-    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
-    rpc.h.ret = op::kTeecSuccess;
-    rpc.p[1].b = sizeof(optee_model::tas::TaImage);
-    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
-    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+    ASSERT_EQ(answer_size_query(rpc_buf, thread), op::kRpcCmd);
     // SHM_ALLOC answered with a contiguous buffer in the secure world's memory.
+    Msg rpc;
     ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
     ASSERT_EQ(rpc.h.cmd, op::kRpcCmdShmAlloc);
     rpc.h.ret = op::kTeecSuccess;
