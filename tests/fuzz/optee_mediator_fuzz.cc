@@ -102,7 +102,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     tee::init();
     const uint64_t free_before = alloc.free_pages();
     check(tee::enable(*dom[1], abi::kTeeOptee, {3, 8}) == 0, "enable d1");
-    check(tee::enable(*dom[2], abi::kTeeOptee) == 0, "enable d2");
+    check(tee::enable(*dom[2], abi::kTeeOptee, {16, 2048}) == 0, "enable d2");
 
     // A record: a selector, x0..x7, 96 bytes of message (a header and two
     // parameters) written into the guest before a CALL_WITH_ARG, and 8 page-list
@@ -136,11 +136,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                 h->num_params %= 3;
                 auto* p = reinterpret_cast<op::MsgParam*>(msg + sizeof(op::MsgArg));
                 for (int i = 0; i < 2; ++i) {
-                    p[i].attr &= 0x3ff;
+                    // Often a non-contiguous memory reference, else any type.
+                    p[i].attr = ((p[i].attr >> 10) & 1) ? op::kAttrTmemInout | op::kAttrNoncontig
+                                                        : p[i].attr & 0x3ff;
                     // Memory references name the list page, at some offset, and
                     // a size of a few pages; cookies are small numbers.
                     p[i].a = list.value() | (p[i].a & 0xfff);
-                    p[i].b %= 6 * kPageSize;
+                    // Mostly a few pages; sometimes more than one list page.
+                    p[i].b %= ((x[5] >> 9) & 1 ? 1200 : 6) * kPageSize;
                     p[i].c &= 3;
                 }
                 if (h->cmd == op::kMsgCmdOpenSession && h->num_params == 2) {
@@ -151,12 +154,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                     p[0] = {op::kAttrMeta | op::kAttrValueInput, u.a, u.b, 0};
                     p[1] = {op::kAttrMeta | op::kAttrValueInput, 0, 0, op::kLoginPublic};
                 }
-                // Entries are mostly the guest's own pages.
+                // Entries are mostly the guest's own pages; the last (a next
+                // list page, below) sometimes any address in its RAM.
+                const uint64_t raw_next = entries[7];
                 for (auto& e : entries) {
                     if (!(e >> 63)) e = (d.ram_base() + (e % guest_pages) * kPageSize).value();
                 }
+                if ((raw_next >> 62) == 1)
+                    entries[7] = d.ram_base().value() + raw_next % d.ram_size();
             }
-            d.copy_to_guest(list, entries, sizeof entries);
+            if ((x[5] >> 8) & 1) {
+                // A whole list page: the entries given, over and over, and the
+                // last one (as the input has it) as the next list page.
+                uint64_t page[512];
+                for (unsigned i = 0; i < 511; ++i) page[i] = entries[i % 7];
+                page[511] = entries[7];
+                d.copy_to_guest(list, page, sizeof page);
+            } else {
+                d.copy_to_guest(list, entries, sizeof entries);
+            }
             d.copy_to_guest(at, msg, kMessage);
             x[1] = at.value() >> 32;
             x[2] = at.value() & 0xffffffffu;

@@ -966,6 +966,42 @@ TEST_F(ShmTest, LongListsAreTranslatedInBoundedTrapsTheGuestResumes) {
     EXPECT_EQ(resume(g, thread).regs.x[0], op::kEResume) << "done: nothing to go on with";
 }
 
+TEST_F(ShmTest, ANextListPageThatIsNotAWholePageIsRefused) {
+    // Found in review: the next list page's address was used unchecked, and a
+    // misaligned one would have been read with an unaligned load at EL2.
+    ASSERT_EQ(tee::set_quotas(*g, {2, 2048}), 0);
+    uint64_t entries[512];
+    for (unsigned i = 0; i < 511; ++i) entries[i] = data(i % 3).value();
+    Ipa first = g->ram_base() + kListAt;
+    entries[511] = (first + kPageSize).value() + 4;
+    ASSERT_TRUE(g->copy_to_guest(first, entries, sizeof entries));
+    // Three list pages' worth, so that the misaligned one's own next pointer
+    // would be read.
+    Msg m = register_msg(first.value(), 1100 * kPageSize, 1);
+    ASSERT_EQ(send(m), op::kOk);
+    EXPECT_EQ(m.h.ret, op::kTeecErrorBadParameters);
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 0u);
+}
+
+TEST_F(ShmTest, OpensBeingTranslatedHoldTheirPlaceInTheSessionQuota) {
+    // Found in review: an OPEN still being translated held no place, so such
+    // opens could add up past the quota.
+    ASSERT_EQ(tee::set_quotas(*g, {2, 4096}), 0);
+    Msg m = open_msg();
+    m.h.num_params = 3;
+    m.p[2] = {op::kAttrTmemInput | op::kAttrNoncontig, write_list(data_pages(2000, 3)),
+              2000 * kPageSize, 0};
+    ASSERT_EQ(send(m), op::kRpcForeignIntr);
+    EXPECT_EQ(g->tee().in_use.sessions, 2u) << "the buffers session and this open's place";
+    EXPECT_EQ(tee::set_quotas(*g, {1, 4096}), -abi::err::kBusy);
+    ASSERT_EQ(resume(g, g->vcpu(0).regs.x[3]).regs.x[0], op::kOk);
+    ASSERT_TRUE(g->copy_from_guest(&m, arg, sizeof m));
+    EXPECT_EQ(m.h.ret, op::kTeecSuccess);
+    EXPECT_EQ(g->tee().in_use.sessions, 2u);
+    EXPECT_EQ(model.sessions_of(g->tee().client.value), 2u);
+}
+
 TEST_F(ShmTest, AGuestDestroyedMidTranslationHoldsNothing) {
     ASSERT_EQ(tee::set_quotas(*g, {2, 4096}), 0);
     Msg m = register_msg(write_list(data_pages(3000, 3)), 3000 * kPageSize, 9);
@@ -1101,6 +1137,8 @@ TEST_F(ShmTest, DisableReleasesPinsAndRegistrations) {
 }
 
 TEST_F(ShmTest, PinsOutliveACallOpteeNeverFinishesAndKeepTheRamOutOfUse) {
+    ASSERT_EQ(register_shm(write_list(data_pages(3), 0, 0x4000), 3 * kPageSize, 1),
+              op::kTeecSuccess);
     // A secure world that keeps every call suspended in RPCs.
     auto inner = machine.secure_world;
     Pa shadow{}, list{};
@@ -1121,13 +1159,14 @@ TEST_F(ShmTest, PinsOutliveACallOpteeNeverFinishesAndKeepTheRamOutOfUse) {
         optee_model::tas::kBuffersCmdChecksum,
         {op::kAttrTmemInput | op::kAttrNoncontig, write_list(data_pages(2)), 2 * kPageSize, 0});
     ASSERT_EQ(send(sum), op::kRpcForeignIntr);
-    EXPECT_EQ(g->pinned_pages(), 2u);
+    EXPECT_EQ(g->pinned_pages(), 5u);
     uint64_t free_before = alloc.free_pages();
     uint64_t ram_pages = g->ram_size() / kPageSize;
     domains.destroy(*g);
     EXPECT_NE(machine.console.find("still held by the secure world"), std::string::npos)
         << machine.console;
     EXPECT_LT(alloc.free_pages(), free_before + ram_pages) << "the guest's RAM is not reused";
+    EXPECT_EQ(g->pinned_pages(), 5u) << "the stuck call may use the registration too";
     EXPECT_FALSE(alloc.is_free(shadow)) << "OP-TEE may still read the call's shadow";
     EXPECT_FALSE(alloc.is_free(list)) << "and its page list";
 }

@@ -316,11 +316,15 @@ void domain_destroy(Domain& d, DomainTee& state) {
     Guest& g = guest_of(state);
     // Calls the guest left suspended hold OP-TEE threads: finish them first.
     uint32_t finished = 0, shared = 0;
+    bool stuck = false;
     for (Call& c : g.calls) {
         if (!c.busy) continue;
         ++finished;
         // A call OP-TEE would not finish keeps its shadow: OP-TEE may read it.
-        if (!finish_abandoned(d, c, state)) c.shadow = Pa{};
+        if (!finish_abandoned(d, c, state)) {
+            c.shadow = Pa{};
+            stuck = true;
+        }
     }
     for (const Shm& s : g.shm) shared += s.used ? s.pages : 0;
     for (const RpcShm& s : g.rpc_shm) shared += s.used ? s.pages : 0;
@@ -337,12 +341,14 @@ void domain_destroy(Domain& d, DomainTee& state) {
         WARDEN_LOG_ERROR("tee: VM_DESTROYED for client %u (d%u) returned 0x%lx", client,
                          d.id().value, r.x[0]);
     }
-    // OP-TEE dropped the guest's registrations with its partition.
+    // OP-TEE dropped the guest's registrations with its partition, unless a
+    // call of the guest's is stuck in it: that call may still use any of them,
+    // so they all stay pinned (and the guest's RAM out of use).
     for (Shm& s : g.shm) {
-        if (s.used) d.unpin_pages(s.pages);
+        if (s.used && !stuck) d.unpin_pages(s.pages);
     }
     for (RpcShm& s : g.rpc_shm) {
-        if (s.used) d.unpin_pages(s.pages);
+        if (s.used && !stuck) d.unpin_pages(s.pages);
     }
     // OP-TEE has let go of the shadows (no call of the guest's is in flight, and
     // it dropped the guest's sessions): they go back, to be cleared before reuse.
@@ -577,6 +583,10 @@ uint32_t translate_step(Domain& d, DomainTee& state, PageList& out, Walk& w, Ipa
         }
         __builtin_memcpy(mine, theirs, here * sizeof *mine);
         const uint64_t next = here < left ? theirs[kListEntries] : 0;
+        if (next & (kPageSize - 1)) {
+            ret = op::kTeecErrorBadParameters;  // list pages are whole pages
+            break;
+        }
         for (uint32_t i = 0; i < here; ++i) {
             const uint64_t ipa = mine[i];
             if ((ipa & (kPageSize - 1)) || ipa < ram_ipa || ipa >= ram_end) {
@@ -664,6 +674,11 @@ uint32_t take_memrefs(Domain& d, DomainTee& state, Guest& g, Call& c, Message& s
     return op::kTeecSuccess;
 }
 
+// An OPEN that did not open gives back the place it held in the session quota.
+void release_session_place(DomainTee& state, const op::MsgArg& h) {
+    if (h.cmd == op::kMsgCmdOpenSession && state.in_use.sessions) --state.in_use.sessions;
+}
+
 // Resumes a suspended call with a1..a5 zero: what FOREIGN_INTR and FREE take,
 // and for ALLOC "no buffer".
 SecureRegs resume_as(const Call& c, ClientId client) {
@@ -685,15 +700,20 @@ void drop_rpc_arg(Call& c) {
 }
 
 // The mediator's own answer to the RPC a call is suspended in.
-SecureRegs answer_rpc(Call& c, ClientId client) {
+void release_rpc_shm(Domain& d, DomainTee& state, uint64_t cookie);
+
+SecureRegs answer_rpc(Domain& d, DomainTee& state, Call& c) {
     if (c.rpc == op::kRpcCmd && names_rpc_arg(c)) {
-        auto& h = phys_ptr<Message>(c.rpc_shadow)->h;
-        h.ret = op::kTeecErrorGeneric;
-        h.ret_origin = op::kOriginComms;
+        Message& s = *phys_ptr<Message>(c.rpc_shadow);
+        // OP-TEE has let go of a buffer it frees, whoever answers.
+        if (s.h.cmd == op::kRpcCmdShmFree && s.h.num_params == 1)
+            release_rpc_shm(d, state, s.p[0].b);
+        s.h.ret = op::kTeecErrorGeneric;
+        s.h.ret_origin = op::kOriginComms;
     } else if (c.rpc == op::kRpcFree && names_rpc_arg(c)) {
         drop_rpc_arg(c);  // OP-TEE is done with it
     }
-    return resume_as(c, client);
+    return resume_as(c, state.client);
 }
 
 // A finished call: results from the shadow into the guest's message, the slot
@@ -711,14 +731,14 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
         c.rpc_shadow = Pa{};
     }
     if (rc != op::kOk) {
-        if (opening) --state.in_use.sessions;  // the session it held a place for
+        release_session_place(state, h);  // an OPEN's place
         release_temps(d, state, c);
         return value32(rc);  // busy, thread limit: the guest retries
     }
     // OP-TEE is done with the shadow: its results are read in place.
     const Message& m = *phys_ptr<const Message>(c.shadow);
     const uint32_t ret = m.h.ret;
-    if (opening && ret != op::kTeecSuccess) --state.in_use.sessions;
+    if (opening && ret != op::kTeecSuccess) release_session_place(state, h);
     if (h.cmd == op::kMsgCmdCloseSession && ret == op::kTeecSuccess && state.in_use.sessions) {
         --state.in_use.sessions;
     }
@@ -768,6 +788,15 @@ RpcShm* find_rpc_shm(Guest& g, uint64_t cookie) {
         if (s.used && s.cookie == cookie) return &s;
     }
     return nullptr;
+}
+
+// OP-TEE freed a buffer it had through SHM_ALLOC: its pins go.
+void release_rpc_shm(Domain& d, DomainTee& state, uint64_t cookie) {
+    if (RpcShm* r = find_rpc_shm(guest_of(state), cookie)) {
+        d.unpin_pages(r->pages);
+        state.in_use.shm_pages -= r->pages;
+        *r = RpcShm{};
+    }
 }
 
 // CMD: OP-TEE's request, from the shadow into the guest's buffer. Memory
@@ -828,12 +857,7 @@ void import_rpc(Domain& d, DomainTee& state, Call& c) {
         return;
     }
     if (s.h.cmd == op::kRpcCmdShmFree && n == 1) {
-        // OP-TEE has let go of the buffer, whatever the guest answers.
-        if (RpcShm* r = find_rpc_shm(g, s.p[0].b)) {
-            d.unpin_pages(r->pages);
-            state.in_use.shm_pages -= r->pages;
-            *r = RpcShm{};
-        }
+        release_rpc_shm(d, state, s.p[0].b);  // OP-TEE has let go, whatever the guest answers
         return;
     }
     for (uint32_t i = 0; i < n; ++i) {
@@ -907,7 +931,7 @@ Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
             c.with_guest = true;
             return to_guest;
         }
-        r = answer_rpc(c, state.client);
+        r = answer_rpc(d, state, c);
     }
 }
 
@@ -915,6 +939,7 @@ Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
 // its thread go.
 bool finish_abandoned(Domain& d, Call& c, DomainTee& state) {
     if (c.translating) {  // never reached OP-TEE
+        release_session_place(state, c.h);
         release_temps(d, state, c);
         c.translating = false;
         c.busy = false;
@@ -923,7 +948,7 @@ bool finish_abandoned(Domain& d, Call& c, DomainTee& state) {
     }
     bool done = !c.with_guest;  // only suspended calls outlive a trap
     for (unsigned round = 0; !done && round < kRoundsToFinish; ++round) {
-        SecureRegs r = answer_rpc(c, state.client);
+        SecureRegs r = answer_rpc(d, state, c);
         arch::secure_call(r);
         ++state.calls_forwarded;
         if (c.rpc_list.list_pages) free_list_pages(c.rpc_list);
@@ -953,9 +978,6 @@ bool finish_abandoned(Domain& d, Call& c, DomainTee& state) {
 
 // Sends a call, its memory references translated, to OP-TEE.
 Result start(Domain& d, DomainTee& state, Call& c) {
-    // An OPEN holds its place in the quota while it runs, so that suspended
-    // opens cannot add up past it.
-    if (c.h.cmd == op::kMsgCmdOpenSession) ++state.in_use.sessions;
     return drive(d, state, c,
                  SecureRegs{{op::kCallWithArg, c.shadow.value() >> 32,
                              c.shadow.value() & 0xffffffffu, 0, 0, 0, 0, state.client.value}});
@@ -1061,9 +1083,15 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     c->reg_size = m.h.num_params ? m.p[0].b : 0;
     c->walk_param = 0;
     c->translating = false;
+    // An OPEN holds its place in the quota from here on, so that opens still
+    // being translated or suspended cannot add up past it.
+    if (m.h.cmd == op::kMsgCmdOpenSession) ++state.in_use.sessions;
     const uint32_t ret = take_memrefs(d, state, g, *c, m);
     if (ret == kMore) return translating(*c, static_cast<uint32_t>(c - g.calls));
-    if (ret != op::kTeecSuccess) return answer(d, at, m.h, ret, state);
+    if (ret != op::kTeecSuccess) {
+        release_session_place(state, c->h);
+        return answer(d, at, m.h, ret, state);
+    }
     c->busy = true;
     return start(d, state, *c);
 }
@@ -1082,11 +1110,12 @@ Result return_from_rpc(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
             if (ret == kMore) return translating(c, static_cast<uint32_t>(&c - g.calls));
             if (ret != op::kTeecSuccess) {
                 c.busy = false;
+                release_session_place(state, c.h);
                 return answer(d, c.arg, c.h, ret, state);
             }
             return start(d, state, c);
         }
-        if (c.disguised) return drive(d, state, c, answer_rpc(c, state.client));
+        if (c.disguised) return drive(d, state, c, answer_rpc(d, state, c));
         switch (c.rpc) {
         case op::kRpcAlloc: {
             // a1/a2: the guest's buffer (0: none), a4/a5: its cookie. OP-TEE gets
