@@ -43,10 +43,6 @@ uint32_t open_session() {
 
 // An "add one after an interrupt" call: OP-TEE suspends it with FOREIGN_INTR.
 // Returns the thread it is suspended in.
-uint64_t start_interrupted(optee_msg::MessagePage& m, uint32_t session, uint64_t value) {
-    return optee_msg::start_interrupted(g_smc, m, session, value);
-}
-
 // What the guest gives OP-TEE through RPCs (MMU off: addresses are IPAs).
 optee_msg::MessagePage g_rpc_arg;
 alignas(4096) uint8_t g_ta_buffer[4096];
@@ -164,7 +160,7 @@ int rpc_mode() {
                  g_msg.h.ret);
 
     uint32_t session = open_session();
-    uint64_t thread = start_interrupted(g_msg, session, 41);
+    uint64_t thread = optee_msg::start_interrupted(g_smc, g_msg, session, 41);
     guest::print("optee_rpc: call suspended in OP-TEE thread %lu (FOREIGN_INTR)", thread);
     GUEST_CHECK(resume(thread + 1).x[0] == op::kEResume);
     auto r = resume(thread);
@@ -178,7 +174,7 @@ int rpc_mode() {
 
 int hold_mode() {
     uint32_t session = open_session();
-    uint64_t thread = start_interrupted(g_msg, session, 41);
+    uint64_t thread = optee_msg::start_interrupted(g_smc, g_msg, session, 41);
     guest::print("optee_rpc: holding OP-TEE thread %lu", thread);
     optee_msg::invoke_add_one(g_second, session, 1);
     g_second.h.func = tas::kIncrementCmdAddOneAfterInterrupt;

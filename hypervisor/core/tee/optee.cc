@@ -211,6 +211,11 @@ SecureRegs call_as_hypervisor(uint32_t fn, uint64_t a1 = 0) {
     return r;
 }
 
+// A 64-bit value the SMC ABI passes as two 32-bit halves (addresses, cookies).
+uint64_t join64(uint64_t hi, uint64_t lo) {
+    return (hi << 32) | (lo & 0xffffffffu);
+}
+
 Result value32(uint32_t a0, uint32_t a1 = 0, uint32_t a2 = 0, uint32_t a3 = 0) {
     return Result::value(a0, a1, a2, a3);
 }
@@ -685,12 +690,8 @@ SecureRegs resume_as(const Call& c, ClientId client) {
     return SecureRegs{{op::kReturnFromRpc, 0, 0, c.thread, 0, 0, 0, client.value}};
 }
 
-uint64_t cookie_of(uint64_t hi, uint64_t lo) {
-    return (hi << 32) | (lo & 0xffffffffu);
-}
-
 bool names_rpc_arg(const Call& c) {
-    return c.rpc_shadow.value() && cookie_of(c.rpc_a1, c.rpc_a2) == c.rpc_cookie;
+    return c.rpc_shadow.value() && join64(c.rpc_a1, c.rpc_a2) == c.rpc_cookie;
 }
 
 void drop_rpc_arg(Call& c) {
@@ -1005,7 +1006,7 @@ uint32_t share_of_threads() {
 Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     Domain& d = *vcpu.domain;
     Guest& g = guest_of(state);
-    uint64_t ipa = (call.arg(1) << 32) | (call.arg(2) & 0xffffffffu);
+    const uint64_t ipa = join64(call.arg(1), call.arg(2));
     if (ipa & (kPageSize - 1)) return refuse(state, op::kEBadAddr);  // as OP-TEE answers
     Ipa at(ipa);
     // The message is in a page of the guest's RAM (page-aligned, so it fits).
@@ -1120,7 +1121,7 @@ Result return_from_rpc(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
         case op::kRpcAlloc: {
             // a1/a2: the guest's buffer (0: none), a4/a5: its cookie. OP-TEE gets
             // a shadow page with the cookie, never the guest's buffer.
-            const uint64_t ipa = cookie_of(call.arg(1), call.arg(2));
+            const uint64_t ipa = join64(call.arg(1), call.arg(2));
             c.rpc_size = static_cast<uint32_t>(c.rpc_a1);
             // Word-aligned, inside its RAM (the hypervisor reads it in words,
             // with strict alignment).
@@ -1129,7 +1130,7 @@ Result return_from_rpc(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
             if (!page) return drive(d, state, c, resume_as(c, state.client));  // no buffer
             c.rpc_shadow = *page;
             c.rpc_ipa = Ipa(ipa);
-            c.rpc_cookie = cookie_of(call.arg(4), call.arg(5));
+            c.rpc_cookie = join64(call.arg(4), call.arg(5));
             return drive(d, state, c,
                          SecureRegs{{op::kReturnFromRpc, page->value() >> 32,
                                      page->value() & 0xffffffffu, c.thread, c.rpc_cookie >> 32,
