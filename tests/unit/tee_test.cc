@@ -569,6 +569,119 @@ TEST_F(RpcTest, AGuestLoadsATaThroughTheMediatorAndOpteeSeesOnlyShadows) {
     EXPECT_EQ(model.suspended_threads(), 0u);
 }
 
+// A TA of 1600 pages: OP-TEE's SHM_ALLOC is answered with a list of four list
+// pages, translated about 1,024 pages per trap (whole list pages: 1,533 in the
+// first); the guest resumes the same thread.
+class LongShmAllocTest : public RpcTest {
+protected:
+    static constexpr uint32_t kPages = 1600;
+    Ipa rpc_buf{}, data{}, list{};
+    uint64_t thread = 0;
+
+    void SetUp() override {
+        RpcTest::SetUp();
+        rpc_buf = arg + 0x3000;
+        data = arg + 0x5000;
+        list = arg + 0x6000;
+    }
+
+    // Opens the loadable TA up to OP-TEE's SHM_ALLOC, answers it with a list
+    // naming `data` kPages times; returns a0 of that answer.
+    uint64_t answer_long_shm_alloc() {
+        EXPECT_EQ(tee::set_quotas(*g, {2, 2048}), 0);
+        Msg m = open_msg(optee_model::tas::kLoadable);
+        EXPECT_EQ(send(m), op::kRpcAlloc);
+        thread = g->vcpu(0).regs.x[3];
+        EXPECT_EQ(resume_with(g, thread, rpc_buf.value(), 0xc0).regs.x[0], op::kRpcCmd);
+        Msg rpc;
+        EXPECT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+        rpc.h.ret = op::kTeecSuccess;
+        rpc.p[1].b = uint64_t{kPages} * kPageSize;
+        EXPECT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+        EXPECT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+        EXPECT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+        EXPECT_EQ(rpc.h.cmd, op::kRpcCmdShmAlloc);
+        for (uint64_t lp = 0; lp < 4; ++lp) {
+            uint64_t page[512];
+            for (auto& e : page) e = data.value();
+            page[511] = (list + (lp + 1) * kPageSize).value();
+            EXPECT_TRUE(g->copy_to_guest(list + lp * kPageSize, page, sizeof page));
+        }
+        rpc.p[0] = {op::kAttrTmemOutput | op::kAttrNoncontig, list.value(), rpc.p[0].b, 0xd0};
+        EXPECT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+        return resume_with(g, thread).regs.x[0];
+    }
+};
+
+TEST_F(LongShmAllocTest, AListLongerThanOneTrapIsTranslatedOverSeveralAndTheTaLoads) {
+    ASSERT_EQ(answer_long_shm_alloc(), op::kRpcForeignIntr) << "1,024 pages, then the guest";
+    EXPECT_EQ(g->vcpu(0).regs.x[3], thread) << "the same OP-TEE thread to resume";
+    EXPECT_EQ(g->pinned_pages(), 0u) << "pinned once the list is whole";
+    EXPECT_EQ(g->tee().in_use.shm_pages, kPages) << "its place in the quota is held";
+    EXPECT_EQ(model.suspended_threads(), 1u);
+    // The guest rewrites its answer meanwhile: the first reading counts.
+    Msg rpc;
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    rpc.p[0].c = 0xbad;
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+
+    ASSERT_EQ(resume(g, thread).regs.x[0], op::kRpcCmd) << "the rest, then OP-TEE's LOAD_TA";
+    EXPECT_EQ(g->pinned_pages(), kPages);
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    ASSERT_EQ(rpc.h.cmd, op::kRpcCmdLoadTa);
+    EXPECT_EQ(rpc.p[1].a, data.value()) << "the buffer by the guest's own address";
+    EXPECT_EQ(rpc.p[1].c, 0xd0u) << "the cookie as first answered";
+    optee_model::tas::TaImage image{optee_model::tas::kTaImageMagic, optee_model::tas::kLoadable.a,
+                                    optee_model::tas::kLoadable.b};
+    ASSERT_TRUE(g->copy_to_guest(data, &image, sizeof image));
+    rpc.h.ret = op::kTeecSuccess;
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcCmd);
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    ASSERT_EQ(rpc.h.cmd, op::kRpcCmdShmFree);
+    rpc.h.ret = op::kTeecSuccess;
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kRpcFree);
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 0u);
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kOk);
+    Msg m;
+    ASSERT_TRUE(g->copy_from_guest(&m, arg, sizeof m));
+    EXPECT_EQ(m.h.ret, op::kTeecSuccess) << "the TA loaded";
+}
+
+TEST_F(LongShmAllocTest, DisablingMidTranslationGivesEverythingBack) {
+    const uint64_t free_before = alloc.free_pages();
+    ASSERT_EQ(answer_long_shm_alloc(), op::kRpcForeignIntr);
+    EXPECT_LT(alloc.free_pages(), free_before) << "list pages and the RPC shadow in use";
+    ASSERT_EQ(tee::disable(*g), 0);
+    EXPECT_EQ(model.suspended_threads(), 0u) << "OP-TEE's thread finished";
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 0u);
+    // Back: the list pages, the call's shadow, the RPC argument's shadow (OP-TEE
+    // freed it on its way out) and the guest's context, taken before.
+    EXPECT_EQ(alloc.free_pages(), free_before + 1);
+}
+
+TEST_F(LongShmAllocTest, AHostileEntryInALaterPartIsRefused) {
+    // An entry of the fourth list page is moved outside the guest's RAM before
+    // the guest resumes: the list was not read that far yet, so the new value
+    // counts, and is refused.
+    ASSERT_EQ(answer_long_shm_alloc(), op::kRpcForeignIntr);
+    uint64_t page[512];
+    ASSERT_TRUE(g->copy_from_guest(page, list + 3 * kPageSize, sizeof page));
+    page[0] = (g->ram_base() + g->ram_size()).value();
+    ASSERT_TRUE(g->copy_to_guest(list + 3 * kPageSize, page, sizeof page));
+    ASSERT_EQ(resume(g, thread).regs.x[0], op::kRpcFree) << "OP-TEE gave up loading";
+    EXPECT_EQ(g->pinned_pages(), 0u);
+    EXPECT_EQ(g->tee().in_use.shm_pages, 0u);
+    ASSERT_EQ(resume_with(g, thread).regs.x[0], op::kOk);
+    Msg m;
+    ASSERT_TRUE(g->copy_from_guest(&m, arg, sizeof m));
+    EXPECT_EQ(m.h.ret, op::kTeecErrorItemNotFound) << "no TA, as when the supplicant has none";
+    EXPECT_EQ(model.suspended_threads(), 0u);
+}
+
 TEST_F(RpcTest, AGuestCannotRewriteTheRpcArgumentOpteeWorksFrom) {
     const Ipa rpc_buf = arg + 0x3000;
     std::vector<Pa> shadows;

@@ -152,31 +152,35 @@ struct Shm {
     uint32_t pages = 0;
 };
 
+// Small fields first, together: a guest's context holds eight of these in a page.
 struct Call {
-    bool busy = false;            // a message of the guest's is in OP-TEE
-    bool with_guest = false;      // suspended: the guest resumes it
-    Pa shadow{};                  // this slot's page for OP-TEE (kept while the guest lives)
-    uint32_t thread = 0;          // OP-TEE's thread, while suspended
-    uint32_t rpc = 0;             // the request it is suspended in
-    Ipa arg{};                    // the guest's message
-    op::MsgArg h{};               // its header, as checked
-    uint64_t cookie = 0;          // REGISTER/UNREGISTER_SHM: the registration's
-    uint64_t reg_size = 0;        // REGISTER_SHM: its size
-    PageList temp[kMaxParams]{};  // translated temporary memory references
-    bool translating = false;     // its memory references are not all translated yet
-    uint8_t walk_param = 0;       // the parameter being translated
+    bool busy = false;             // a message of the guest's is in OP-TEE
+    bool with_guest = false;       // suspended: the guest resumes it
+    bool translating = false;      // its memory references are not all translated yet
+    uint8_t walk_param = 0;        // the parameter being translated
+    bool disguised = false;        // the guest sees FOREIGN_INTR; the mediator answers
+    bool rpc_translating = false;  // an SHM_ALLOC answer's list is being translated
+    uint32_t thread = 0;           // OP-TEE's thread, while suspended
+    uint32_t rpc = 0;              // the request it is suspended in
+    uint32_t rpc_size = 0;         // the RPC argument's size (RPC_ALLOC)
+    Pa shadow{};                   // this slot's page for OP-TEE (kept while the guest lives)
+    Ipa arg{};                     // the guest's message
+    op::MsgArg h{};                // its header, as checked
+    uint64_t cookie = 0;           // REGISTER/UNREGISTER_SHM: the registration's
+    uint64_t reg_size = 0;         // REGISTER_SHM: its size
+    PageList temp[kMaxParams]{};   // translated temporary memory references
+    // Where a translation stands: the call's own references before OP-TEE has
+    // it, then an SHM_ALLOC answer while it is suspended (rpc_translating).
     Walk walk{};
-    // The RPC request it is suspended in: a1/a2 as OP-TEE gave them, and whether
-    // the guest sees it as FOREIGN_INTR only (the mediator answers it).
+    // The RPC request it is suspended in: a1/a2 as OP-TEE gave them.
     uint64_t rpc_a1 = 0, rpc_a2 = 0;
-    bool disguised = false;
     // The RPC argument (RPC_ALLOC): the guest's buffer, its cookie, and the
     // shadow OP-TEE uses instead.
     Ipa rpc_ipa{};
-    uint32_t rpc_size = 0;
     uint64_t rpc_cookie = 0;
     Pa rpc_shadow{};
-    PageList rpc_list{};  // SHM_ALLOC's translated list, until OP-TEE has read it
+    PageList rpc_list{};        // SHM_ALLOC's translated list, until OP-TEE has read it
+    op::MsgParam rpc_answer{};  // SHM_ALLOC's answer, as first read from the guest
 };
 
 // The mediator's context for one guest (DomainTee::context points here): a page
@@ -615,12 +619,11 @@ uint32_t translate_step(Domain& d, DomainTee& state, PageList& out, Walk& w, Ipa
     return op::kTeecSuccess;
 }
 
-// A whole list in one go (lists OP-TEE asks for in RPCs).
-uint32_t translate(Domain& d, DomainTee& state, uint64_t buf_ptr, uint64_t size, PageList& out) {
-    Walk w;
-    Ipa seen[kMaxListPages];
-    uint32_t ret = translate_begin(state, buf_ptr, size, out, w);
-    return ret == op::kTeecSuccess ? translate_step(d, state, out, w, seen, ~0u) : ret;
+// The list pages a call's translation has met, in its shadow page. A call's
+// own references are translated before OP-TEE sees the shadow; an SHM_ALLOC
+// answer while OP-TEE holds it, which reads only the message.
+Ipa* seen_of(const Call& c) {
+    return reinterpret_cast<Ipa*>(phys_ptr<uint8_t>(c.shadow) + kSeenOffset);
 }
 
 void release_temps(Domain& d, DomainTee& state, Call& c) {
@@ -634,7 +637,7 @@ void release_temps(Domain& d, DomainTee& state, Call& c) {
 // guest's registrations, from parameter c.walk_param on, kTranslatePerTrap
 // pages per trap. A TEEC result, or kMore; on failure nothing is held.
 uint32_t take_memrefs(Domain& d, DomainTee& state, Guest& g, Call& c, Message& shadow) {
-    Ipa* seen = reinterpret_cast<Ipa*>(reinterpret_cast<uint8_t*>(&shadow) + kSeenOffset);
+    Ipa* seen = seen_of(c);
     uint32_t budget = kTranslatePerTrap;
     for (uint32_t i = c.walk_param; i < shadow.h.num_params; ++i) {
         op::MsgParam& p = shadow.p[i];
@@ -704,6 +707,11 @@ void drop_rpc_arg(Call& c) {
 void release_rpc_shm(Domain& d, DomainTee& state, uint64_t cookie);
 
 SecureRegs answer_rpc(Domain& d, DomainTee& state, Call& c) {
+    if (c.rpc_translating) {
+        // An SHM_ALLOC answer half translated: dropped, OP-TEE gets an error.
+        release(d, state, c.rpc_list);
+        c.rpc_translating = false;
+    }
     if (c.rpc == op::kRpcCmd && names_rpc_arg(c)) {
         Message& s = *phys_ptr<Message>(c.rpc_shadow);
         // OP-TEE has let go of a buffer it frees, whoever answers.
@@ -820,10 +828,53 @@ bool export_rpc(Domain& d, const Call& c) {
     return true;
 }
 
-// The guest's answer to a CMD, into the shadow: the result, output values and
-// sizes; SHM_ALLOC's buffer translated and pinned; SHM_FREE's unpinned.
-void import_rpc(Domain& d, DomainTee& state, Call& c) {
+// SHM_ALLOC's answer (c.rpc_answer): the guest's buffer translated, at most
+// kTranslatePerTrap pages per trap, then pinned until OP-TEE's SHM_FREE.
+// kMore while pages are left; otherwise the result is in the shadow.
+uint32_t take_rpc_shm(Domain& d, DomainTee& state, Call& c) {
     Guest& g = guest_of(state);
+    Message& s = *phys_ptr<Message>(c.rpc_shadow);
+    const op::MsgParam& p = c.rpc_answer;
+    // A free record and a cookie not in use, checked again at the end: another
+    // call of the guest's may have taken them between two traps.
+    RpcShm* slot = nullptr;
+    for (RpcShm& r : g.rpc_shm) {
+        if (!r.used && !slot) slot = &r;
+    }
+    const bool room = slot && !find_rpc_shm(g, p.c);
+    uint32_t ret = op::kTeecErrorOutOfMemory;
+    if (!c.rpc_translating && room && p.attr == (op::kAttrTmemOutput | op::kAttrNoncontig) &&
+        p.b >= s.p[0].b) {
+        ret = translate_begin(state, p.a, p.b, c.rpc_list, c.walk);
+    } else if (c.rpc_translating) {
+        ret = room ? op::kTeecSuccess : op::kTeecErrorOutOfMemory;
+        if (!room) release(d, state, c.rpc_list);
+    }
+    c.rpc_translating = false;
+    if (ret == op::kTeecSuccess) {
+        ret = translate_step(d, state, c.rpc_list, c.walk, seen_of(c), kTranslatePerTrap);
+        if (ret == kMore) {
+            c.rpc_translating = true;
+            return kMore;
+        }
+    }
+    if (ret != op::kTeecSuccess) {
+        s.h.ret = ret;
+        s.h.ret_origin = op::kOriginComms;
+        return ret;
+    }
+    *slot = RpcShm{true, p.c, c.rpc_list.pages};
+    c.rpc_list.pages = 0;  // the record holds the pins now
+    c.rpc_list.pinned = 0;
+    s.p[0] = {p.attr, c.rpc_list.head.value() | (p.a & (kPageSize - 1)), p.b, p.c};
+    return op::kTeecSuccess;
+}
+
+// The guest's answer to a CMD, into the shadow: the result, output values and
+// sizes; SHM_ALLOC's buffer translated (kMore: not all of it yet) and pinned;
+// SHM_FREE's unpinned.
+uint32_t import_rpc(Domain& d, DomainTee& state, Call& c) {
+    if (c.rpc_translating) return take_rpc_shm(d, state, c);
     Message& s = *phys_ptr<Message>(c.rpc_shadow);
     const uint32_t n = s.h.num_params;
     const auto* guest =
@@ -831,35 +882,17 @@ void import_rpc(Domain& d, DomainTee& state, Call& c) {
     if (!guest) {
         s.h.ret = op::kTeecErrorGeneric;
         s.h.ret_origin = op::kOriginComms;
-        return;
+        return s.h.ret;
     }
     s.h.ret = guest->h.ret;
     s.h.ret_origin = guest->h.ret_origin;
     if (s.h.cmd == op::kRpcCmdShmAlloc && n == 1 && s.h.ret == op::kTeecSuccess) {
-        const op::MsgParam p = guest->p[0];
-        RpcShm* slot = nullptr;
-        for (RpcShm& r : g.rpc_shm) {
-            if (!r.used && !slot) slot = &r;
-        }
-        uint32_t ret = op::kTeecErrorOutOfMemory;
-        if (slot && !find_rpc_shm(g, p.c) && p.attr == (op::kAttrTmemOutput | op::kAttrNoncontig) &&
-            p.b >= s.p[0].b) {
-            ret = translate(d, state, p.a, p.b, c.rpc_list);
-        }
-        if (ret != op::kTeecSuccess) {
-            s.h.ret = ret;
-            s.h.ret_origin = op::kOriginComms;
-            return;
-        }
-        *slot = RpcShm{true, p.c, c.rpc_list.pages};
-        c.rpc_list.pages = 0;  // the record holds the pins now
-        c.rpc_list.pinned = 0;
-        s.p[0] = {p.attr, c.rpc_list.head.value() | (p.a & (kPageSize - 1)), p.b, p.c};
-        return;
+        c.rpc_answer = guest->p[0];  // read once: the guest may rewrite it meanwhile
+        return take_rpc_shm(d, state, c);
     }
     if (s.h.cmd == op::kRpcCmdShmFree && n == 1) {
         release_rpc_shm(d, state, s.p[0].b);  // OP-TEE has let go, whatever the guest answers
-        return;
+        return op::kTeecSuccess;
     }
     for (uint32_t i = 0; i < n; ++i) {
         const uint64_t type = type_of(s.p[i]);
@@ -872,6 +905,7 @@ void import_rpc(Domain& d, DomainTee& state, Call& c) {
         // buffer), the size needed. OP-TEE checks sizes against its buffers.
         s.p[i].b = guest->p[i].b;
     }
+    return op::kTeecSuccess;
 }
 
 // Runs a call in OP-TEE, from `r`, until it completes or needs its guest.
@@ -1137,7 +1171,12 @@ Result return_from_rpc(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
                                      c.rpc_cookie & 0xffffffffu, 0, state.client.value}});
         }
         case op::kRpcCmd:
-            import_rpc(d, state, c);
+            if (import_rpc(d, state, c) == kMore) {
+                // A long SHM_ALLOC list: the guest resumes the same thread for
+                // the next part, as after an interrupt.
+                c.with_guest = true;
+                return value32(op::kRpcForeignIntr, 0, 0, c.thread);
+            }
             return drive(d, state, c, resume_as(c, state.client));
         case op::kRpcFree:
             drop_rpc_arg(c);  // the guest let go of its buffer; OP-TEE of the shadow

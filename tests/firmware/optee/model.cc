@@ -18,7 +18,7 @@ constexpr uint32_t kSecureCaps = op::kCapHaveReservedShm | op::kCapDynamicShm |
                                  op::kCapRpcArg | op::kCapRpmbProbe;
 constexpr uint32_t kMaxNotifValue = 0x42;
 constexpr uint32_t kRpcParams = 4;
-constexpr uint64_t kMaxTaImage = 1u << 20;
+constexpr uint64_t kMaxTaImage = 8u << 20;      // larger images are BAD_FORMAT
 constexpr uint64_t kRpcShmTypeApplication = 0;  // OPTEE_RPC_SHM_TYPE_APPL
 
 Regs result(uint64_t a0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0) {
