@@ -26,6 +26,11 @@ void vcpu_reset(Vcpu& vcpu, Ipa entry, uint64_t arg);
 void vcpu_switch(Vcpu* from, Vcpu& to);
 // Makes the guest take an Undefined Instruction exception at its current PC.
 void inject_undef(Vcpu& vcpu);
+// Makes the guest take a synchronous external abort for its data access at
+// virtual address `va` (the instruction at its current PC). False, with nothing
+// changed, when the guest cannot take it: the access is in its own exception
+// vectors, which would fault again for ever.
+bool inject_data_abort(Vcpu& vcpu, uint64_t va, bool write);
 // Forgets cached stage-2 translations of a domain (after unmapping).
 void stage2_flush(const Domain& domain);
 

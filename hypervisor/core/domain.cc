@@ -191,6 +191,8 @@ int DomainTable::begin_create(const DomainConfig& cfg, Domain** out) {
     d->privileged_ = cfg.privileged;
     d->paused_ = false;
     d->tee_ = tee::DomainTee{};
+    d->mmio_.clear();
+    d->mmio_faults_ = 0;
     d->boot_dt_ = Ipa{};
     d->boot_dt_size_ = 0;
     d->ram_ipa_ = ipa;

@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "core/mmio.h"
 #include "core/page_alloc.h"
 #include "core/phys.h"
 #include "core/stage2.h"
@@ -78,6 +79,12 @@ public:
     bool runnable() const { return alive() && !paused_; }
     tee::DomainTee& tee() { return tee_; }
     const tee::DomainTee& tee() const { return tee_; }
+    // Its emulated devices (core/mmio.h), and how many of its accesses no
+    // device took (each got an external abort).
+    mmio::Bus& mmio() { return mmio_; }
+    const mmio::Bus& mmio() const { return mmio_; }
+    uint64_t mmio_faults() const { return mmio_faults_; }
+    uint64_t count_mmio_fault() { return ++mmio_faults_; }
     // The device tree the hypervisor built for a boot-time domain (size 0: none).
     Ipa boot_dt() const { return boot_dt_; }
     uint64_t boot_dt_size() const { return boot_dt_size_; }
@@ -139,6 +146,8 @@ private:
     bool paused_ = false;
     Stage2 s2_;
     tee::DomainTee tee_;
+    mmio::Bus mmio_;
+    uint64_t mmio_faults_ = 0;
     Ipa boot_dt_{};
     uint64_t boot_dt_size_ = 0;
     Ipa ram_ipa_{};

@@ -50,9 +50,45 @@ void Hypervisor::on_tick() {
     reschedule();
 }
 
-void Hypervisor::on_stage2_abort(Vcpu& vcpu, Ipa ipa, bool write) {
-    crash(*vcpu.domain, "%s at IPA 0x%lx outside its memory (pc 0x%lx)", write ? "write" : "read",
-          ipa.value(), vcpu.regs.pc);
+bool Hypervisor::on_data_abort(Vcpu& vcpu, uint64_t esr, Ipa ipa, uint64_t va) {
+    Domain& d = *vcpu.domain;
+    const mmio::Decoded dec = mmio::decode(esr, ipa);
+    mmio::Outcome out = mmio::Outcome::Unclaimed;
+    if (dec.result == mmio::Decode::Ok) {
+        out = mmio::emulate(vcpu, d.mmio(), dec.access);
+        if (out == mmio::Outcome::Done) return true;
+    }
+    // Nobody's address, a device's refusal, or an access the syndrome does not
+    // describe: to the guest, a bus error. The first few are logged; a guest
+    // cannot flood the log.
+    const bool write = dec.result == mmio::Decode::Ok ? dec.access.write : (esr >> 6) & 1;
+    constexpr uint64_t kLogged = 16;
+    const uint64_t n = d.count_mmio_fault();
+    if (n <= kLogged) {
+        static constexpr const char* kWhy[] = {"no device there",
+                                               "not a data abort",
+                                               "an access without syndrome (pair, writeback, SIMD)",
+                                               "its page-table walk",
+                                               "cache maintenance",
+                                               "not a translation fault"};
+        const char* why =
+            dec.result == mmio::Decode::Ok
+                ? (out == mmio::Outcome::Refused ? "the device refused it" : "no device there")
+                : kWhy[static_cast<unsigned>(dec.result)];
+        WARDEN_LOG_WARN("d%u v%u: %s at IPA 0x%lx (pc 0x%lx): %s, external abort injected%s",
+                        d.id().value, vcpu.index, write ? "write" : "read", ipa.value(),
+                        vcpu.regs.pc, why, n == kLogged ? " (further ones not logged)" : "");
+    }
+    if (!arch::inject_data_abort(vcpu, va, write)) {
+        crash(d, "%s at IPA 0x%lx from its exception vectors (pc 0x%lx): cannot take an abort",
+              write ? "write" : "read", ipa.value(), vcpu.regs.pc);
+    }
+    return false;
+}
+
+void Hypervisor::on_instruction_abort(Vcpu& vcpu, Ipa ipa) {
+    crash(*vcpu.domain, "instruction fetch at IPA 0x%lx outside its memory (pc 0x%lx)", ipa.value(),
+          vcpu.regs.pc);
 }
 
 void Hypervisor::on_undefined(Vcpu& vcpu, uint32_t ec, uint64_t esr) {

@@ -35,7 +35,13 @@ public:
         if (smccc::dispatch(vcpu, conduit)) reschedule();
     }
     void on_wait(Vcpu& vcpu);
-    void on_stage2_abort(Vcpu& vcpu, Ipa ipa, bool write);
+    // A data access outside the guest's RAM (esr: the syndrome, va: the address
+    // the guest used): emulated by one of its devices, else the guest's own
+    // external abort. True when the access completed and the instruction is to
+    // be skipped.
+    bool on_data_abort(Vcpu& vcpu, uint64_t esr, Ipa ipa, uint64_t va);
+    // An instruction fetch outside the guest's RAM: nothing there to run.
+    void on_instruction_abort(Vcpu& vcpu, Ipa ipa);
     void on_undefined(Vcpu& vcpu, uint32_t ec, uint64_t esr);
     void on_tick();
 

@@ -62,6 +62,13 @@ void inject_undef(Vcpu&) {
     if (auto* m = test::FakeMachine::current()) ++m->undefs_injected;
 }
 
+bool inject_data_abort(Vcpu&, uint64_t va, bool write) {
+    auto* m = test::FakeMachine::current();
+    if (!m) return true;
+    m->aborts_injected.push_back({va, write});
+    return !m->abort_cannot_be_taken;
+}
+
 uint64_t counter() {
     static uint64_t ticks = 0;
     return ticks += 10;

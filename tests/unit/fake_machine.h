@@ -36,6 +36,14 @@ public:
     std::string console;
     unsigned vcpu_switches = 0;
     unsigned undefs_injected = 0;
+    // External aborts the core injected (virtual address, write); set
+    // abort_cannot_be_taken to have the guest refuse them.
+    struct Abort {
+        uint64_t va;
+        bool write;
+    };
+    std::vector<Abort> aborts_injected;
+    bool abort_cannot_be_taken = false;
     unsigned stage2_flushes = 0;
     // The secure world behind arch::secure_call. By default there is no Trusted
     // OS: every call gets the 32-bit "unknown function" answer.

@@ -11,6 +11,12 @@ namespace {
 
 enum TrapKind : uint64_t { kSync = 0, kIrq = 1, kFiq = 2, kSerror = 3, kAarch32 = 4 };
 
+// The one place a trapped instruction is stepped over (ESR.IL: 4 bytes, or 2
+// for a 16-bit T32 one). HVC needs none: ELR is already past it.
+void skip_instruction(Vcpu& v, uint64_t esr) {
+    v.regs.pc += (esr & (uint64_t{1} << 25)) ? 4 : 2;
+}
+
 void handle_sync(Vcpu& v) {
     uint64_t esr = WARDEN_READ_SYSREG(esr_el2);
     auto ec = static_cast<uint32_t>((esr >> 26) & 0x3f);
@@ -32,14 +38,14 @@ void handle_sync(Vcpu& v) {
             h.on_undefined(v, ec, esr);
             return;
         }
-        v.regs.pc += 4;
+        skip_instruction(v, esr);
         h.on_call(v, smccc::Conduit::Smc);
         return;
     case kEcSysReg:
         if (!emulate_sysreg(v, esr)) h.on_undefined(v, ec, esr);
         return;
     case kEcWfx:
-        v.regs.pc += 4;
+        skip_instruction(v, esr);
         h.on_wait(v);
         return;
     case kEcDabtLow:
@@ -47,8 +53,11 @@ void handle_sync(Vcpu& v) {
         uint64_t hpfar = WARDEN_READ_SYSREG(hpfar_el2);
         uint64_t far = WARDEN_READ_SYSREG(far_el2);
         Ipa ipa(((hpfar >> 4) << 12) | (far & 0xfff));
-        bool write = ec == kEcDabtLow && (esr & (1u << 6));
-        h.on_stage2_abort(v, ipa, write);
+        if (ec == kEcIabtLow) {
+            h.on_instruction_abort(v, ipa);
+        } else if (h.on_data_abort(v, esr, ipa, far)) {
+            skip_instruction(v, esr);
+        }
         return;
     }
     default:

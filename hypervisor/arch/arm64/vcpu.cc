@@ -97,20 +97,46 @@ void vcpu_switch(Vcpu* from, Vcpu& to) {
     arm64::isb();
 }
 
-void inject_undef(Vcpu& v) {
-    // The faulting vCPU is the running one, so its EL1 registers are live.
-    constexpr uint64_t kEsrIl = uint64_t{1} << 25;  // EC 0 (unknown), 32-bit instruction
-    uint64_t vbar = WARDEN_READ_SYSREG(vbar_el1);
+namespace {
+
+constexpr uint64_t kEsrIl = uint64_t{1} << 25;  // a 32-bit instruction
+
+bool at_el1(const Vcpu& v) {
+    const uint64_t mode = v.regs.pstate & 0x1f;
+    return mode == 0x4 || mode == 0x5;  // EL1t, EL1h
+}
+
+// Enters the guest's synchronous exception vector with `esr`, as the CPU does.
+// The vCPU taking it is the running one, so its EL1 registers are live.
+void take_sync_exception(Vcpu& v, uint64_t vbar, uint64_t esr) {
     // Vector offset: current EL with SP_EL0 0x000, with SP_EL1 0x200; from EL0
     // 0x400 when it runs AArch64, 0x600 when AArch32 (PSTATE.nRW, bit 4).
     uint64_t mode = v.regs.pstate & 0x1f;
     uint64_t offset = mode == 0x5 ? 0x200 : (mode == 0x4 ? 0x000 : 0x400);
     if (mode & 0x10) offset = 0x600;
-    WARDEN_WRITE_SYSREG(esr_el1, kEsrIl);
+    WARDEN_WRITE_SYSREG(esr_el1, esr);
     WARDEN_WRITE_SYSREG(elr_el1, v.regs.pc);
     WARDEN_WRITE_SYSREG(spsr_el1, v.regs.pstate);
     v.regs.pstate = kPstateEl1hMasked;
     v.regs.pc = vbar + offset;
+}
+
+}  // namespace
+
+void inject_undef(Vcpu& v) {
+    take_sync_exception(v, WARDEN_READ_SYSREG(vbar_el1), kEsrIl);  // EC 0: unknown reason
+}
+
+bool inject_data_abort(Vcpu& v, uint64_t va, bool write) {
+    const uint64_t vbar = WARDEN_READ_SYSREG(vbar_el1);
+    if (at_el1(v) && v.regs.pc - vbar < 0x800) return false;
+    // EC 0x25 when taken without a change of level (from EL1), 0x24 from EL0;
+    // DFSC 0x10: synchronous external abort, not on a table walk.
+    const uint64_t ec = at_el1(v) ? 0x25 : 0x24;
+    const uint64_t wnr = write ? uint64_t{1} << 6 : 0;
+    WARDEN_WRITE_SYSREG(far_el1, va);
+    take_sync_exception(v, vbar, (ec << 26) | kEsrIl | wnr | 0x10);
+    return true;
 }
 
 void stage2_flush(const Domain& d) {
