@@ -193,6 +193,8 @@ int DomainTable::begin_create(const DomainConfig& cfg, Domain** out) {
     d->tee_ = tee::DomainTee{};
     d->mmio_.clear();
     d->mmio_faults_ = 0;
+    d->uart_ = vpl011::Uart{};
+    d->mmio_.add(Ipa(abi::kGuestUartBase), abi::kGuestUartSize, vpl011::kDevice, &d->uart_);
     d->boot_dt_ = Ipa{};
     d->boot_dt_size_ = 0;
     d->ram_ipa_ = ipa;

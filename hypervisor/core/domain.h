@@ -11,6 +11,7 @@
 #include "core/tee/mediator.h"
 #include "core/types.h"
 #include "core/vcpu.h"
+#include "core/vpl011.h"
 #include "warden/domctl.h"
 
 namespace warden {
@@ -85,6 +86,8 @@ public:
     const mmio::Bus& mmio() const { return mmio_; }
     uint64_t mmio_faults() const { return mmio_faults_; }
     uint64_t count_mmio_fault() { return ++mmio_faults_; }
+    // Its emulated PL011 (on its bus at kGuestUartBase).
+    vpl011::Uart& uart() { return uart_; }
     // The device tree the hypervisor built for a boot-time domain (size 0: none).
     Ipa boot_dt() const { return boot_dt_; }
     uint64_t boot_dt_size() const { return boot_dt_size_; }
@@ -148,6 +151,7 @@ private:
     tee::DomainTee tee_;
     mmio::Bus mmio_;
     uint64_t mmio_faults_ = 0;
+    vpl011::Uart uart_;
     Ipa boot_dt_{};
     uint64_t boot_dt_size_ = 0;
     Ipa ram_ipa_{};

@@ -29,6 +29,8 @@ uint64_t input_bytes(uint32_t cmd) {
         return sizeof(abi::DomctlSetVcpuEntry);
     case abi::kConsoleRead:
         return offsetof(abi::DomctlConsoleRead, copied);
+    case abi::kConsoleInput:
+        return offsetof(abi::DomctlConsoleInput, accepted);
     case abi::kSetToolData:
         return sizeof(uint64_t);
     case abi::kTeeSetQuotas:
@@ -51,6 +53,7 @@ bool known(uint32_t cmd) {
     case abi::kCopyToDomain:
     case abi::kSetVcpuEntry:
     case abi::kConsoleRead:
+    case abi::kConsoleInput:
     case abi::kTeeInfo:
     case abi::kSetToolData:
     case abi::kTeeSetQuotas:
@@ -201,6 +204,16 @@ int console_read(Domain& caller, const Domain& target, abi::DomctlConsoleRead& i
     return 0;
 }
 
+int console_input(const Domain& caller, Domain& target, abi::DomctlConsoleInput& io) {
+    static_assert(abi::kConsoleInputMax == vpl011::kRxSize);
+    if (io.size == 0 || io.size > abi::kConsoleInputMax) return -err::kInval;
+    if (!target.alive()) return -err::kBusy;
+    uint8_t bytes[abi::kConsoleInputMax];
+    if (!caller.copy_from_guest(bytes, Ipa(io.buf), io.size)) return -err::kFault;
+    io.accepted = target.uart().push_input(bytes, io.size);
+    return 0;
+}
+
 bool any_vcpu_started(Domain& d) {
     for (unsigned i = 0; i < d.vcpu_count(); ++i) {
         if (d.vcpu(i).state == VcpuState::Runnable) return true;
@@ -327,6 +340,8 @@ int execute_step(DomainTable& domains, Domain& caller, abi::Domctl& op, Continua
         return set_vcpu_entry(*d, op.u.entry);
     case abi::kConsoleRead:
         return console_read(caller, *d, op.u.console);
+    case abi::kConsoleInput:
+        return console_input(caller, *d, op.u.input);
     case abi::kSetToolData:
         d->set_tool_data(op.u.tool_data);
         return 0;

@@ -2,6 +2,7 @@
 #include "dt/guest_dt.h"
 
 #include "lib/format.h"
+#include "warden/domctl.h"
 #include "warden/errno.h"
 
 extern "C" {
@@ -104,6 +105,28 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     w.str("console", "hypercall");
     w.end();
 
+    // The emulated PL011 (core/vpl011.h), with the fixed clock a PrimeCell
+    // driver asks for (Linux's AMBA bus wants "apb_pclk").
+    constexpr uint32_t kClockPhandle = 1;
+    w.begin("apb-pclk");
+    w.str("compatible", "fixed-clock");
+    w.u32("#clock-cells", 0);
+    w.u32("clock-frequency", 24000000);
+    w.str("clock-output-names", "clk24mhz");
+    w.u32("phandle", kClockPhandle);
+    w.end();
+    static const char kUartCompat[] = "arm,pl011\0arm,primecell";
+    static const char kUartClocks[] = "uartclk\0apb_pclk";
+    static const uint32_t kUartClockRefs[] = {kClockPhandle, kClockPhandle};
+    char uart[40];
+    format(uart, sizeof uart, "/pl011@%lx", abi::kGuestUartBase);
+    w.begin(uart + 1);
+    w.raw("compatible", kUartCompat, sizeof kUartCompat);
+    w.reg64("reg", abi::kGuestUartBase, abi::kGuestUartSize);
+    w.cells("clocks", kUartClockRefs, 2);
+    w.raw("clock-names", kUartClocks, sizeof kUartClocks);
+    w.end();
+
     for (unsigned i = 0; i < cfg.virtio_count; ++i) {
         format(name, sizeof name, "virtio_mmio@%lx", cfg.virtio[i].base);
         w.begin(name);
@@ -123,6 +146,7 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
 
     w.begin("chosen");
     w.str("bootargs", cfg.bootargs);
+    w.str("stdout-path", uart);
     w.end();
 
     w.end();  // root

@@ -122,6 +122,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         if ((sel & 0x40) && (op.cmd == abi::kCopyToDomain || op.cmd == abi::kConsoleRead)) {
             op.u.copy.src = dom0->ram_base().value() + (op.u.copy.src % kCallerRam);
         }
+        if ((sel & 0x40) && op.cmd == abi::kConsoleInput) {
+            op.u.input.buf = dom0->ram_base().value() + (op.u.input.buf % kCallerRam);
+        }
         // Bit 5: run the request to its end; otherwise one step, like one HVC,
         // and whatever comes next (the same request or another) continues it.
         int rc = domctl::execute_step(domains, *dom0, op, cont);
@@ -136,6 +139,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             write_guest_data(machine, *d);
         }
         check(domains.find(DomId{0}) == dom0 && dom0->alive(), "the caller survives");
+        if (op.cmd == abi::kConsoleInput && rc == 0) {
+            check(op.u.input.accepted <= op.u.input.size, "input taken is at most what was sent");
+            Domain* d = domains.find(DomId{op.domid});
+            check(d && d->uart().rx_count <= vpl011::kRxSize, "the UART's buffer is bounded");
+        }
         uint32_t enabled = 0;
         domains.for_each([&](Domain& d) { enabled += d.tee().enabled() ? 1 : 0; });
         check(model.partitions() == enabled, "OP-TEE partitions match enabled domains");

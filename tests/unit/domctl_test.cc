@@ -476,5 +476,27 @@ TEST_F(DomctlTest, ConsoleReadFollowsTheRingAndReportsLoss) {
     EXPECT_EQ(run(o), -err::kFault);
 }
 
+TEST_F(DomctlTest, ConsoleInputFillsTheUartAndPushesBack) {
+    Ipa buf = dom0->ram_base() + 0x2000;
+    std::string line(300, 'x');
+    ASSERT_TRUE(dom0->copy_to_guest(buf, line.data(), line.size()));
+    auto input = [&](uint32_t size, uint64_t at) {
+        auto o = make(abi::kConsoleInput, 1);
+        o.u.input.buf = at;
+        o.u.input.size = size;
+        int rc = run(o);
+        return std::pair{rc, o.u.input.accepted};
+    };
+    EXPECT_EQ(input(200, buf.value()), std::pair(0, 200u));
+    EXPECT_EQ(input(100, buf.value()), std::pair(0, 56u)) << "what fits in the 256-byte buffer";
+    EXPECT_EQ(input(1, buf.value()), std::pair(0, 0u)) << "full: the sender waits";
+    EXPECT_EQ(dom[0]->uart().rx_count, abi::kConsoleInputMax);
+    EXPECT_EQ(input(0, buf.value()).first, -err::kInval);
+    EXPECT_EQ(input(abi::kConsoleInputMax + 1, buf.value()).first, -err::kInval);
+    EXPECT_EQ(input(16, 0x10).first, -err::kFault) << "not the caller's RAM";
+    dom[0]->shutdown(ShutdownReason::Crash);
+    EXPECT_EQ(input(1, buf.value()).first, -err::kBusy);
+}
+
 }  // namespace
 }  // namespace warden

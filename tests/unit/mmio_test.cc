@@ -207,7 +207,7 @@ protected:
         DomainConfig cfg;
         cfg.ram_size = 2 * 1024 * 1024;
         ASSERT_EQ(domains.create(cfg, &d), 0);
-        ASSERT_TRUE(d->mmio().add(Ipa(0x09000000), 0x1000, kRecorder, &rec));
+        ASSERT_TRUE(d->mmio().add(Ipa(0x0a000000), 0x1000, kRecorder, &rec));
     }
     bool trap(const Syndrome& s, uint64_t ipa) {
         return hv().on_data_abort(d->vcpu(0), s.esr(), Ipa(ipa),
@@ -221,14 +221,14 @@ TEST_F(MmioTrapTest, AClaimedAccessIsEmulatedAndItsInstructionSkipped) {
     ldr.sas = 3;
     ldr.srt = 5;
     ldr.sf = true;
-    EXPECT_TRUE(trap(ldr, 0x09000008)) << "done: the caller steps over the instruction";
+    EXPECT_TRUE(trap(ldr, 0x0a000008)) << "done: the caller steps over the instruction";
     EXPECT_EQ(v.regs.x[5], 0x22u);
     Syndrome str;  // STRB w2
     str.sas = 0;
     str.srt = 2;
     str.wnr = true;
     v.regs.x[2] = 0x1ff;
-    EXPECT_TRUE(trap(str, 0x09000010));
+    EXPECT_TRUE(trap(str, 0x0a000010));
     EXPECT_EQ(rec.log, "r8/8 w16/1=255 ");
     EXPECT_TRUE(machine.aborts_injected.empty());
     EXPECT_EQ(d->mmio_faults(), 0u);
@@ -246,7 +246,7 @@ TEST_F(MmioTrapTest, AnUnclaimedOrRefusedAccessIsTheGuestsExternalAbort) {
     rec.refuse = true;
     Syndrome str;
     str.wnr = true;
-    EXPECT_FALSE(trap(str, 0x09000000));
+    EXPECT_FALSE(trap(str, 0x0a000000));
     ASSERT_EQ(machine.aborts_injected.size(), 2u);
     EXPECT_TRUE(machine.aborts_injected[1].write);
     EXPECT_NE(machine.console.find("the device refused it"), std::string::npos);
@@ -255,7 +255,7 @@ TEST_F(MmioTrapTest, AnUnclaimedOrRefusedAccessIsTheGuestsExternalAbort) {
     pair.isv = false;  // an LDP to the device: nothing to emulate it with
     rec.refuse = false;
     rec.log.clear();
-    EXPECT_FALSE(trap(pair, 0x09000000));
+    EXPECT_FALSE(trap(pair, 0x0a000000));
     EXPECT_EQ(rec.log, "") << "the device never saw it";
     EXPECT_EQ(machine.aborts_injected.size(), 3u);
     EXPECT_EQ(d->mmio_faults(), 3u);

@@ -72,6 +72,13 @@
 //                   `size` bytes). Returns the next position and how many bytes
 //                   were lost because the ring overwrote them. -EFAULT for a bad
 //                   buffer.
+//   kConsoleInput   queues up to `size` bytes from the caller's RAM at `buf` as
+//                   input for the target's emulated PL011 (its receive buffer
+//                   holds kConsoleInputMax bytes). Returns how many were taken:
+//                   fewer, or 0, when the guest has not read what waits (send
+//                   the rest later). -EINVAL for size 0 or above
+//                   kConsoleInputMax; -EFAULT for a bad buffer; -EBUSY once the
+//                   target has stopped.
 #pragma once
 
 #include <cstddef>
@@ -95,6 +102,7 @@ enum DomctlCmd : uint32_t {
     kSetVcpuEntry = 7,
     kConsoleRead = 8,
     kSetToolData = 9,
+    kConsoleInput = 10,
     kTeeEnable = 16,
     kTeeDisable = 17,
     kTeeQuery = 18,
@@ -182,6 +190,12 @@ inline constexpr uint64_t kDomainRamMin = kDomainRamAlign;
 inline constexpr uint64_t kDomainRamMax = uint64_t{1} << 30;
 inline constexpr unsigned kMaxVcpus = 4;  // per domain
 
+// Every domain's emulated PL011 UART (docs/virtual-hardware.md): where it sits
+// in the IPA space (as on QEMU's virt), and its interrupt (SPI 1, INTID 33).
+inline constexpr uint64_t kGuestUartBase = 0x09000000;
+inline constexpr uint64_t kGuestUartSize = 0x1000;
+inline constexpr uint32_t kGuestUartSpi = 1;
+
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 
 // A domain name: 1 to kDomainNameMax - 1 characters, a lowercase letter first,
@@ -253,6 +267,14 @@ struct DomctlConsoleRead {
 };
 static_assert(sizeof(DomctlConsoleRead) == 40);
 
+struct DomctlConsoleInput {
+    uint64_t buf;       // in: IPA in the caller
+    uint32_t size;      // in: bytes, 1..kConsoleInputMax
+    uint32_t accepted;  // out: bytes queued for the guest
+};
+static_assert(sizeof(DomctlConsoleInput) == 16);
+inline constexpr uint32_t kConsoleInputMax = 256;
+
 // What a domain may hold in its TEE at once: open sessions, and pages of its
 // memory registered with (or lent to) the TEE. The mediator enforces them.
 struct DomctlTeeQuotas {
@@ -315,6 +337,7 @@ struct Domctl {
         DomctlCopyToDomain copy;
         DomctlSetVcpuEntry entry;
         DomctlConsoleRead console;
+        DomctlConsoleInput input;
         DomctlTeeEnable tee_enable;
         DomctlTeeSetQuotas tee_quotas;
         DomctlTeeQuery tee_query;
