@@ -11,6 +11,7 @@
 #include "core/tee/mediator.h"
 #include "core/types.h"
 #include "core/vcpu.h"
+#include "core/vgic.h"
 #include "core/vpl011.h"
 #include "warden/domctl.h"
 
@@ -18,6 +19,7 @@ namespace warden {
 
 inline constexpr unsigned kMaxDomains = abi::kMaxDomains;
 inline constexpr unsigned kMaxVcpusPerDomain = abi::kMaxVcpus;
+static_assert(vgic::kVcpus >= kMaxVcpusPerDomain, "the distributor banks every vCPU");
 inline constexpr uint64_t kGuestRamBase = abi::kGuestRamBase;  // IPA of a domU's RAM
 
 enum class DomainState : uint8_t {
@@ -88,6 +90,8 @@ public:
     uint64_t count_mmio_fault() { return ++mmio_faults_; }
     // Its emulated PL011 (on its bus at kGuestUartBase).
     vpl011::Uart& uart() { return uart_; }
+    // Its virtual GIC distributor (on its bus at kGuestGicdBase).
+    vgic::Distributor& gicd() { return gicd_; }
     // The device tree the hypervisor built for a boot-time domain (size 0: none).
     Ipa boot_dt() const { return boot_dt_; }
     uint64_t boot_dt_size() const { return boot_dt_size_; }
@@ -152,6 +156,7 @@ private:
     mmio::Bus mmio_;
     uint64_t mmio_faults_ = 0;
     vpl011::Uart uart_;
+    vgic::Distributor gicd_;
     Ipa boot_dt_{};
     uint64_t boot_dt_size_ = 0;
     Ipa ram_ipa_{};

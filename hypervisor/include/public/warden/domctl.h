@@ -195,6 +195,9 @@ inline constexpr unsigned kMaxVcpus = 4;  // per domain
 inline constexpr uint64_t kGuestUartBase = 0x09000000;
 inline constexpr uint64_t kGuestUartSize = 0x1000;
 inline constexpr uint32_t kGuestUartSpi = 1;
+// Every domain's virtual GICv2 distributor (as on QEMU's virt).
+inline constexpr uint64_t kGuestGicdBase = 0x08000000;
+inline constexpr uint64_t kGuestGicdSize = 0x10000;
 
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 
