@@ -16,7 +16,6 @@ constexpr uint64_t kIcenabler = 0x180;
 constexpr uint64_t kIspendr = 0x200;
 constexpr uint64_t kIcpendr = 0x280;
 constexpr uint64_t kIsactiver = 0x300;
-constexpr uint64_t kIcactiver = 0x380;
 constexpr uint64_t kIpriorityr = 0x400;
 constexpr uint64_t kItargetsr = 0x800;
 constexpr uint64_t kIcfgr = 0xc00;
