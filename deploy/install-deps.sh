@@ -10,7 +10,7 @@ host_pkgs=(
   clang clang-format libclang-rt-14-dev
   gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
   qemu-system-arm
-  device-tree-compiler libfdt-dev
+  device-tree-compiler libfdt-dev cpio
   libgtest-dev libgmock-dev libbenchmark-dev
   protobuf-compiler libprotobuf-dev protobuf-compiler-grpc libgrpc++-dev
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev nlohmann-json3-dev

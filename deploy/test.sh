@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Sets up a Debian 12 machine for Warden (as root) and runs every test: host unit
-# tests with ASan/UBSan, each QEMU scenario, and a short libFuzzer run over the
-# OP-TEE mediator and the domctl handler. This is what CI runs.
+# tests with ASan/UBSan, each QEMU scenario (Linux ones on Debian's arm64 kernel,
+# fetched as a package), and a short libFuzzer run of each fuzz target. This is
+# what CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +12,9 @@ step() { printf '\n==> %s (%ds)\n' "$*" $(($(date +%s) - start)); }
 
 step "Installing dependencies (Debian packages)"
 bash deploy/install-deps.sh
+
+step "Fetching the Linux test assets (Debian's arm64 kernel and busybox)"
+bash deploy/linux-assets.sh build/linux-assets
 
 step "Configuring (preset asan: host code with ASan/UBSan, aarch64 images)"
 cmake --preset asan >/dev/null

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Builds the Linux test assets from Debian's arm64 packages: the stock kernel
+# (`Image`), the TEE modules, and a small initramfs on busybox-static whose init
+# prints markers the tests wait for. Packages are fetched with `apt-get download`
+# and unpacked with `dpkg-deb -x` (nothing is installed, no multiarch), then
+# cached: a second run with the assets present does nothing.
+#
+# Usage: deploy/linux-assets.sh OUTDIR
+# Produces OUTDIR/Image, OUTDIR/initramfs.cpio.gz, OUTDIR/VERSION.
+#
+# The initramfs's /init: mounts /proc, /sys and /dev, prints
+#   "warden-init: reached init (Linux <release>)"
+# loads the modules named by `warden.modules=tee,optee` on the kernel command
+# line (each load reported as "warden-init: loaded <name>"), prints
+#   "warden-init: shell"
+# and runs a shell on the console (respawned if it exits).
+set -euo pipefail
+
+out=${1:?usage: linux-assets.sh OUTDIR}
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+[ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/VERSION" ] && exit 0
+
+for tool in apt-get dpkg-deb cpio gzip; do
+  command -v "$tool" >/dev/null || { echo "linux-assets: $tool missing (run deploy/install-deps.sh)" >&2; exit 1; }
+done
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+  echo "linux-assets: the arm64 package lists are missing (run deploy/install-deps.sh)" >&2
+  exit 1
+fi
+
+work=$(mktemp -d); chmod 0755 "$work"
+trap 'rm -rf "$work"' EXIT
+
+# The versioned kernel package the meta-package points at.
+kpkg=$(apt-cache depends linux-image-arm64:arm64 | awk '/Depends: linux-image-/{print $2; exit}')
+[ -n "$kpkg" ] || { echo "linux-assets: no linux-image-*-arm64 package known to apt" >&2; exit 1; }
+echo "linux-assets: fetching $kpkg and busybox-static:arm64"
+(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$kpkg" busybox-static:arm64 >/dev/null)
+mkdir -p "$work/k" "$work/b"
+dpkg-deb -x "$work"/linux-image-*_arm64.deb "$work/k"
+dpkg-deb -x "$work"/busybox-static_*_arm64.deb "$work/b"
+
+image=$(ls "$work"/k/boot/vmlinuz-*)
+release=${image##*/vmlinuz-}
+# arm64 Image header: the magic "ARM\x64" at offset 0x38.
+if [ "$(od -A n -t x1 -j 56 -N 4 "$image" | tr -d ' ')" != "41524d64" ]; then
+  echo "linux-assets: $image is not an arm64 Image" >&2
+  exit 1
+fi
+
+root="$work/root"
+mkdir -p "$root"/{bin,dev,proc,sys,tmp,root,lib/modules}
+install -m 0755 "$work/b/bin/busybox" "$root/bin/busybox"
+# busybox is an arm64 binary the host cannot run (`--install`): its applets are
+# linked by name.
+for applet in sh ash cat echo ls mount umount uname insmod lsmod rmmod dmesg mkdir \
+              sleep true false ps kill grep head tail wc date hostname poweroff reboot \
+              sync stty tty env printf test [ setsid cttyhack tr; do
+  ln -s busybox "$root/bin/$applet"
+done
+mods="$work/k/lib/modules/$release/kernel/drivers/tee"
+for m in "$mods/tee.ko" "$mods/optee/optee.ko"; do
+  [ -f "$m" ] || { echo "linux-assets: $m missing from $kpkg" >&2; exit 1; }
+  install -m 0644 "$m" "$root/lib/modules/"
+done
+
+cat > "$root/init" <<'INIT'
+#!/bin/sh
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+echo "warden-init: reached init (Linux $(uname -r))"
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    warden.modules=*)
+      for m in $(echo "${arg#warden.modules=}" | tr ',' ' '); do
+        if insmod "/lib/modules/$m.ko"; then
+          echo "warden-init: loaded $m"
+        else
+          echo "warden-init: FAILED to load $m"
+        fi
+      done ;;
+  esac
+done
+echo "warden-init: shell"
+while true; do
+  setsid cttyhack sh
+  echo "warden-init: shell exited, starting another"
+done
+INIT
+chmod 0755 "$root/init"
+
+(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9n > "$work/initramfs.cpio.gz"
+install -m 0644 "$image" "$out/Image"
+install -m 0644 "$work/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
+echo "$kpkg $release" > "$out/VERSION"
+echo "linux-assets: Linux $release, $(du -h "$out/Image" | cut -f1) Image, $(du -h "$out/initramfs.cpio.gz" | cut -f1) initramfs in $out"
