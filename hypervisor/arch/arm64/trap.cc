@@ -14,7 +14,7 @@ enum TrapKind : uint64_t { kSync = 0, kIrq = 1, kFiq = 2, kSerror = 3, kAarch32 
 // The one place a trapped instruction is stepped over (ESR.IL: 4 bytes, or 2
 // for a 16-bit T32 one). HVC needs none: ELR is already past it.
 void skip_instruction(Vcpu& v, uint64_t esr) {
-    v.regs.pc += (esr & (uint64_t{1} << 25)) ? 4 : 2;
+    v.regs.pc += 2 + ((esr >> 24) & 2);  // IL is bit 25: branch-free on the call path
 }
 
 void handle_sync(Vcpu& v) {
