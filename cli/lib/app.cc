@@ -69,8 +69,8 @@ void add_guest_commands(CLI::App& app, Args& a, Action* action) {
                 {"wardenctl guest create --config /etc/warden/guests/web.toml --start",
                  "wardenctl guest create --name web-1 --kernel ./web.bin --memory 64M --tee optee",
                  "wardenctl guest create --config web.toml --validate-only", "",
-                 "A relative `kernel` in a config file is relative to that file; wardenctl",
-                 "sends the file's text with that one value made absolute."});
+                 "Relative `kernel` and `initrd` paths in a config file are relative to that",
+                 "file; wardenctl sends the file's text with those values made absolute."});
     CLI::Option* config =
         create->add_option("--config", a.create.config, "Guest config file (TOML)")
             ->check(CLI::ExistingFile);
@@ -78,6 +78,8 @@ void add_guest_commands(CLI::App& app, Args& a, Action* action) {
         create->add_option("--name", a.create.name,
                            "Guest name: 1-31 of a-z, 0-9, '-'; a letter first, no '-' last"),
         create->add_option("--kernel", a.create.kernel, "Kernel image (arm64 Image or raw binary)"),
+        create->add_option("--initrd", a.create.initrd,
+                           "Initial ramdisk, loaded below the device tree and named in it"),
         create->add_option("--memory", a.create.memory,
                            "RAM, e.g. 64M or 1G (a bare number is MiB); default 16M"),
         // 0 would read as "unset" on the wire: refuse it here, where it is explicit.

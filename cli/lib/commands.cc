@@ -89,7 +89,7 @@ int guest_create(Session& s, const CreateArgs& a) {
         s.aliases = {{"spec.tee_method", "--tee-method"}, {"spec.name", "--name"},
                      {"spec.kernel", "--kernel"},         {"spec.memory", "--memory"},
                      {"spec.vcpus", "--vcpus"},           {"spec.tee", "--tee"},
-                     {"spec.bootargs", "--bootargs"}};
+                     {"spec.bootargs", "--bootargs"},     {"spec.initrd", "--initrd"}};
     }
     if (!a.config.empty()) {
         ConfigText config = load_config_text(a.config);
@@ -102,6 +102,10 @@ int guest_create(Session& s, const CreateArgs& a) {
         std::error_code ec;
         std::filesystem::path kernel = std::filesystem::absolute(a.kernel, ec);
         spec->set_kernel(ec ? a.kernel : kernel.lexically_normal().string());
+        if (!a.initrd.empty()) {
+            std::filesystem::path initrd = std::filesystem::absolute(a.initrd, ec);
+            spec->set_initrd(ec ? a.initrd : initrd.lexically_normal().string());
+        }
         if (!a.memory.empty()) {
             uint64_t bytes = parse_size(a.memory);
             if (bytes == 0) {

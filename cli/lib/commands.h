@@ -37,6 +37,7 @@ struct CreateArgs {
     std::string config;  // either this...
     std::string name;    // ...or these
     std::string kernel;
+    std::string initrd;
     std::string memory;
     uint32_t vcpus = 0;  // 0: the daemon's default
     std::string tee;

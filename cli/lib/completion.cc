@@ -21,7 +21,7 @@ _wardenctl() {
             ((i++))
             continue
             ;;
-        -o | --output | --config | --name | --kernel | --memory | --vcpus | --tee | \
+        -o | --output | --config | --name | --kernel | --initrd | --memory | --vcpus | --tee | \
             --tee-method | --bootargs | --method)
             ((i++))
             continue
@@ -38,7 +38,7 @@ _wardenctl() {
     -o | --output) COMPREPLY=($(compgen -W "table json" -- "$cur")); return ;;
     --tee) COMPREPLY=($(compgen -W "optee none" -- "$cur")); return ;;
     --tee-method | --method) COMPREPLY=($(compgen -W "smc hvc" -- "$cur")); return ;;
-    --config | --kernel | --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+    --config | --kernel | --initrd | --socket) COMPREPLY=($(compgen -f -- "$cur")); return ;;
     --name | --memory | --vcpus | --bootargs | --timeout) return ;;
     esac
     local words=""
@@ -46,7 +46,7 @@ _wardenctl() {
     /) words="guest tee health completion --socket --output --timeout --help" ;;
     guest/) words="create list get start stop destroy" ;;
     guest/create)
-        words="--config --name --kernel --memory --vcpus --tee --tee-method --bootargs"
+        words="--config --name --kernel --initrd --memory --vcpus --tee --tee-method --bootargs"
         words+=" --start --validate-only"
         ;;
     guest/get | guest/start | guest/stop) words=$(_wardenctl_guests "${globals[@]}") ;;

@@ -73,30 +73,41 @@ std::optional<size_t> first_invalid_utf8(std::string_view s) {
     return std::nullopt;
 }
 
-ConfigText resolve_kernel_path(const std::string& text, const std::filesystem::path& dir) {
+namespace {
+
+// Makes the file path under `key` absolute (relative to `dir`), in place.
+ConfigText resolve_one(const std::string& text, const std::filesystem::path& dir, const char* key) {
     toml::table doc;
     try {
         doc = toml::parse(std::string_view(text));
     } catch (const toml::parse_error&) {
         return {text, ""};
     }
-    const toml::node* node = doc.get("kernel");
-    const auto* kernel = node ? node->as_string() : nullptr;
-    if (!kernel || kernel->get().empty()) return {text, ""};
-    std::filesystem::path path(kernel->get());
+    const toml::node* node = doc.get(key);
+    const auto* value = node ? node->as_string() : nullptr;
+    if (!value || value->get().empty()) return {text, ""};
+    std::filesystem::path path(value->get());
     if (path.is_absolute()) return {text, ""};
 
-    const toml::source_region& where = kernel->source();
+    const toml::source_region& where = value->source();
     size_t begin = 0, end = 0;
     if (where.begin.line != where.end.line || !byte_offset(text, where.begin, &begin) ||
         !byte_offset(text, where.end, &end) || end <= begin) {
-        return {"", "kernel: cannot make \"" + kernel->get() +
+        return {"", std::string(key) + ": cannot make \"" + value->get() +
                         "\" absolute in this file; write it as an absolute path"};
     }
     std::string resolved = (dir / path).lexically_normal().string();
     std::string out = text;
     out.replace(begin, end - begin, toml_basic_string(resolved));
     return {out, ""};
+}
+
+}  // namespace
+
+ConfigText resolve_file_paths(const std::string& text, const std::filesystem::path& dir) {
+    ConfigText c = resolve_one(text, dir, "kernel");
+    if (!c.error.empty()) return c;
+    return resolve_one(c.text, dir, "initrd");
 }
 
 ConfigText load_config_text(const std::filesystem::path& file) {
@@ -124,7 +135,7 @@ ConfigText load_config_text(const std::filesystem::path& file) {
     std::error_code ec;
     std::filesystem::path dir = std::filesystem::absolute(file, ec).parent_path();
     if (ec) return {"", "cannot resolve " + file.string() + ": " + ec.message()};
-    return resolve_kernel_path(text, dir);
+    return resolve_file_paths(text, dir);
 }
 
 }  // namespace warden::cli

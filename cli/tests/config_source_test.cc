@@ -15,7 +15,7 @@ TEST(ConfigSource, RelativeKernelBecomesAbsoluteAndNothingElseMoves) {
         "name = \"web-1\"\n"
         "kernel   =  \"images/web.bin\"   # next to this file\n"
         "memory = \"64M\"\n";
-    ConfigText c = resolve_kernel_path(text, "/etc/warden/guests");
+    ConfigText c = resolve_file_paths(text, "/etc/warden/guests");
     EXPECT_EQ(c.error, "");
     EXPECT_EQ(c.text,
               "# web guest\n"
@@ -24,32 +24,41 @@ TEST(ConfigSource, RelativeKernelBecomesAbsoluteAndNothingElseMoves) {
               "memory = \"64M\"\n");
 }
 
+TEST(ConfigSource, ARelativeInitrdBecomesAbsoluteToo) {
+    ConfigText c =
+        resolve_file_paths("kernel = \"k.bin\"\ninitrd = \"rd.gz\" # ramdisk\n", "/etc/g");
+    EXPECT_EQ(c.error, "");
+    EXPECT_EQ(c.text, "kernel = \"/etc/g/k.bin\"\ninitrd = \"/etc/g/rd.gz\" # ramdisk\n");
+    c = resolve_file_paths("kernel = \"/k\"\ninitrd = \"\"\"\nrd\"\"\"\n", "/d");
+    EXPECT_NE(c.error.find("initrd: cannot make"), std::string::npos) << c.error;
+}
+
 TEST(ConfigSource, DotsAreResolvedAndLiteralStringsWork) {
-    ConfigText c = resolve_kernel_path("kernel = '../bin/k.bin'\n", "/srv/cfg");
+    ConfigText c = resolve_file_paths("kernel = '../bin/k.bin'\n", "/srv/cfg");
     EXPECT_EQ(c.text, "kernel = \"/srv/bin/k.bin\"\n");
 }
 
 TEST(ConfigSource, NonAsciiBeforeTheValueOnItsLine) {
-    ConfigText c = resolve_kernel_path("bootargs = \"é\"\nkernel=\"ké.bin\" # ü\n", "/d");
+    ConfigText c = resolve_file_paths("bootargs = \"é\"\nkernel=\"ké.bin\" # ü\n", "/d");
     EXPECT_EQ(c.text, "bootargs = \"é\"\nkernel=\"/d/ké.bin\" # ü\n");
 }
 
 TEST(ConfigSource, CharactersThatNeedEscapingInTheDirectory) {
-    ConfigText c = resolve_kernel_path("kernel = \"k\"\n", "/a \"b\"\\c");
+    ConfigText c = resolve_file_paths("kernel = \"k\"\n", "/a \"b\"\\c");
     EXPECT_EQ(c.text, "kernel = \"/a \\\"b\\\"\\\\c/k\"\n");
 }
 
 TEST(ConfigSource, AbsoluteKernelAndOddFilesGoOutUnchanged) {
     for (const std::string text : {"kernel = \"/boot/k.bin\"\n", "name = \"x\"\n", "kernel = 5\n",
                                    "this is [not toml\n", "", "[quotas]\nkernel = \"q\"\n"}) {
-        ConfigText c = resolve_kernel_path(text, "/d");
+        ConfigText c = resolve_file_paths(text, "/d");
         EXPECT_EQ(c.error, "") << text;
         EXPECT_EQ(c.text, text);
     }
 }
 
 TEST(ConfigSource, MultiLineKernelCannotBeRewritten) {
-    ConfigText c = resolve_kernel_path("kernel = \"\"\"\nk.bin\"\"\"\n", "/d");
+    ConfigText c = resolve_file_paths("kernel = \"\"\"\nk.bin\"\"\"\n", "/d");
     EXPECT_NE(c.error.find("absolute path"), std::string::npos);
 }
 

@@ -32,6 +32,10 @@ struct Writer {
     void raw(const char* name, const void* v, int len) {
         if (!err) err = fdt_property(fdt, name, v, len);
     }
+    void u64(const char* name, uint64_t v) {
+        fdt64_t c = cpu_to_fdt64(v);
+        raw(name, &c, sizeof c);
+    }
     void reg64(const char* name, uint64_t a, uint64_t s) {
         fdt64_t cells[2] = {cpu_to_fdt64(a), cpu_to_fdt64(s)};
         raw(name, cells, sizeof cells);
@@ -52,7 +56,10 @@ bool valid_method(const char* m) {
 
 int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     if (!buf || cfg.vcpus == 0 || cfg.vcpus > 8 || cfg.ram_size == 0 || !cfg.bootargs ||
-        (cfg.optee_method && !valid_method(cfg.optee_method))) {
+        (cfg.optee_method && !valid_method(cfg.optee_method)) ||
+        cfg.initrd_end < cfg.initrd_start ||
+        (cfg.initrd_end &&
+         (cfg.initrd_start < cfg.ram_base || cfg.initrd_end > cfg.ram_base + cfg.ram_size))) {
         return -abi::err::kInval;
     }
     if (size > 0x7fffffff) size = 0x7fffffff;
@@ -147,6 +154,10 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     w.begin("chosen");
     w.str("bootargs", cfg.bootargs);
     w.str("stdout-path", uart);
+    if (cfg.initrd_end) {
+        w.u64("linux,initrd-start", cfg.initrd_start);
+        w.u64("linux,initrd-end", cfg.initrd_end);
+    }
     w.end();
 
     w.end();  // root

@@ -28,6 +28,10 @@ struct GuestDtConfig {
     unsigned virtio_count = 0;
     // "smc" or "hvc": the guest has OP-TEE (/firmware/optee); nullptr: no TEE.
     const char* optee_method = nullptr;
+    // An initial ramdisk at [initrd_start, initrd_end) in the guest's RAM
+    // (/chosen linux,initrd-start and -end); both 0: none.
+    uint64_t initrd_start = 0;
+    uint64_t initrd_end = 0;
 };
 
 // Writes a complete FDT into buf: memory, cpus, PSCI over HVC, the generic

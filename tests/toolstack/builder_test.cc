@@ -215,6 +215,50 @@ TEST_F(BuilderTest, BadInputIsRefusedBeforeTouchingTheHypervisor) {
     EXPECT_EQ(t->domctls(), before);
 }
 
+TEST_F(BuilderTest, AnInitrdGoesBelowTheDeviceTreeAndIsNamedInIt) {
+    std::vector<uint8_t> rd(300000);
+    for (size_t i = 0; i < rd.size(); ++i) rd[i] = static_cast<uint8_t>(i * 7);
+    auto id = builder.build(config("rd"), fake_image(), rd, false);
+    ASSERT_TRUE(id.ok()) << id.error().message();
+    const uint64_t dt = kGuestRamBase + (16ull << 20) - kDeviceTreeRoom;
+    auto chosen_u64 = [&](const char* prop) {
+        auto blob = read_guest(*id, dt, 4096);
+        int chosen = fdt_path_offset(blob.data(), "/chosen");
+        int len = 0;
+        const void* v = fdt_getprop(blob.data(), chosen, prop, &len);
+        EXPECT_EQ(len, 8) << prop;
+        return v ? fdt64_ld(static_cast<const fdt64_t*>(v)) : 0;  // may be unaligned
+    };
+    const uint64_t start = chosen_u64("linux,initrd-start");
+    EXPECT_EQ(start % 4096, 0u);
+    EXPECT_EQ(chosen_u64("linux,initrd-end"), start + rd.size());
+    EXPECT_LE(start + rd.size(), dt) << "below the device tree";
+    EXPECT_GT(start, kGuestRamBase + 8192) << "above the kernel";
+    EXPECT_EQ(read_guest(*id, start, rd.size()), rd);
+    EXPECT_EQ(ToolData::decode(hv.get_info(*id)->tool_data).initrd_size, rd.size());
+
+    // A changed TEE rewrites the tree before the first run: the range stays.
+    auto c = config("rd");
+    c.tee = TeeType::None;
+    ASSERT_TRUE(builder.rewrite_device_tree(*id, c).ok());
+    EXPECT_EQ(chosen_u64("linux,initrd-start"), start);
+    EXPECT_EQ(chosen_u64("linux,initrd-end"), start + rd.size());
+    ASSERT_TRUE(builder.record_tool_data(*id, c).ok());
+    EXPECT_EQ(ToolData::decode(hv.get_info(*id)->tool_data).initrd_size, rd.size());
+}
+
+TEST_F(BuilderTest, AKernelAndInitrdThatDoNotFitAreRefusedBeforeAnythingIsCreated) {
+    uint64_t before = t->domctls();
+    auto c = config("tight");
+    c.memory = 4ull << 20;
+    std::vector<uint8_t> rd(2u << 20);
+    auto r = builder.build(c, fake_image(0, 2u << 20), rd);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().kind(), ErrorKind::InvalidInput);
+    EXPECT_NE(r.error().reason().find("-byte initrd"), std::string::npos) << r.error().reason();
+    EXPECT_EQ(t->domctls(), before);
+}
+
 TEST_F(BuilderTest, NoTeePlatformGivesENODEV) {
     auto none = std::make_shared<CoreTransport>(testing::CoreTransportConfig{0});
     Hypervisor h(none);

@@ -45,6 +45,20 @@ tee_shm_pages = 512
     EXPECT_EQ(r->quotas.tee_shm_pages, 512u);
 }
 
+TEST(GuestConfig, AnInitrdIsOptionalAndRelativeToTheFile) {
+    auto r = parse("name = \"a\"\nkernel = \"k\"\ninitrd = \"rd/initramfs.cpio.gz\"\n");
+    ASSERT_TRUE(r.ok()) << r.error().reason();
+    EXPECT_EQ(r->initrd, "/etc/warden/guests/rd/initramfs.cpio.gz");
+    r = parse("name = \"a\"\nkernel = \"k\"\ninitrd = \"/boot/initrd\"\n");
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->initrd, "/boot/initrd");
+    EXPECT_TRUE(parse("name = \"a\"\nkernel = \"k\"\n")->initrd.empty());
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\ninitrd = \"\"\n"),
+              "web.toml:3: initrd: empty path");
+    EXPECT_EQ(error_of("name = \"a\"\nkernel = \"k\"\ninitrd = 3\n"),
+              "web.toml:3: initrd: expected a string");
+}
+
 TEST(GuestConfig, DefaultsAndIntegerMemory) {
     auto r = parse("name = \"a\"\nkernel = \"/abs/k.bin\"\nmemory = 32\n");
     ASSERT_TRUE(r.ok()) << r.error().reason();

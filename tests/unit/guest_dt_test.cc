@@ -65,6 +65,37 @@ TEST(GuestDt, RejectsBadConfig) {
     EXPECT_EQ(build_guest_dt(buf.data(), buf.size(), {0, 4096, 1, nullptr}), -abi::err::kInval);
 }
 
+TEST(GuestDt, AnInitrdIsNamedInChosenAndMustLieInRam) {
+    std::vector<char> buf(4096);
+    GuestDtConfig cfg{0x40000000, 0x1000000, 1, ""};
+    cfg.initrd_start = 0x40e00000;
+    cfg.initrd_end = 0x40e12345;
+    ASSERT_GT(build_guest_dt(buf.data(), buf.size(), cfg), 0);
+    int chosen = fdt_path_offset(buf.data(), "/chosen");
+    ASSERT_GE(chosen, 0);
+    int len = 0;
+    const void* start = fdt_getprop(buf.data(), chosen, "linux,initrd-start", &len);
+    ASSERT_NE(start, nullptr);
+    EXPECT_EQ(len, 8);
+    EXPECT_EQ(fdt64_ld(static_cast<const fdt64_t*>(start)), 0x40e00000u);  // may be unaligned
+    const void* end = fdt_getprop(buf.data(), chosen, "linux,initrd-end", &len);
+    ASSERT_NE(end, nullptr);
+    EXPECT_EQ(fdt64_ld(static_cast<const fdt64_t*>(end)), 0x40e12345u);
+    cfg.initrd_end = 0x41000001;  // one byte past RAM
+    EXPECT_EQ(build_guest_dt(buf.data(), buf.size(), cfg), -abi::err::kInval);
+    cfg.initrd_start = 0x3ffff000;  // below RAM
+    cfg.initrd_end = 0x40001000;
+    EXPECT_EQ(build_guest_dt(buf.data(), buf.size(), cfg), -abi::err::kInval);
+    cfg.initrd_start = 0x40002000;  // ends before it starts
+    EXPECT_EQ(build_guest_dt(buf.data(), buf.size(), cfg), -abi::err::kInval);
+    cfg = GuestDtConfig{0x40000000, 0x1000000, 1, ""};
+    ASSERT_GT(build_guest_dt(buf.data(), buf.size(), cfg), 0);
+    EXPECT_EQ(fdt_getprop(buf.data(), fdt_path_offset(buf.data(), "/chosen"), "linux,initrd-start",
+                          nullptr),
+              nullptr)
+        << "no initrd, no property";
+}
+
 // The tree as text: one line per node (its path), then one per property, its
 // value as strings when it is NUL-terminated printable text, else as 32-bit cells.
 void dump(const void* fdt, int node, const std::string& path, std::string& out) {

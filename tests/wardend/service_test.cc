@@ -197,6 +197,28 @@ TEST_F(ServiceTest, ExhaustionIsResourceExhaustedWithReasonAndMetadata) {
     EXPECT_TRUE(enable("d").ok());
 }
 
+TEST_F(ServiceTest, AnInitrdIsReadAsTheCallerAndLoadedBelowTheDeviceTree) {
+    fs::path rd = kernel;
+    rd += ".initrd";
+    std::string bytes(70000, 'r');
+    std::ofstream(rd, std::ios::binary) << bytes;
+    auto r = spec("rd", false);
+    r.mutable_spec()->set_initrd(rd.string());
+    v1::Guest g;
+    auto st = create(r, &g);
+    fs::remove(rd);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    Domain* d = core->domain(static_cast<uint16_t>(g.domain_id()));
+    ASSERT_NE(d, nullptr);
+    const uint64_t at = toolstack::initrd_address(4ull << 20, bytes.size());
+    std::string loaded(bytes.size(), '\0');
+    ASSERT_TRUE(d->copy_from_guest(loaded.data(), Ipa(at), loaded.size()));
+    EXPECT_EQ(loaded, bytes);
+    auto again = create(r);  // the same spec again: the same guest, not an error
+    EXPECT_TRUE(again.ok()) << again.error_message();
+    EXPECT_EQ(guest_count(), 1);
+}
+
 TEST_F(ServiceTest, ValidationNamesTheField) {
     auto d = decode(create(spec("Bad_Name")));
     EXPECT_EQ(d.code, grpc::StatusCode::INVALID_ARGUMENT);
@@ -213,6 +235,15 @@ TEST_F(ServiceTest, ValidationNamesTheField) {
     r = spec("missing");
     r.mutable_spec()->set_kernel("/nonexistent/kernel.bin");
     EXPECT_EQ(decode(create(r)).field, "kernel");
+    r = spec("rd");
+    r.mutable_spec()->set_initrd("relative/initrd.gz");
+    EXPECT_EQ(decode(create(r)).field, "initrd");
+    r.mutable_spec()->set_initrd("/nonexistent/initrd.gz");
+    d = decode(create(r));
+    EXPECT_EQ(d.field, "initrd");
+    EXPECT_EQ(d.metadata["path"], "/nonexistent/initrd.gz");
+    r.mutable_spec()->set_initrd(std::string("/tmp/x\0y", 8));
+    EXPECT_EQ(decode(create(r)).field, "spec.initrd") << "a NUL byte";
     v1::CreateGuestRequest empty;
     EXPECT_EQ(decode(create(empty)).field, "source");
     v1::CreateGuestRequest toml;

@@ -95,6 +95,12 @@ Result<GuestConfig> parse_guest_config(const std::string& text, const std::strin
             if (path.empty()) return ctx.fail(n, k, "empty path");
             c.kernel = std::filesystem::path(path).is_absolute() ? std::filesystem::path(path)
                                                                  : base_dir / path;
+        } else if (k == "initrd") {
+            std::string path;
+            if (auto s = want_string(path); !s) return s.error();
+            if (path.empty()) return ctx.fail(n, k, "empty path");
+            c.initrd = std::filesystem::path(path).is_absolute() ? std::filesystem::path(path)
+                                                                 : base_dir / path;
         } else if (k == "memory") {
             uint64_t m = 0;
             if (n->is_integer()) {

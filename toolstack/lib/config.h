@@ -5,6 +5,8 @@
 //
 //   name       = "web-1"          required; 1-31 of [a-z0-9-], starting with a letter
 //   kernel     = "web.bin"        required; arm64 Image or raw binary; relative to the file
+//   initrd     = "initrd.gz"      optional initial ramdisk, placed below the device tree
+//                                 and named in /chosen; relative to the file
 //   memory     = "64M"            size with K/M/G suffix (size.h; a bare number is MiB),
 //                                 or MiB as an integer;
 //                                 2 MiB to 1 GiB, a multiple of 2 MiB; default 16M
@@ -38,6 +40,7 @@ struct GuestQuotas {
 struct GuestConfig {
     std::string name;
     std::filesystem::path kernel;
+    std::filesystem::path initrd;  // empty: none
     uint64_t memory = 16ull << 20;
     uint32_t vcpus = 1;
     TeeType tee = TeeType::None;

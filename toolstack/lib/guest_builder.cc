@@ -42,7 +42,8 @@ Error step_error(BuildStep step, Error e) {
 }  // namespace
 
 // Layout: bit 0 TEE method (1 = HVC), bit 1 built by the toolstack,
-// bits 8..15 TEE session quota, bits 16..31 TEE shared-memory page quota.
+// bits 8..15 TEE session quota, bits 16..31 TEE shared-memory page quota,
+// bits 32..63 the initrd's size in bytes.
 ToolData ToolData::decode(uint64_t v) {
     ToolData t;
     t.tee_method = (v & 1) ? TeeMethod::Hvc : TeeMethod::Smc;
@@ -51,16 +52,23 @@ ToolData ToolData::decode(uint64_t v) {
     uint32_t pages = (v >> 16) & 0xffff;
     if (sessions) t.quotas.tee_sessions = sessions;
     if (pages) t.quotas.tee_shm_pages = pages;
+    t.initrd_size = static_cast<uint32_t>(v >> 32);
     return t;
 }
 
 uint64_t ToolData::encode() const {
     return (tee_method == TeeMethod::Hvc ? 1u : 0u) | (built_by_toolstack ? 2u : 0u) |
            (uint64_t{quotas.tee_sessions & 0xff} << 8) |
-           (uint64_t{quotas.tee_shm_pages & 0xffff} << 16);
+           (uint64_t{quotas.tee_shm_pages & 0xffff} << 16) | (uint64_t{initrd_size} << 32);
 }
 
-Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t ram_base) {
+uint64_t initrd_address(uint64_t memory, uint64_t size) {
+    const uint64_t top = kGuestRamBase + memory - kDeviceTreeRoom;
+    return size > top - kGuestRamBase ? kGuestRamBase : (top - size) & ~uint64_t{0xfff};
+}
+
+Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t ram_base,
+                                               uint64_t initrd_size) {
     // The hypervisor's own builder (runtime/dt): every guest gets the same tree.
     std::vector<uint8_t> buf(kDeviceTreeRoom);
     GuestDtConfig dt;
@@ -69,6 +77,10 @@ Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t 
     dt.vcpus = cfg.vcpus;
     dt.bootargs = cfg.bootargs.c_str();
     if (cfg.tee == TeeType::Optee) dt.optee_method = to_string(cfg.tee_method);
+    if (initrd_size) {
+        dt.initrd_start = initrd_address(cfg.memory, initrd_size);
+        dt.initrd_end = dt.initrd_start + initrd_size;
+    }
     int len = build_guest_dt(buf.data(), buf.size(), dt);
     if (len < 0) {
         return Error(ErrorKind::Internal,
@@ -79,14 +91,20 @@ Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t 
 }
 
 Status GuestBuilder::rewrite_device_tree(uint16_t domid, const GuestConfig& cfg) {
-    auto dt = build_device_tree(cfg, kGuestRamBase);
+    // The initrd stays where it was loaded: its size is in the tool data.
+    auto info = hv_.get_info(domid);
+    if (!info) return info.error();
+    auto dt = build_device_tree(cfg, kGuestRamBase, ToolData::decode(info->tool_data).initrd_size);
     if (!dt) return dt.error();
     if (auto s = hv_.load(domid, kGuestRamBase + cfg.memory - kDeviceTreeRoom, *dt); !s) return s;
     return record_tool_data(domid, cfg);
 }
 
 Status GuestBuilder::record_tool_data(uint16_t domid, const GuestConfig& cfg) {
+    auto info = hv_.get_info(domid);
+    if (!info) return info.error();
     ToolData td;
+    td.initrd_size = ToolData::decode(info->tool_data).initrd_size;
     td.tee_method = cfg.tee_method;
     td.built_by_toolstack = true;
     td.quotas = cfg.quotas;
@@ -94,7 +112,7 @@ Status GuestBuilder::record_tool_data(uint16_t domid, const GuestConfig& cfg) {
 }
 
 Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uint8_t> kernel,
-                                     bool start) {
+                                     std::span<const uint8_t> initrd, bool start) {
     if (auto s = validate_guest_config(cfg); !s) return step_error(BuildStep::Validate, s.error());
     auto layout = image_layout(kernel);
     if (!layout) return step_error(BuildStep::Validate, layout.error());
@@ -105,13 +123,24 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
                                         std::to_string(layout->size) +
                                         "-byte kernel and the device tree"));
     }
-    auto dt = build_device_tree(cfg, kGuestRamBase);
+    const uint64_t initrd_at = initrd_address(cfg.memory, initrd.size());
+    if (initrd.size() > UINT32_MAX ||
+        (!initrd.empty() && initrd_at < kGuestRamBase + layout->text_offset + layout->size)) {
+        return step_error(
+            BuildStep::Validate,
+            invalid_field("memory", std::to_string(cfg.memory >> 20) + " MiB cannot hold the " +
+                                        std::to_string(layout->size) + "-byte kernel, the " +
+                                        std::to_string(initrd.size()) +
+                                        "-byte initrd and the device tree"));
+    }
+    auto dt = build_device_tree(cfg, kGuestRamBase, initrd.size());
     if (!dt) return step_error(BuildStep::Validate, dt.error());
 
     ToolData td;
     td.tee_method = cfg.tee_method;
     td.built_by_toolstack = true;
     td.quotas = cfg.quotas;
+    td.initrd_size = static_cast<uint32_t>(initrd.size());
     auto id = hv_.create_domain({cfg.name, cfg.memory, cfg.vcpus, td.encode()});
     if (!id) return step_error(BuildStep::Create, id.error());
     uint16_t domid = *id;
@@ -131,6 +160,11 @@ Result<uint16_t> GuestBuilder::build(const GuestConfig& cfg, std::span<const uin
 
     uint64_t entry = kGuestRamBase + layout->text_offset;
     if (auto s = hv_.load(domid, entry, kernel); !s) return fail(BuildStep::LoadKernel, s.error());
+    if (!initrd.empty()) {
+        if (auto s = hv_.load(domid, initrd_at, initrd); !s) {
+            return fail(BuildStep::LoadKernel, s.error());
+        }
+    }
     done(BuildStep::LoadKernel);
     if (cfg.tee != TeeType::None) {
         if (auto s = hv_.tee_enable(domid, cfg.tee, cfg.quotas.tee()); !s) {

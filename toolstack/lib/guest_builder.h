@@ -26,15 +26,22 @@ struct ToolData {
     TeeMethod tee_method = TeeMethod::Smc;
     bool built_by_toolstack = false;
     GuestQuotas quotas;
+    uint32_t initrd_size = 0;  // bytes of the initial ramdisk (0: none)
     static ToolData decode(uint64_t v);
     uint64_t encode() const;
 };
 
 // The steps, in order; rollback tests fail each one in turn.
 
-// The guest's device tree: memory, CPUs, PSCI (HVC), timer, the hypervisor's
-// console, /firmware/optee when its TEE is enabled, chosen/bootargs.
-Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t ram_base);
+// Where an initial ramdisk of `size` bytes goes in a guest of `memory` bytes:
+// page-aligned, right below the device tree (the kernel sits at the bottom).
+uint64_t initrd_address(uint64_t memory, uint64_t size);
+
+// The guest's device tree: memory, CPUs, PSCI (HVC), timer, the PL011, the
+// hypervisor's console, /firmware/optee when its TEE is enabled,
+// chosen/bootargs, and the initrd's range when it has one of `initrd_size` bytes.
+Result<std::vector<uint8_t>> build_device_tree(const GuestConfig& cfg, uint64_t ram_base,
+                                               uint64_t initrd_size = 0);
 
 class GuestBuilder {
 public:
@@ -42,7 +49,12 @@ public:
     // Returns the new domain's ID. With start = false the guest stays paused,
     // never run, so its TEE can still be changed. On failure the error names the step.
     Result<uint16_t> build(const GuestConfig& cfg, std::span<const uint8_t> kernel,
-                           bool start = true);
+                           bool start = true) {
+        return build(cfg, kernel, {}, start);
+    }
+    // The same with an initial ramdisk (empty: none).
+    Result<uint16_t> build(const GuestConfig& cfg, std::span<const uint8_t> kernel,
+                           std::span<const uint8_t> initrd, bool start = true);
     // Rewrites the device tree of a guest that has not run yet (after its TEE
     // settings changed) and records the settings in its tool data.
     Status rewrite_device_tree(uint16_t domid, const GuestConfig& cfg);

@@ -23,8 +23,9 @@ using grpc::StatusCode;
 
 // Two creates asked for the same guest.
 bool same_spec(const ts::GuestConfig& a, const ts::GuestConfig& b) {
-    return a.name == b.name && a.kernel == b.kernel && a.memory == b.memory && a.vcpus == b.vcpus &&
-           a.tee == b.tee && a.tee_method == b.tee_method && a.bootargs == b.bootargs &&
+    return a.name == b.name && a.kernel == b.kernel && a.initrd == b.initrd &&
+           a.memory == b.memory && a.vcpus == b.vcpus && a.tee == b.tee &&
+           a.tee_method == b.tee_method && a.bootargs == b.bootargs &&
            a.quotas.tee_sessions == b.quotas.tee_sessions &&
            a.quotas.tee_shm_pages == b.quotas.tee_shm_pages;
 }
@@ -275,6 +276,7 @@ ApiResult<ts::GuestConfig> Daemon::config_from(const v1::CreateGuestRequest& req
         }
         for (const auto& [field, value] :
              {std::pair<const char*, const std::string*>{"spec.kernel", &s.kernel()},
+              {"spec.initrd", &s.initrd()},
               {"spec.bootargs", &s.bootargs()},
               {"spec.name", &s.name()}}) {
             if (value->find('\0') != std::string::npos) {
@@ -283,6 +285,7 @@ ApiResult<ts::GuestConfig> Daemon::config_from(const v1::CreateGuestRequest& req
         }
         c.name = s.name();
         c.kernel = s.kernel();
+        c.initrd = s.initrd();
         if (s.memory_bytes()) c.memory = s.memory_bytes();
         if (s.vcpus()) c.vcpus = s.vcpus();
         if (s.tee() == v1::TEE_TYPE_OPTEE) c.tee = ts::TeeType::Optee;
@@ -319,6 +322,9 @@ ApiResult<ts::GuestConfig> Daemon::config_from(const v1::CreateGuestRequest& req
     if (!c.kernel.is_absolute()) {
         return ApiError::invalid("kernel", "must be an absolute path on the daemon's host");
     }
+    if (!c.initrd.empty() && !c.initrd.is_absolute()) {
+        return ApiError::invalid("initrd", "must be an absolute path on the daemon's host");
+    }
     return c;
 }
 
@@ -352,16 +358,23 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
     }
     // Opened with the caller's rights, for validation too: the answer tells the
     // caller nothing it could not find out itself.
+    auto unreadable = [](const char* field, const fs::path& path, const CallerFile& f) {
+        ApiError a = ApiError::invalid(
+            field, path.string() + ": " + f.reason +
+                       (f.err == EACCES || f.err == EPERM
+                            ? " (the daemon reads guest images with the caller's rights)"
+                            : ""));
+        a.metadata["path"] = path.string();
+        return a;
+    };
     CallerFile image =
         read_as_caller(caller, cfg.kernel.string(), limits_.max_kernel_bytes, !req.validate_only());
-    if (image.err) {
-        ApiError a = ApiError::invalid(
-            "kernel", cfg.kernel.string() + ": " + image.reason +
-                          (image.err == EACCES || image.err == EPERM
-                               ? " (the daemon reads guest images with the caller's rights)"
-                               : ""));
-        a.metadata["path"] = cfg.kernel.string();
-        return a;
+    if (image.err) return unreadable("kernel", cfg.kernel, image);
+    CallerFile initrd;
+    if (!cfg.initrd.empty()) {
+        initrd = read_as_caller(caller, cfg.initrd.string(), limits_.max_kernel_bytes,
+                                !req.validate_only());
+        if (initrd.err) return unreadable("initrd", cfg.initrd, initrd);
     }
     if (req.validate_only()) {
         v1::Guest g;
@@ -376,7 +389,7 @@ ApiResult<v1::Guest> Daemon::create(const v1::CreateGuestRequest& req,
     JournalEntry entry{cfg, JournalEntry::Pending::Create};
     if (auto st = journal_.write(entry); !st) return journal_error(st.error(), cfg.name);
     crash_point("create:journal");
-    auto id = builder_.build(cfg, image.bytes, req.start());
+    auto id = builder_.build(cfg, image.bytes, initrd.bytes, req.start());
     if (!id) journal_.remove(cfg.name);
     if (id) {
         crash_point("create:built");

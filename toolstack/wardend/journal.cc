@@ -50,6 +50,7 @@ Json to_json(const JournalEntry& e) {
                 {"pending", pending_word(e.pending)},
                 {"name", c.name},
                 {"kernel", c.kernel.string()},
+                {"initrd", c.initrd.string()},
                 {"memory", c.memory},
                 {"vcpus", c.vcpus},
                 {"tee", c.tee == ts::TeeType::Optee ? "optee" : "none"},
@@ -65,6 +66,7 @@ bool from_json(const Json& j, JournalEntry& e) {
     ts::GuestConfig& c = e.cfg;
     c.name = j.at("name").get<std::string>();
     c.kernel = j.at("kernel").get<std::string>();
+    c.initrd = j.value("initrd", std::string{});  // absent in entries written before initrds
     c.memory = j.at("memory").get<uint64_t>();
     c.vcpus = j.at("vcpus").get<uint32_t>();
     c.tee = j.at("tee").get<std::string>() == "optee" ? ts::TeeType::Optee : ts::TeeType::None;
