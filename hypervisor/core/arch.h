@@ -31,6 +31,9 @@ void inject_undef(Vcpu& vcpu);
 // changed, when the guest cannot take it: the access is in its own exception
 // vectors, which would fault again for ever.
 bool inject_data_abort(Vcpu& vcpu, uint64_t va, bool write);
+// Maps the hardware's virtual GIC CPU interface at the domain's GICC address
+// (kGuestGiccBase). 0 or a negative errno.
+int map_guest_gic(Domain& domain);
 // Forgets cached stage-2 translations of a domain (after unmapping).
 void stage2_flush(const Domain& domain);
 

@@ -183,6 +183,7 @@ int DomainTable::begin_create(const DomainConfig& cfg, Domain** out) {
         return -abi::err::kNoMem;
     }
     int err = d->s2_.map(ipa, ram, cfg.ram_size, S2Attr::NormalRw);
+    if (!err) err = arch::map_guest_gic(*d);
     if (err) {
         d->s2_.destroy();
         if (owned) alloc_.free_contiguous(ram, cfg.ram_size >> kPageShift);

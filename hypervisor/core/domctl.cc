@@ -211,6 +211,7 @@ int console_input(const Domain& caller, Domain& target, abi::DomctlConsoleInput&
     uint8_t bytes[abi::kConsoleInputMax];
     if (!caller.copy_from_guest(bytes, Ipa(io.buf), io.size)) return -err::kFault;
     io.accepted = target.uart().push_input(bytes, io.size);
+    vpl011::input_arrived(target);
     return 0;
 }
 

@@ -37,6 +37,18 @@ struct alignas(16) FpRegs {
     uint64_t fpsr, fpcr;
 };
 
+// The vCPU's side of the virtual GIC CPU interface (the hardware's list
+// registers, VMCR and APR), kept while another vCPU runs.
+struct GicCpuState {
+    static constexpr unsigned kLrs = 4;
+    uint32_t lr[kLrs];
+    uint32_t vmcr;
+    uint32_t apr;
+    uint32_t lrs_used;     // list registers holding one of its interrupts
+    uint64_t seen;         // the distributor generation last looked at
+    bool vtimer_inflight;  // its virtual timer interrupt is raised, not yet EOIed
+};
+
 enum class VcpuState : uint8_t {
     Off,       // never started, CPU_OFF, or its domain has stopped
     Runnable,  // may be scheduled
@@ -51,6 +63,7 @@ struct Vcpu {
     uint16_t index = 0;
     VcpuState state = VcpuState::Off;
     uint64_t traps = 0;  // every exit to the hypervisor, for diagnostics
+    GicCpuState gic{};
     // A domain this vCPU's kCreateDomain has begun and not finished (domctl.h).
     Domain* domctl_building = nullptr;
 };

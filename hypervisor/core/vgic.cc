@@ -34,7 +34,9 @@ bool in(uint64_t offset, uint64_t base, uint64_t bytes) {
 }  // namespace
 
 void Distributor::reset(unsigned vcpus) {
+    const uint64_t gen = gen_ + 1;
     *this = Distributor{};
+    gen_ = gen;
     vcpus_ = vcpus == 0 ? 1 : (vcpus > kVcpus ? kVcpus : vcpus);
     for (auto& cpu : private_) {
         for (unsigned i = 0; i < 16; ++i) cpu[i].edge = true;  // SGIs are edge-triggered
@@ -75,6 +77,7 @@ Pick Distributor::best(unsigned vcpu) const {
 }
 
 void Distributor::take(unsigned vcpu, const Pick& p) {
+    ++gen_;
     Irq* q = at(vcpu, p.intid);
     if (!q) return;
     q->in_lr = true;
@@ -87,6 +90,7 @@ void Distributor::take(unsigned vcpu, const Pick& p) {
 
 void Distributor::lr_done(unsigned vcpu, uint32_t intid, uint8_t source, bool pending,
                           bool active) {
+    ++gen_;
     Irq* q = at(vcpu, intid);
     if (!q) return;
     q->in_lr = false;
@@ -105,8 +109,10 @@ void Distributor::set_line(unsigned vcpu, uint32_t intid, bool high) {
     if (intid < 16) return;  // SGIs have no input line
     Irq* q = at(vcpu, intid);
     if (!q) return;
-    if (q->edge && high && !q->line) q->pending = true;
+    if (q->line == high) return;
+    if (q->edge && high) q->pending = true;
     q->line = high;
+    ++gen_;
 }
 
 void Distributor::send_sgi(unsigned from, uint32_t value) {
@@ -225,6 +231,7 @@ bool Distributor::read(unsigned vcpu, uint64_t offset, uint8_t size, uint64_t& v
 }
 
 bool Distributor::write(unsigned vcpu, uint64_t offset, uint8_t size, uint64_t value) {
+    ++gen_;
     const bool bytes = in(offset, kIpriorityr, kIntids) || in(offset, kItargetsr, kIntids) ||
                        in(offset, kCpendsgir, 32);
     if (!(size == 4 || (size == 1 && bytes)) || (offset & (size - 1))) return false;

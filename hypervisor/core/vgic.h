@@ -71,6 +71,9 @@ public:
     bool has_pending(unsigned vcpu) const { return best(vcpu).intid != kNone; }
 
     bool enabled() const { return enabled_; }
+    // Changes with every change of state: a vCPU whose view is current has
+    // nothing to look at (the trap path checks this before anything else).
+    uint64_t generation() const { return gen_; }
     // One interrupt's state as `vcpu` sees it (intid < kIntids, vcpu < its count).
     const Irq& irq(unsigned vcpu, uint32_t intid) const;
 
@@ -84,6 +87,7 @@ private:
 
     bool enabled_ = false;
     unsigned vcpus_ = 1;
+    uint64_t gen_ = 1;
     Irq private_[kVcpus][32]{};
     Irq spi_[kSpis]{};
 };

@@ -31,7 +31,12 @@ constexpr uint32_t kFrTxfe = 1u << 7;  // transmit FIFO empty
 // PeriphID0..3 then PCellID0..3: a PL011 r1p5, as QEMU's.
 constexpr uint8_t kIds[8] = {0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1};
 
-bool read(void* ctx, Vcpu&, uint64_t offset, uint8_t size, uint64_t& value) {
+// The UART's interrupt line into the domain's distributor (SPI kGuestUartSpi).
+void update_line(Domain& d) {
+    d.gicd().set_line(0, 32 + abi::kGuestUartSpi, d.uart().irq_pending());
+}
+
+bool read(void* ctx, Vcpu& vcpu, uint64_t offset, uint8_t size, uint64_t& value) {
     auto& u = *static_cast<Uart*>(ctx);
     if (size > 4 || (offset & (size - 1))) return false;  // 8-byte or unaligned: a bus error
     const uint64_t reg = offset & ~uint64_t{3};
@@ -85,6 +90,7 @@ bool read(void* ctx, Vcpu&, uint64_t offset, uint8_t size, uint64_t& value) {
         break;  // reserved registers read as zero
     }
     value = v >> ((offset & 3) * 8);
+    if (reg == kDr) update_line(*vcpu.domain);
     return true;
 }
 
@@ -129,6 +135,7 @@ bool write(void* ctx, Vcpu& vcpu, uint64_t offset, uint8_t size, uint64_t value)
     default:
         break;  // read-only and reserved registers ignore writes
     }
+    update_line(*vcpu.domain);
     return true;
 }
 
@@ -148,6 +155,10 @@ uint32_t Uart::push_input(const uint8_t* data, uint32_t n) {
     }
     if (taken) cleared &= ~(kIntRx | kIntRxTimeout);  // new data: the guest hears of it
     return taken;
+}
+
+void input_arrived(Domain& d) {
+    update_line(d);
 }
 
 const mmio::Device kDevice = {"pl011", read, write};

@@ -10,6 +10,10 @@
 
 #include "core/mmio.h"
 
+namespace warden {
+class Domain;
+}
+
 namespace warden::vpl011 {
 
 inline constexpr unsigned kRxSize = 256;  // bytes waiting for the guest
@@ -42,6 +46,9 @@ struct Uart {
     // the sender waits and retries).
     uint32_t push_input(const uint8_t* data, uint32_t n);
 };
+
+// Tells the domain's interrupt controller after push_input() (the line may rise).
+void input_arrived(Domain& d);
 
 // The device on a domain's bus; ctx is the domain's Uart.
 extern const mmio::Device kDevice;

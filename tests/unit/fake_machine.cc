@@ -92,6 +92,10 @@ void secure_forward(const uint64_t* args, uint64_t client, uint64_t out[4]) {
     for (int i = 0; i < 4; ++i) out[i] = r.x[i];
 }
 
+int map_guest_gic(Domain&) {
+    return 0;  // no GIC on the fake machine
+}
+
 void stage2_flush(const Domain&) {
     if (auto* m = test::FakeMachine::current()) ++m->stage2_flushes;
 }

@@ -10,6 +10,7 @@ namespace {
 
 constexpr uint64_t kGicdCtlr = 0x000;
 constexpr uint64_t kGicdIsenabler = 0x100;
+constexpr uint64_t kGicdIcenabler = 0x180;
 constexpr uint64_t kGicdIpriorityr = 0x400;
 constexpr uint64_t kGiccCtlr = 0x000;
 constexpr uint64_t kGiccPmr = 0x004;
@@ -47,6 +48,10 @@ void gic_enable_ppi(uint32_t intid) {
     uint64_t prio = g_gicd + kGicdIpriorityr + intid;
     *reinterpret_cast<volatile uint8_t*>(prio) = 0xa0;
     mmio_write32(g_gicd + kGicdIsenabler + 4 * (intid / 32), 1u << (intid % 32));
+}
+
+void gic_disable_ppi(uint32_t intid) {
+    mmio_write32(g_gicd + kGicdIcenabler + 4 * (intid / 32), 1u << (intid % 32));
 }
 
 uint32_t gic_ack() {

@@ -11,6 +11,7 @@ inline constexpr uint32_t kSpuriousIntid = 1023;
 
 void gic_set_base(uint64_t gicd, uint64_t gicc);
 void gic_enable_ppi(uint32_t intid);
+void gic_disable_ppi(uint32_t intid);
 // Acknowledges the highest-priority pending interrupt; returns its IAR value.
 uint32_t gic_ack();
 void gic_eoi(uint32_t iar);

@@ -3,6 +3,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/sysreg.h"
 #include "arch/arm64/sysreg_trap.h"
+#include "arch/arm64/vgic_cpu.h"
 #include "core/hv.h"
 #include "core/log.h"
 
@@ -58,6 +59,8 @@ void handle_sync(Vcpu& v) {
         } else if (h.on_data_abort(v, esr, ipa, far)) {
             skip_instruction(v, esr);
         }
+        // Its distributor or UART may have changed (or another vCPU runs now).
+        vgic_sync(*hv().this_cpu().current);
         return;
     }
     default:
@@ -66,16 +69,22 @@ void handle_sync(Vcpu& v) {
     }
 }
 
-void handle_irq() {
+void handle_irq(Vcpu& v) {
     uint32_t iar = gic_ack();
     uint32_t intid = iar & 0x3ff;
     if (intid == kSpuriousIntid) return;
     gic_eoi(iar);
     if (intid == kHypTimerIntid) {
         timer_arm(timer_slice_ticks());
+        vtimer_wake_sleepers(&v);
         hv().on_tick();
         return;
     }
+    if (intid == kVtimerIntid) {
+        vtimer_fired(v);
+        return;
+    }
+    if (intid == kMaintenanceIntid) return;  // the list registers are looked at on the way out
     WARDEN_LOG_WARN("unexpected interrupt %u", intid);
 }
 
@@ -90,7 +99,8 @@ extern "C" void arm64_guest_trap(warden::Vcpu* v, uint64_t kind) {
         handle_sync(*v);
         break;
     case kIrq:
-        handle_irq();
+        handle_irq(*v);
+        vgic_sync(*warden::hv().this_cpu().current);
         break;
     case kSerror:
         warden::hv().crash(*v->domain, "SError (esr 0x%lx)", WARDEN_READ_SYSREG(esr_el2));

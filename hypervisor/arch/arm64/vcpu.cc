@@ -2,6 +2,7 @@
 // vCPU state that lives in EL1 system registers and the stage-2 base register.
 #include "core/vcpu.h"
 #include "arch/arm64/sysreg.h"
+#include "arch/arm64/vgic_cpu.h"
 #include "core/arch.h"
 #include "core/domain.h"
 
@@ -89,9 +90,12 @@ void vcpu_switch(Vcpu* from, Vcpu& to) {
     if (from) {
         save_sys(from->sys);
         arm64_fpsimd_save(&from->fp);
+        arm64::vgic_save(*from);
     }
     load_sys(to.sys);
     arm64_fpsimd_load(&to.fp);
+    arm64::vgic_load(to);
+    arm64::vgic_sync(to);
     const Domain& d = *to.domain;
     WARDEN_WRITE_SYSREG(vttbr_el2, (uint64_t{d.vmid()} << 48) | d.stage2().root().value());
     arm64::isb();
@@ -137,6 +141,11 @@ bool inject_data_abort(Vcpu& v, uint64_t va, bool write) {
     WARDEN_WRITE_SYSREG(far_el1, va);
     take_sync_exception(v, vbar, (ec << 26) | kEsrIl | wnr | 0x10);
     return true;
+}
+
+int map_guest_gic(Domain& d) {
+    return d.stage2().map(Ipa(abi::kGuestGiccBase), Pa(arm64::gicv_base()), abi::kGuestGiccSize,
+                          S2Attr::DeviceRw);
 }
 
 void stage2_flush(const Domain& d) {

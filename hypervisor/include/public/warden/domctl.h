@@ -198,6 +198,9 @@ inline constexpr uint32_t kGuestUartSpi = 1;
 // Every domain's virtual GICv2 distributor (as on QEMU's virt).
 inline constexpr uint64_t kGuestGicdBase = 0x08000000;
 inline constexpr uint64_t kGuestGicdSize = 0x10000;
+// Its virtual GIC CPU interface (the hardware's GICV, mapped there).
+inline constexpr uint64_t kGuestGiccBase = 0x08010000;
+inline constexpr uint64_t kGuestGiccSize = 0x2000;
 
 inline constexpr unsigned kDomainNameMax = 32;  // including the terminating NUL
 
