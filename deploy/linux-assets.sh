@@ -14,13 +14,19 @@
 # loads the modules named by `warden.modules=tee,optee` on the kernel command
 # line (each load reported as "warden-init: loaded <name>"), prints
 #   "warden-init: shell"
-# and runs a shell on the console (respawned if it exits).
+# and runs a shell on the console (respawned if it exits). With `warden.test=boot`
+# it instead prints the uptime across a 1 s sleep and powers off.
 set -euo pipefail
 
 out=${1:?usage: linux-assets.sh OUTDIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-[ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/VERSION" ] && exit 0
+# The cache holds for this script's own text: a changed init is rebuilt.
+recipe=$(sha256sum "$0" | cut -d' ' -f1)
+if [ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/VERSION" ] &&
+   grep -qx "recipe $recipe" "$out/VERSION"; then
+  exit 0
+fi
 
 for tool in apt-get dpkg-deb cpio gzip; do
   command -v "$tool" >/dev/null || { echo "linux-assets: $tool missing (run deploy/install-deps.sh)" >&2; exit 1; }
@@ -57,7 +63,7 @@ install -m 0755 "$work/b/bin/busybox" "$root/bin/busybox"
 # linked by name.
 for applet in sh ash cat echo ls mount umount uname insmod lsmod rmmod dmesg mkdir \
               sleep true false ps kill grep head tail wc date hostname poweroff reboot \
-              sync stty tty env printf test [ setsid cttyhack tr; do
+              sync stty tty env printf test [ setsid cttyhack tr cut; do
   ln -s busybox "$root/bin/$applet"
 done
 mods="$work/k/lib/modules/$release/kernel/drivers/tee"
@@ -84,6 +90,17 @@ for arg in $(cat /proc/cmdline); do
       done ;;
   esac
 done
+# warden.test=boot: show the timer moving, then power off (boot tests).
+for arg in $(cat /proc/cmdline); do
+  if [ "$arg" = warden.test=boot ]; then
+    up1=$(cut -d' ' -f1 /proc/uptime)
+    sleep 1
+    up2=$(cut -d' ' -f1 /proc/uptime)
+    echo "warden-init: uptime $up1 -> $up2 across a 1 s sleep"
+    echo "warden-init: powering off"
+    poweroff -f
+  fi
+done
 echo "warden-init: shell"
 while true; do
   setsid cttyhack sh
@@ -95,5 +112,5 @@ chmod 0755 "$root/init"
 (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) | gzip -9n > "$work/initramfs.cpio.gz"
 install -m 0644 "$image" "$out/Image"
 install -m 0644 "$work/initramfs.cpio.gz" "$out/initramfs.cpio.gz"
-echo "$kpkg $release" > "$out/VERSION"
+printf '%s %s\nrecipe %s\n' "$kpkg" "$release" "$recipe" > "$out/VERSION"
 echo "linux-assets: Linux $release, $(du -h "$out/Image" | cut -f1) Image, $(du -h "$out/initramfs.cpio.gz" | cut -f1) initramfs in $out"

@@ -40,10 +40,14 @@ void zero_bytes(Pa at, uint64_t size) {
 
 // Puts the device tree in the last 64 KiB of the domain's RAM and prepares vCPU 0.
 bool finish_domain(Domain& d, const BootModule& m, Ipa entry, const GuestDtDevice* virtio = nullptr,
-                   unsigned virtio_count = 0) {
+                   unsigned virtio_count = 0, Ipa initrd = Ipa{}) {
     static unsigned char dt_buf[kGuestDtMax];
     GuestDtConfig cfg{d.ram_base().value(), d.ram_size(), d.vcpu_count(),
                       m.bootargs,           virtio,       virtio_count};
+    if (m.initrd_size) {
+        cfg.initrd_start = initrd.value();
+        cfg.initrd_end = initrd.value() + m.initrd_size;
+    }
     int len = build_guest_dt(dt_buf, sizeof dt_buf, cfg);
     if (len < 0) {
         WARDEN_LOG_ERROR("d%u: cannot build its device tree (%d)", d.id().value, len);
@@ -61,6 +65,11 @@ bool finish_domain(Domain& d, const BootModule& m, Ipa entry, const GuestDtDevic
 
 Domain* build_dom0(Hypervisor& hv, const BootInfo& info, const BootModule& m,
                    const ImageInfo& img) {
+    if (m.initrd_size) {
+        WARDEN_LOG_ERROR("dom0 module at 0x%lx: the control domain takes no initrd",
+                         m.base.value());
+        return nullptr;
+    }
     uint64_t mem = bootargs_mem(m.bootargs);
     if (mem == 0) mem = kDefaultGuestRam;
     mem = align_up(mem, k2M);
@@ -134,9 +143,13 @@ Domain* build_domu(Hypervisor& hv, const BootModule& m, const ImageInfo& img) {
     if (mem == 0) mem = kDefaultGuestRam;
     mem = align_up(mem, k2M);
     uint64_t need = img.text_offset + (img.image_size > m.size ? img.image_size : m.size);
-    if (need + kGuestDtMax > mem) {
-        WARDEN_LOG_ERROR("module at 0x%lx: %lu bytes of RAM cannot hold its %lu-byte image",
-                         m.base.value(), mem, need);
+    // The initrd, page-aligned, right below the device tree.
+    const uint64_t initrd_off = (mem - kGuestDtMax - m.initrd_size) & ~(kPageSize - 1);
+    if (need + kGuestDtMax + m.initrd_size > mem || (m.initrd_size && initrd_off < need)) {
+        WARDEN_LOG_ERROR(
+            "module at 0x%lx: %lu bytes of RAM cannot hold its %lu-byte image "
+            "and %lu-byte initrd",
+            m.base.value(), mem, need, m.initrd_size);
         return nullptr;
     }
     DomainConfig cfg;
@@ -149,8 +162,11 @@ Domain* build_domu(Hypervisor& hv, const BootModule& m, const ImageInfo& img) {
         return nullptr;
     }
     Ipa entry = d->ram_base() + img.text_offset;
+    const Ipa initrd = d->ram_base() + initrd_off;
     if (!d->copy_to_guest(entry, phys_ptr<const unsigned char>(m.base), m.size) ||
-        !finish_domain(*d, m, entry)) {
+        (m.initrd_size &&
+         !d->copy_to_guest(initrd, phys_ptr<const unsigned char>(m.initrd), m.initrd_size)) ||
+        !finish_domain(*d, m, entry, nullptr, 0, initrd)) {
         hv.domains().destroy(*d);
         return nullptr;
     }
@@ -217,6 +233,9 @@ unsigned build_boot_domains(Hypervisor& hv, const BootInfo& info) {
     // Modules stay where the boot loader put them until they are copied.
     for (unsigned i = 0; i < info.module_count; ++i) {
         hv.alloc().reserve(info.modules[i].base, info.modules[i].size);
+        if (info.modules[i].initrd_size) {
+            hv.alloc().reserve(info.modules[i].initrd, info.modules[i].initrd_size);
+        }
     }
     unsigned built = 0;
     for (unsigned i = 0; i < info.module_count; ++i) {

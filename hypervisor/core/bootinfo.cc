@@ -176,6 +176,29 @@ BootInfoError parse_reserved(const void* fdt, BootInfo& out) {
     return BootInfoError::None;
 }
 
+// Ramdisk modules go with the kernel module right below them (QEMU's
+// guest-loader places a guest's initrd after its kernel).
+BootInfoError attach_ramdisks(const void* fdt, int chosen, BootInfo& out) {
+    int node;
+    fdt_for_each_subnode(node, fdt, chosen) {
+        if (fdt_node_check_compatible(fdt, node, "multiboot,ramdisk") != 0) continue;
+        uint64_t a = 0, s = 0;
+        if (!reg_at(fdt, chosen, node, 0, a, s) || s == 0 || a + s < a) {
+            return BootInfoError::BadModule;
+        }
+        BootModule* owner = nullptr;
+        for (unsigned i = 0; i < out.module_count; ++i) {
+            if (out.modules[i].base.value() < a) owner = &out.modules[i];
+        }
+        if (!owner || owner->initrd_size || owner->base.value() + owner->size > a) {
+            return BootInfoError::BadModule;  // no kernel below it, two, or overlapping
+        }
+        owner->initrd = Pa(a);
+        owner->initrd_size = s;
+    }
+    return BootInfoError::None;
+}
+
 BootInfoError parse_modules(const void* fdt, BootInfo& out) {
     int chosen = fdt_path_offset(fdt, "/chosen");
     if (chosen < 0) return BootInfoError::None;
@@ -206,7 +229,7 @@ BootInfoError parse_modules(const void* fdt, BootInfo& out) {
         }
         out.modules[i] = m;
     }
-    return BootInfoError::None;
+    return attach_ramdisks(fdt, chosen, out);
 }
 
 }  // namespace

@@ -18,6 +18,10 @@ struct BootModule {
     Pa base{};
     uint64_t size = 0;
     char bootargs[kMaxBootargs] = {};
+    // Its initial ramdisk: a "multiboot,ramdisk" module, the one above this
+    // kernel and below the next (size 0: none).
+    Pa initrd{};
+    uint64_t initrd_size = 0;
 };
 
 inline constexpr unsigned kMaxPassthrough = 32;

@@ -71,6 +71,8 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     w.u32("#size-cells", 2);
     w.str("compatible", "warden,guest");
     w.str("model", "Warden guest");
+    constexpr uint32_t kGicPhandle = 2;
+    w.u32("interrupt-parent", kGicPhandle);
 
     char name[40];
     format(name, sizeof name, "memory@%lx", cfg.ram_base);
@@ -97,6 +99,22 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     w.begin("psci");
     w.raw("compatible", kPsciCompat, sizeof kPsciCompat);
     w.str("method", "hvc");
+    w.end();
+
+    // The virtual GICv2: the emulated distributor and the hardware's virtual
+    // CPU interface at the GICC address (core/vgic.h).
+    char gic[40];
+    format(gic, sizeof gic, "intc@%lx", abi::kGuestGicdBase);
+    w.begin(gic);
+    w.str("compatible", "arm,cortex-a15-gic");
+    w.u32("#interrupt-cells", 3);
+    w.raw("interrupt-controller", nullptr, 0);
+    {
+        fdt64_t regs[4] = {cpu_to_fdt64(abi::kGuestGicdBase), cpu_to_fdt64(abi::kGuestGicdSize),
+                           cpu_to_fdt64(abi::kGuestGiccBase), cpu_to_fdt64(abi::kGuestGiccSize)};
+        w.raw("reg", regs, sizeof regs);
+    }
+    w.u32("phandle", kGicPhandle);
     w.end();
 
     // The generic timer's PPIs (secure, non-secure, virtual, hypervisor), level.
@@ -132,6 +150,8 @@ int build_guest_dt(void* buf, size_t size, const GuestDtConfig& cfg) {
     w.reg64("reg", abi::kGuestUartBase, abi::kGuestUartSize);
     w.cells("clocks", kUartClockRefs, 2);
     w.raw("clock-names", kUartClocks, sizeof kUartClocks);
+    static const uint32_t kUartIrq[] = {0, abi::kGuestUartSpi, 4};  // SPI, level high
+    w.cells("interrupts", kUartIrq, 3);
     w.end();
 
     for (unsigned i = 0; i < cfg.virtio_count; ++i) {

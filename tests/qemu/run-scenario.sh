@@ -8,7 +8,9 @@
 # kept in the log directory; on failure it is printed.
 #
 # Usage: run-scenario.sh --name NAME --images DIR --log-dir DIR [options]
-#   --module FILE[:BOOTARGS]  boot module (repeatable; the first becomes dom0)
+#   --module FILE[:BOOTARGS]  boot module (repeatable; the first becomes dom0);
+#                             FILE "linux" is the Linux test kernel with its
+#                             initramfs as ramdisk (from --linux-assets DIR)
 #   --expect REGEX            must appear, after the previous --expect (repeatable)
 #   --expect-any REGEX        must appear anywhere (for lines of guests that run
 #                             side by side, whose interleaving is the scheduler's)
@@ -25,13 +27,14 @@
 set -uo pipefail
 
 name="" images="" logdir="" expect_exit=0 timeout_s=60 load_addr="" smp=1 firmware=1
-modules=() expects=() any_expects=() rejects=("FAIL" "PANIC") fwopts=() sec_expects=() sec_rejects=()
+linux_assets="" modules=() expects=() any_expects=() rejects=("FAIL" "PANIC") fwopts=() sec_expects=() sec_rejects=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
     --images) images=$2; shift 2 ;;
     --log-dir) logdir=$2; shift 2 ;;
     --module) modules+=("$2"); shift 2 ;;
+    --linux-assets) linux_assets=$2; shift 2 ;;
     --expect) expects+=("$2"); shift 2 ;;
     --expect-any) any_expects+=("$2"); shift 2 ;;
     --reject) rejects+=("$2"); shift 2 ;;
@@ -82,6 +85,17 @@ for m in "${modules[@]}"; do
   bootargs=""
   [[ "$m" == *:* ]] && bootargs=${m#*:}
   bootargs=${bootargs//,/,,}  # QEMU's option syntax: a literal comma is doubled
+  if [ "$file" = linux ]; then
+    # Debian's kernel and the test initramfs (deploy/linux-assets.sh), the
+    # initrd as the module after the kernel; 64 MiB of room.
+    for f in Image initramfs.cpio.gz; do
+      [ -f "$linux_assets/$f" ] || { echo "run-scenario: $linux_assets/$f missing: run deploy/linux-assets.sh" >&2; exit 2; }
+    done
+    args+=(-device "guest-loader,addr=$(printf '0x%x' $addr),kernel=$linux_assets/Image,bootargs=$bootargs"
+           -device "guest-loader,addr=$(printf '0x%x' $((addr + 0x3000000))),initrd=$linux_assets/initramfs.cpio.gz")
+    addr=$((addr + 0x4000000))
+    continue
+  fi
   [ -f "$images/$file" ] || { echo "run-scenario: module $images/$file missing" >&2; exit 2; }
   args+=(-device "guest-loader,addr=$(printf '0x%x' $addr),kernel=$images/$file,bootargs=$bootargs")
   addr=$((addr + 0x2000000))

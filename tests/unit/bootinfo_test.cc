@@ -114,6 +114,40 @@ TEST_F(BuiltTree, TooManyModules) {
     EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::TooManyModules);
 }
 
+TEST_F(BuiltTree, RamdisksGoWithTheKernelBelowThem) {
+    add_module(0x48000000, 0x1000);
+    add_module(0x4a000000, 0x2000000);
+    int rd = fdt_add_subnode(fdt, fdt_path_offset(fdt, "/chosen"), "module@4d000000");
+    static const char kCompat[] = "multiboot,ramdisk\0multiboot,module";
+    fdt_setprop(fdt, rd, "compatible", kCompat, sizeof kCompat);
+    fdt64_t reg[2] = {cpu_to_fdt64(0x4d000000), cpu_to_fdt64(0x123456)};
+    fdt_setprop(fdt, rd, "reg", reg, sizeof reg);
+    BootInfo info;
+    ASSERT_EQ(parse_boot_info(fdt, info), BootInfoError::None);
+    ASSERT_EQ(info.module_count, 2u) << "a ramdisk is not a domain";
+    EXPECT_EQ(info.modules[0].initrd_size, 0u);
+    EXPECT_EQ(info.modules[1].initrd, Pa(0x4d000000));
+    EXPECT_EQ(info.modules[1].initrd_size, 0x123456u);
+
+    // A second ramdisk for the same kernel, or one overlapping it, is refused.
+    int rd2 = fdt_add_subnode(fdt, fdt_path_offset(fdt, "/chosen"), "module@4e000000");
+    fdt_setprop(fdt, rd2, "compatible", kCompat, sizeof kCompat);
+    fdt64_t reg2[2] = {cpu_to_fdt64(0x4e000000), cpu_to_fdt64(0x1000)};
+    fdt_setprop(fdt, rd2, "reg", reg2, sizeof reg2);
+    BootInfo again;
+    EXPECT_EQ(parse_boot_info(fdt, again), BootInfoError::BadModule);
+}
+
+TEST_F(BuiltTree, ARamdiskBelowEveryKernelIsRefused) {
+    add_module(0x4a000000, 0x1000);
+    int rd = fdt_add_subnode(fdt, fdt_path_offset(fdt, "/chosen"), "module@48000000");
+    fdt_setprop_string(fdt, rd, "compatible", "multiboot,ramdisk");
+    fdt64_t reg[2] = {cpu_to_fdt64(0x48000000), cpu_to_fdt64(0x1000)};
+    fdt_setprop(fdt, rd, "reg", reg, sizeof reg);
+    BootInfo info;
+    EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::BadModule);
+}
+
 // What TF-A + OP-TEE put into QEMU's tree: a /memreserve/ entry, /reserved-memory
 // children with a reg (one of them with two ranges) and one placed dynamically.
 TEST_F(BuiltTree, ReservedMemoryIsCollected) {

@@ -5,6 +5,7 @@
 #include "arch/arm64/pl011.h"
 #include "arch/arm64/sysreg.h"
 #include "arch/arm64/sysreg_trap.h"
+#include "arch/arm64/vgic_cpu.h"
 #include "core/arch.h"
 #include "core/boot.h"
 #include "core/bootinfo.h"
@@ -133,6 +134,7 @@ extern "C" [[noreturn]] void arm64_main(uint64_t x0, uint64_t load_base) {
 
     arm64::cpu_init();
     arm64::gic_set_base(info.gicd.value(), info.gicc.value());
+    arm64::vgic_set_base(info.gich.value(), info.gicv.value());
 
     Hypervisor& h = hv();
     uint64_t image_end = reinterpret_cast<uint64_t>(__bss_end);

@@ -58,6 +58,11 @@ WARDEN_INITCALL(Platform, vgic_cpu_init);
 
 }  // namespace
 
+void vgic_set_base(uint64_t gich, uint64_t gicv) {
+    if (gich) g_gich = gich;
+    if (gicv) g_gicv = gicv;
+}
+
 uint64_t gicv_base() {
     return g_gicv;
 }

@@ -11,6 +11,9 @@ namespace warden::arm64 {
 inline constexpr uint32_t kMaintenanceIntid = 25;
 inline constexpr uint32_t kVtimerIntid = 27;
 
+// The hypervisor interface and the virtual CPU interface, from the device tree
+// (0 keeps QEMU virt's).
+void vgic_set_base(uint64_t gich, uint64_t gicv);
 // Where the hardware's virtual CPU interface is (mapped at each guest's GICC).
 uint64_t gicv_base();
 // Around a vCPU switch: its list registers, VMCR and APR.
