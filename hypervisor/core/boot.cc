@@ -154,6 +154,14 @@ Domain* build_domu(Hypervisor& hv, const BootModule& m, const ImageInfo& img) {
     }
     DomainConfig cfg;
     cfg.ram_size = mem;
+    // warden.vcpus=N: secondaries start with PSCI CPU_ON.
+    const uint64_t vcpus = bootargs_number(m.bootargs, "warden.vcpus=");
+    if (vcpus > kMaxVcpusPerDomain) {
+        WARDEN_LOG_ERROR("module at 0x%lx: warden.vcpus=%lu: at most %u", m.base.value(), vcpus,
+                         kMaxVcpusPerDomain);
+        return nullptr;
+    }
+    if (vcpus) cfg.vcpus = static_cast<unsigned>(vcpus);
     Domain* d = nullptr;
     int err = hv.domains().create(cfg, &d);
     if (err) {

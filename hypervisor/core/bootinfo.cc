@@ -278,8 +278,6 @@ DtLocation locate_device_tree(uint64_t x0, Pa fallback) {
     return DtLocation{};
 }
 
-namespace {
-
 // The decimal value of "key=N" in bootargs; 0 if absent, malformed or huge.
 uint64_t bootargs_number(const char* s, const char* key) {
     const uint64_t key_len = __builtin_strlen(key);
@@ -295,8 +293,6 @@ uint64_t bootargs_number(const char* s, const char* key) {
     }
     return 0;
 }
-
-}  // namespace
 
 BootTeeRequest bootargs_tee(const char* s) {
     constexpr char kKey[] = "warden.tee=";

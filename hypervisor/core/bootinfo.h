@@ -105,5 +105,7 @@ BootTeeRequest bootargs_tee(const char* bootargs);
 
 // Reads "mem=<size>[K|M|G]" from a bootargs string. 0 if absent or malformed.
 uint64_t bootargs_mem(const char* bootargs);
+// The decimal value of "key=N" in bootargs; 0 if absent, malformed or huge.
+uint64_t bootargs_number(const char* bootargs, const char* key);
 
 }  // namespace warden
