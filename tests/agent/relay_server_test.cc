@@ -322,10 +322,14 @@ TEST_F(RelayServerTest, DomctlsTakingAnAgentAddressAreRefused) {
     copy.u.copy = {FakePort::kGuestRam, 0x1000, 16};
     feed(domctl(60, copy));
     feed(domctl(61, domctl_op(abi::kConsoleRead)));
+    abi::Domctl input = domctl_op(abi::kConsoleInput);
+    input.u.input = {0x1000, 16, 0};  // would hand the agent's own memory to a guest
+    feed(domctl(62, input));
     auto fs = port.frames();
-    ASSERT_EQ(fs.size(), 2u);
+    ASSERT_EQ(fs.size(), 3u);
     EXPECT_EQ(rc_of(fs[0]), -err::kInval);
     EXPECT_EQ(rc_of(fs[1]), -err::kInval);
+    EXPECT_EQ(rc_of(fs[2]), -err::kInval);
     EXPECT_TRUE(port.calls.empty());
 }
 

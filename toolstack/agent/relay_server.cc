@@ -24,12 +24,13 @@ void seal(RelayHeader& h, const void* payload) {
     abi::relay::seal(h, payload, crc32);
 }
 
-// kCopyToDomain and kConsoleRead take an address in the caller's memory, and the
-// agent's memory is its own business: the host asks for them with LOAD and
-// CONSOLE_READ, where the agent picks the address. A later domctl that takes a
-// caller address belongs on this list too.
+// kCopyToDomain, kConsoleRead and kConsoleInput take an address in the caller's
+// memory, and the agent's memory is its own business: the host asks for the
+// first two with LOAD and CONSOLE_READ, where the agent picks the address
+// (console input has no relay request yet). A later domctl that takes a caller
+// address belongs on this list too.
 bool takes_agent_address(uint32_t cmd) {
-    return cmd == abi::kCopyToDomain || cmd == abi::kConsoleRead;
+    return cmd == abi::kCopyToDomain || cmd == abi::kConsoleRead || cmd == abi::kConsoleInput;
 }
 
 }  // namespace

@@ -62,6 +62,8 @@ const char* op_name(uint32_t cmd) {
         return "set vCPU entry";
     case abi::kConsoleRead:
         return "read console";
+    case abi::kConsoleInput:
+        return "console input";
     case abi::kTeeEnable:
         return "enable TEE";
     case abi::kTeeDisable:
