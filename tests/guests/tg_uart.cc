@@ -55,5 +55,14 @@ int guest_main() {
     send("pl011: echo ");
     send(line);
     send("\n");
+    // Throughput: 4 KiB of text in lines of 64, as a polling driver sends it.
+    char chunk[65];
+    for (unsigned i = 0; i < 64; ++i) chunk[i] = static_cast<char>('a' + i % 26);
+    chunk[63] = '\n';
+    chunk[64] = '\0';
+    const uint64_t t0 = guest::counter();
+    for (unsigned i = 0; i < 64; ++i) send(chunk);
+    const uint64_t t = guest::counter() - t0;
+    guest::print("uart: 4096 bytes sent in %lu ticks, %lu per byte", t, t / 4096);
     return 0;
 }
