@@ -32,7 +32,7 @@ timeout 600 qemu-system-aarch64 -M virt,gic-version=2 -cpu cortex-a57 -smp 1 -m 
 "$here/../tests/qemu/run-scenario.sh" --name vtimer_bench --images "$images" --log-dir "$work" \
   --timeout 120 --module "tg_vtimer.bin" --expect "vtimer: delivery" >/dev/null
 "$here/../tests/qemu/run-scenario.sh" --name uart_bench --images "$images" --log-dir "$work" \
-  --timeout 120 --module "tg_tee_ctl.bin:test=console_input" --module "tg_uart.bin" \
+  --timeout 120 --module "tg_tee_ctl.bin:test=console_input" --module "tg_uart.bin:bench=1" \
   --expect "uart: 4096 bytes sent" >/dev/null
 
 direct=$(run_init "$work/direct.log")

@@ -64,6 +64,15 @@ public:
         case abi::kCreateDomain:
             op->u.create.domid = static_cast<uint16_t>(++created);
             return 0;
+        case abi::kConsoleInput: {
+            auto& c = op->u.input;
+            const auto* p = reinterpret_cast<const char*>(c.buf);
+            const size_t room = 8 - std::min<size_t>(typed.size(), 8);  // an 8-byte buffer
+            const size_t n = std::min<size_t>(room, c.size);
+            typed.append(p, n);
+            c.accepted = static_cast<uint32_t>(n);
+            return 0;
+        }
         default:
             return 0;
         }
@@ -87,6 +96,7 @@ public:
     std::vector<std::string> logs;
     Bytes ram = Bytes(1 << 20);
     std::string console = "agent: hello\n";
+    std::string typed;  // what kConsoleInput delivered
     uint64_t now = 1000;
     unsigned created = 0;
     bool refuse_sends = false;
@@ -371,6 +381,37 @@ TEST_F(RelayServerTest, ConsoleReadIsClampedToWhatFitsInAFrame) {
     EXPECT_EQ(std::string(fs[0].payload.begin() + sizeof rep, fs[0].payload.end()), port.console);
     ASSERT_EQ(port.calls.size(), 1u);
     EXPECT_EQ(port.calls[0].u.console.size, abi::kRelayMaxPayload - sizeof rep);
+}
+
+TEST_F(RelayServerTest, ConsoleInputHandsTheFramesBytesToTheGuestAndSaysHowManyWent) {
+    auto input = [&](uint32_t seq, const std::string& text, uint16_t reserved = 0) {
+        abi::RelayConsoleInput q{};
+        q.domid = FakePort::kGuest;
+        q.reserved0 = reserved;
+        Bytes payload(sizeof q + text.size());
+        std::memcpy(payload.data(), &q, sizeof q);
+        std::memcpy(payload.data() + sizeof q, text.data(), text.size());
+        feed(encode_frame(abi::kRelayConsoleInput, seq, payload));
+        auto fs = port.frames();
+        abi::RelayConsoleInputReply rep{};
+        if (!fs.empty() && fs.back().payload.size() == sizeof rep) {
+            std::memcpy(&rep, fs.back().payload.data(), sizeof rep);
+        }
+        return std::pair{rep.rc, rep.accepted};
+    };
+    EXPECT_EQ(input(90, "ls -l\n"), std::pair(int64_t{0}, 6u));
+    EXPECT_EQ(input(91, "abcdef"), std::pair(int64_t{0}, 2u)) << "what the guest had room for";
+    EXPECT_EQ(port.typed, "ls -l\nab");
+    EXPECT_EQ(input(92, "x", 1).first, -err::kInval) << "reserved fields";
+    const size_t before = port.calls.size();
+    feed(encode_frame(abi::kRelayConsoleInput, 93, Bytes(sizeof(abi::RelayConsoleInput), 0)));
+    feed(encode_frame(abi::kRelayConsoleInput, 94,
+                      Bytes(sizeof(abi::RelayConsoleInput) + abi::kConsoleInputMax + 1, 0)));
+    auto fs = port.frames();
+    ASSERT_GE(fs.size(), 2u);
+    EXPECT_EQ(fs[fs.size() - 2].type, abi::kRelayError) << "no bytes";
+    EXPECT_EQ(fs.back().type, abi::kRelayError) << "more than the guest's buffer";
+    EXPECT_EQ(port.calls.size(), before) << "neither reached the hypervisor";
 }
 
 TEST_F(RelayServerTest, ManyFullFramesInOneFeedAreAllServed) {

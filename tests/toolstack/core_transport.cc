@@ -84,6 +84,21 @@ Result<int64_t> CoreTransport::console_read(uint16_t domid, uint64_t from, uint3
     return int64_t{0};
 }
 
+Result<int64_t> CoreTransport::console_input(uint16_t domid, std::span<const uint8_t> data,
+                                             uint32_t& accepted) {
+    std::lock_guard lock(mu_);
+    if (auto r = injected(abi::kConsoleInput)) return *r;
+    Ipa buf = dom0_->ram_base() + kBufferOffset;
+    dom0_->copy_to_guest(buf, data.data(), data.size());
+    auto op = make_domctl(abi::kConsoleInput, domid);
+    op.u.input.buf = buf.value();
+    op.u.input.size = static_cast<uint32_t>(data.size());
+    ++domctls_;
+    int rc = domctl::execute(domains_, *dom0_, op);
+    accepted = rc == 0 ? op.u.input.accepted : 0;
+    return static_cast<int64_t>(rc);
+}
+
 Result<PingInfo> CoreTransport::ping() {
     return PingInfo{abi::kRelayVersion, abi::hc::kInterfaceVersion, abi::kRelayMaxPayload};
 }

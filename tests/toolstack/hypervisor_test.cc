@@ -82,6 +82,29 @@ TEST(HypervisorOps, ConsoleReadGoesThroughTheRing) {
     EXPECT_EQ(c->data, "");
 }
 
+TEST(HypervisorOps, ConsoleInputFillsTheGuestsUartAndSaysWhenItIsFull) {
+    auto t = std::make_shared<CoreTransport>();
+    Hypervisor hv(t);
+    auto id = hv.create_domain({"c", 2ull << 20, 1, 0});
+    ASSERT_TRUE(id.ok());
+    const std::string line = "uname -a\n";
+    auto n = hv.console_input(*id, {reinterpret_cast<const uint8_t*>(line.data()), line.size()});
+    ASSERT_TRUE(n.ok()) << n.error().message();
+    EXPECT_EQ(*n, line.size());
+    EXPECT_EQ(t->domain(*id)->uart().rx_count, line.size());
+    std::vector<uint8_t> big(abi::kConsoleInputMax, 'x');
+    n = hv.console_input(*id, big);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, abi::kConsoleInputMax - line.size()) << "the rest of the buffer";
+    n = hv.console_input(*id, big);
+    ASSERT_TRUE(n.ok());
+    EXPECT_EQ(*n, 0u) << "full: nothing taken, nothing lost";
+    big.push_back('y');
+    EXPECT_EQ(hv.console_input(*id, big).error().kind(), ErrorKind::InvalidInput);
+    EXPECT_EQ(hv.console_input(*id, {}).error().kind(), ErrorKind::InvalidInput);
+    EXPECT_FALSE(hv.console_input(42, {big.data(), 1}).ok()) << "no such domain";
+}
+
 TEST(RelayCodec, RoundTripAndResynchronisation) {
     std::vector<uint8_t> payload(100, 7);
     auto f1 = encode_frame(abi::kRelayPing, 1, {});

@@ -83,6 +83,32 @@ TEST(PlatformQemu, BuildGuestFindsOpteeThroughItsDeviceTree) {
     EXPECT_GT(q->calls_forwarded, 0u) << "the guest's calls reached OP-TEE through the mediator";
 }
 
+TEST(PlatformQemu, ConsoleInputReachesTheGuestsUartThroughTheRelay) {
+    auto p = Platform::start(options("console_input"));
+    ASSERT_TRUE(p.ok()) << p.error().message();
+    Hypervisor hv((*p)->transport());
+    GuestConfig c;
+    c.name = "uart";
+    c.kernel = fs::path(WARDEN_IMAGE_DIR) / "tg_uart.bin";
+    auto kernel = read_file(c.kernel);
+    auto id = GuestBuilder(hv).build(c, kernel);
+    ASSERT_TRUE(id.ok()) << id.error().message();
+    const std::string line = "typed through the relay\n";
+    size_t sent = 0;
+    for (int tries = 0; sent < line.size() && tries < 100; ++tries) {
+        auto n = hv.console_input(
+            *id, {reinterpret_cast<const uint8_t*>(line.data()) + sent, line.size() - sent});
+        ASSERT_TRUE(n.ok()) << n.error().message();
+        sent += *n;
+        if (sent < line.size()) std::this_thread::sleep_for(10ms);
+    }
+    EXPECT_EQ(sent, line.size());
+    auto console = wait_console(hv, *id, "pl011: echo typed through the relay");
+    EXPECT_NE(console.find("uart: read 'typed through the relay' from the console input"),
+              std::string::npos)
+        << console;
+}
+
 TEST(PlatformQemu, ThirdTeeGuestIsExhaustionAndLeavesNoDomain) {
     auto p = Platform::start(options("exhaustion", 2));
     ASSERT_TRUE(p.ok()) << p.error().message();

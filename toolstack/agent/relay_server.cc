@@ -25,10 +25,9 @@ void seal(RelayHeader& h, const void* payload) {
 }
 
 // kCopyToDomain, kConsoleRead and kConsoleInput take an address in the caller's
-// memory, and the agent's memory is its own business: the host asks for the
-// first two with LOAD and CONSOLE_READ, where the agent picks the address
-// (console input has no relay request yet). A later domctl that takes a caller
-// address belongs on this list too.
+// memory, and the agent's memory is its own business: the host asks for them
+// with LOAD, CONSOLE_READ and CONSOLE_INPUT, where the agent picks the address.
+// A later domctl that takes a caller address belongs on this list too.
 bool takes_agent_address(uint32_t cmd) {
     return cmd == abi::kCopyToDomain || cmd == abi::kConsoleRead || cmd == abi::kConsoleInput;
 }
@@ -152,6 +151,10 @@ void RelayServer::serve(const RelayHeader& h, const uint8_t* payload) {
     case abi::kRelayConsoleRead:
         length_ok = h.length == sizeof(abi::RelayConsoleRead);
         break;
+    case abi::kRelayConsoleInput:
+        length_ok = h.length > sizeof(abi::RelayConsoleInput) &&
+                    h.length - sizeof(abi::RelayConsoleInput) <= abi::kConsoleInputMax;
+        break;
     default:
         send_error(h.seq, abi::kRelayErrUnknownType, h.type, "unknown request type");
         return;
@@ -175,6 +178,9 @@ void RelayServer::serve(const RelayHeader& h, const uint8_t* payload) {
         break;
     case abi::kRelayConsoleRead:
         serve_console_read(h, payload);
+        break;
+    case abi::kRelayConsoleInput:
+        serve_console_input(h, payload);
         break;
     default:
         break;
@@ -243,6 +249,24 @@ void RelayServer::serve_console_read(const RelayHeader& h, const uint8_t* payloa
     }
     std::memcpy(response_payload(), &rep, sizeof rep);
     respond(h, static_cast<uint32_t>(sizeof rep) + rep.length);
+}
+
+void RelayServer::serve_console_input(const RelayHeader& h, const uint8_t* payload) {
+    abi::RelayConsoleInput req;
+    std::memcpy(&req, payload, sizeof req);
+    abi::RelayConsoleInputReply rep{};
+    if (req.reserved0 || req.reserved1) {
+        rep.rc = -err::kInval;
+    } else {
+        // The bytes stay where the frame brought them, in the agent's own memory.
+        op_ = abi::make_domctl(abi::kConsoleInput, req.domid);
+        op_.u.input.buf = reinterpret_cast<uintptr_t>(payload + sizeof req);
+        op_.u.input.size = h.length - static_cast<uint32_t>(sizeof req);
+        rep.rc = port_.domctl(&op_);
+        if (rep.rc == 0) rep.accepted = op_.u.input.accepted;
+    }
+    std::memcpy(response_payload(), &rep, sizeof rep);
+    respond(h, sizeof rep);
 }
 
 void RelayServer::respond(const RelayHeader& req, uint32_t length) {

@@ -79,6 +79,7 @@ private:
     void serve_domctl(const abi::RelayHeader& h, const uint8_t* payload);
     void serve_load(const abi::RelayHeader& h, const uint8_t* payload);
     void serve_console_read(const abi::RelayHeader& h, const uint8_t* payload);
+    void serve_console_input(const abi::RelayHeader& h, const uint8_t* payload);
     // Response payloads are built in place after the header of out_.
     uint8_t* response_payload() { return out_ + sizeof(abi::RelayHeader); }
     void respond(const abi::RelayHeader& req, uint32_t length);

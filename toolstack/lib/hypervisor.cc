@@ -333,4 +333,21 @@ Result<ConsoleChunk> Hypervisor::console_read(uint16_t domid, uint64_t from, uin
     return c;
 }
 
+Result<uint32_t> Hypervisor::console_input(uint16_t domid, std::span<const uint8_t> data) {
+    if (data.empty() || data.size() > abi::kConsoleInputMax) {
+        return invalid_field("data",
+                             "1 to " + std::to_string(abi::kConsoleInputMax) + " bytes at a time");
+    }
+    uint32_t accepted = 0;
+    auto rc = t_->console_input(domid, data, accepted);
+    if (!rc) return rc.error();
+    if (*rc != 0) {
+        return Error::hypervisor(
+            static_cast<int>(*rc),
+            domctl_error_reason(abi::kConsoleInput, domid, static_cast<int>(*rc)),
+            abi::kConsoleInput);
+    }
+    return accepted;
+}
+
 }  // namespace warden::toolstack

@@ -103,6 +103,9 @@ public:
     virtual Result<int64_t> load(uint16_t domid, uint64_t dst, std::span<const uint8_t> data) = 0;
     virtual Result<int64_t> console_read(uint16_t domid, uint64_t from, uint32_t max,
                                          ConsoleChunk& out) = 0;
+    // Queues input for the target's PL011; `accepted` says how much it took.
+    virtual Result<int64_t> console_input(uint16_t domid, std::span<const uint8_t> data,
+                                          uint32_t& accepted) = 0;
     virtual Result<PingInfo> ping() = 0;
 };
 
@@ -128,6 +131,9 @@ public:
     Result<TeeInfo> tee_info();
     Status set_tool_data(uint16_t domid, uint64_t value);
     Result<ConsoleChunk> console_read(uint16_t domid, uint64_t from, uint32_t max = 4096);
+    // Input for the guest's emulated PL011, at most abi::kConsoleInputMax bytes
+    // at a time: how many it took (0 while its 256-byte buffer is full).
+    Result<uint32_t> console_input(uint16_t domid, std::span<const uint8_t> data);
 
     Transport& transport() { return *t_; }
 

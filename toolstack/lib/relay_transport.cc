@@ -213,6 +213,21 @@ Result<int64_t> RelayTransport::console_read(uint16_t domid, uint64_t from, uint
     return int64_t{0};
 }
 
+Result<int64_t> RelayTransport::console_input(uint16_t domid, std::span<const uint8_t> data,
+                                              uint32_t& accepted) {
+    abi::RelayConsoleInput h{};
+    h.domid = domid;
+    std::vector<uint8_t> payload(sizeof h + data.size());
+    std::memcpy(payload.data(), &h, sizeof h);
+    std::memcpy(payload.data() + sizeof h, data.data(), data.size());
+    auto f = request(abi::kRelayConsoleInput, payload);
+    if (!f) return f.error();
+    abi::RelayConsoleInputReply r{};
+    if (!read_struct(*f, r)) return protocol("short console input response");
+    accepted = r.rc == 0 ? std::min<uint32_t>(r.accepted, static_cast<uint32_t>(data.size())) : 0;
+    return r.rc;
+}
+
 Result<PingInfo> RelayTransport::ping() {
     auto f = request(abi::kRelayPing, {});
     if (!f) return f.error();

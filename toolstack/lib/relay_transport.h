@@ -35,6 +35,8 @@ public:
 
     Result<int64_t> domctl(abi::Domctl& op) override;
     Result<int64_t> load(uint16_t domid, uint64_t dst, std::span<const uint8_t> data) override;
+    Result<int64_t> console_input(uint16_t domid, std::span<const uint8_t> data,
+                                  uint32_t& accepted) override;
     Result<int64_t> console_read(uint16_t domid, uint64_t from, uint32_t max,
                                  ConsoleChunk& out) override;
     Result<PingInfo> ping() override;

@@ -57,6 +57,10 @@ enum RelayType : uint16_t {
     kRelayLoad = 3,
     // Payload: RelayConsoleRead. Response: RelayConsoleReply followed by the bytes.
     kRelayConsoleRead = 4,
+    // Payload: RelayConsoleInput followed by 1..kConsoleInputMax bytes of input
+    // for the target's emulated PL011 (kConsoleInput from the agent's buffer).
+    // Response: RelayConsoleInputReply.
+    kRelayConsoleInput = 5,
     // Sent by the agent only: payload RelayErrorReply.
     kRelayError = 0x7fff,
 };
@@ -101,6 +105,20 @@ struct RelayConsoleReply {
     uint32_t reserved;
 };
 static_assert(sizeof(RelayConsoleReply) == 32);
+
+struct RelayConsoleInput {
+    uint16_t domid;
+    uint16_t reserved0;
+    uint32_t reserved1;
+};
+static_assert(sizeof(RelayConsoleInput) == 8);
+
+struct RelayConsoleInputReply {
+    int64_t rc;
+    uint32_t accepted;  // bytes the guest's receive buffer took (0 when full)
+    uint32_t reserved;
+};
+static_assert(sizeof(RelayConsoleInputReply) == 16);
 
 enum RelayErrorCode : uint32_t {
     kRelayErrBadHeaderCrc = 1,
