@@ -53,6 +53,7 @@ struct Args {
     uint32_t shm_pages = 0;
     bool allow_missing = false;
     bool follow = false;
+    bool attach = false;
     std::string until;
     int wait_seconds = 30;
     std::string shell;
@@ -136,14 +137,21 @@ void add_guest_commands(CLI::App& app, Args& a, Action* action) {
     CLI::App* console = command(
         guest, "console", "Print a guest's console output (the last 4 KiB the hypervisor keeps)",
         {"wardenctl guest console web-1", "wardenctl guest console web-1 --follow",
-         "wardenctl guest console web-1 --until 'optee_client: done' --wait 30"});
+         "wardenctl guest console web-1 --until 'optee_client: done' --wait 30",
+         "wardenctl guest console web-1 --attach",
+         "echo uname -a | wardenctl guest console web-1 --attach --until aarch64", "",
+         "--attach sends what you type to the guest's serial console (its PL011) and",
+         "prints what it says; the terminal is raw, so Ctrl-C goes to the guest.",
+         "Ctrl-] detaches. Input the guest is not reading waits, nothing is dropped."});
     console->add_option("name", a.name, "Guest name")->required();
     console->add_flag("-f,--follow", a.follow, "Keep printing new output until Ctrl-C");
+    console->add_flag("-a,--attach", a.attach,
+                      "Interactive: stdin to the guest, its output here; Ctrl-] detaches");
     console->add_option("--until", a.until, "Stop once this text has appeared (exit 7 if not)");
     console->add_option("--wait", a.wait_seconds, "Seconds to wait for --until (default 30)")
         ->check(CLI::Range(1, 3600));
     set_action(console, action, [&a](Session& s) {
-        return guest_console(s, a.name, a.follow, a.until, a.wait_seconds);
+        return guest_console(s, a.name, a.follow, a.until, a.wait_seconds, a.attach);
     });
 }
 
@@ -284,7 +292,9 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
                     {a.g.socket, a.g.timeout},
                     out,
                     err,
-                    options.interrupt};
+                    options.interrupt,
+                    {},
+                    options.input_fd};
     return action(session);
 }
 

@@ -16,6 +16,7 @@ inline constexpr const char* kDefaultSocket = "/run/warden/wardend.sock";
 struct RunOptions {
     std::string env_socket;  // $WARDEN_SOCKET; empty when unset
     Interrupt* interrupt = nullptr;
+    int input_fd = 0;  // what `guest console --attach` sends (stdin)
 };
 
 // `args` without the program name. Returns the exit code (see exit_code.h).

@@ -5,9 +5,17 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <mutex>
+#include <optional>
+#include <string_view>
 #include <thread>
 
+#include <poll.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include "config_source.h"
+#include "warden/domctl.h"
 #include "words.h"
 
 namespace warden::cli {
@@ -173,29 +181,145 @@ int guest_destroy(Session& s, const std::string& name, bool allow_missing) {
         });
 }
 
+namespace {
+
+// The terminal in raw mode while attached (keys go to the guest as typed, Ctrl-C
+// included), restored however the command ends.
+class RawTerminal {
+public:
+    explicit RawTerminal(int fd) : fd_(fd) {
+        if (!::isatty(fd_) || ::tcgetattr(fd_, &saved_) != 0) return;
+        termios raw = saved_;
+        ::cfmakeraw(&raw);
+        active_ = ::tcsetattr(fd_, TCSANOW, &raw) == 0;
+    }
+    ~RawTerminal() {
+        if (active_) ::tcsetattr(fd_, TCSANOW, &saved_);
+    }
+    bool active() const { return active_; }
+
+private:
+    int fd_;
+    termios saved_{};
+    bool active_ = false;
+};
+
+// Reads the attached input on a thread of its own: what arrives waits in
+// `pending` until the guest takes it; kDetach or the end of the input stop it.
+struct InputPump {
+    std::mutex mu;
+    std::string pending;
+    std::atomic<bool> detach = false, eof = false, stop = false;
+    std::thread reader;
+
+    explicit InputPump(int fd) {
+        reader = std::thread([this, fd] {
+            char buf[256];
+            while (!stop) {
+                pollfd p{fd, POLLIN, 0};
+                if (::poll(&p, 1, 100) <= 0) continue;
+                ssize_t n = ::read(fd, buf, sizeof buf);
+                if (n <= 0) {
+                    eof = true;
+                    return;
+                }
+                std::string_view chunk(buf, static_cast<size_t>(n));
+                const size_t esc = chunk.find(kDetach);
+                std::lock_guard l(mu);
+                pending.append(chunk.substr(0, esc));
+                if (esc != std::string_view::npos) {
+                    detach = true;
+                    return;
+                }
+            }
+        });
+    }
+    ~InputPump() {
+        stop = true;
+        reader.join();
+    }
+};
+
+}  // namespace
+
 int guest_console(Session& s, const std::string& name, bool follow, const std::string& until,
-                  int wait_seconds) {
+                  int wait_seconds, bool attach) {
     std::atomic<bool> interrupted = false;
     if (s.interrupt) s.interrupt->arm([&] { interrupted = true; });
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(wait_seconds);
+    std::optional<RawTerminal> raw;
+    std::optional<InputPump> input;
+    if (attach) {
+        follow = true;
+        raw.emplace(s.in_fd);
+        if (raw->active()) {
+            s.err << "[attached to " << name << ": Ctrl-] detaches]\r\n" << std::flush;
+        }
+        input.emplace(s.in_fd);
+    }
     uint64_t from = 0;
     std::string seen;  // only what `until` needs: the tail of the output
     int rc = static_cast<int>(ExitCode::kOk);
-    for (;;) {
+    // One read of the console from `from`: printed, and `from` moves on.
+    auto read_console = [&](v1::GuestConsole& out) {
         grpc::ClientContext ctx;
         s.client.set_deadline(ctx);
         v1::GetGuestConsoleRequest req;
         req.set_name(name);
         req.set_from(from);
-        v1::GuestConsole out;
         grpc::Status status = s.client.guests().GetGuestConsole(&ctx, req, &out);
-        if (!status.ok()) {
-            rc = s.fail(status);
-            break;
-        }
+        if (!status.ok()) return status;
         if (out.lost()) s.err << "[" << out.lost() << " bytes of console output lost]\n";
         s.out << out.data() << std::flush;
         from = out.next();
+        return status;
+    };
+    if (attach) {
+        // What the guest said before anything was typed is shown, but --until
+        // looks only at what comes after: the answer to the input.
+        v1::GuestConsole history;
+        if (grpc::Status st = read_console(history); !st.ok()) {
+            if (s.interrupt) s.interrupt->disarm();
+            return s.fail(st);
+        }
+    }
+    for (;;) {
+        // Input first: as much as the guest takes now, the rest next time round.
+        bool sent_some = false;
+        if (input) {
+            std::string chunk;
+            {
+                std::lock_guard l(input->mu);
+                chunk = input->pending.substr(0, abi::kConsoleInputMax);
+            }
+            if (!chunk.empty()) {
+                grpc::ClientContext ctx;
+                s.client.set_deadline(ctx);
+                v1::WriteGuestConsoleRequest req;
+                req.set_name(name);
+                req.set_data(chunk);
+                v1::WriteGuestConsoleResponse resp;
+                grpc::Status status = s.client.guests().WriteGuestConsole(&ctx, req, &resp);
+                if (!status.ok()) {
+                    rc = s.fail(status);
+                    break;
+                }
+                const size_t taken = std::min<size_t>(resp.accepted(), chunk.size());
+                std::lock_guard l(input->mu);
+                input->pending.erase(0, taken);
+                sent_some = taken > 0;
+            }
+            std::lock_guard l(input->mu);
+            if (input->detach && input->pending.empty()) {
+                if (raw->active()) s.err << "\r\n[detached from " << name << "]\r\n" << std::flush;
+                break;
+            }
+        }
+        v1::GuestConsole out;
+        if (grpc::Status status = read_console(out); !status.ok()) {
+            rc = s.fail(status);
+            break;
+        }
         if (!until.empty()) {
             seen += out.data();
             if (seen.find(until) != std::string::npos) break;
@@ -222,7 +346,9 @@ int guest_console(Session& s, const std::string& name, bool follow, const std::s
             }
         }
         if (interrupted) break;
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        if (!sent_some) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(attach ? 50 : 200));
+        }
     }
     if (s.interrupt) s.interrupt->disarm();
     return rc;

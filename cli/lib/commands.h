@@ -28,6 +28,7 @@ struct Session {
     // API names in errors that mean something else to this user (the request
     // field config_toml is their file; spec.name is their --name).
     std::vector<std::pair<std::string, std::string>> aliases = {};
+    int in_fd = 0;  // input for --attach
 
     int fail(const grpc::Status& status);
     int fail(ExitCode code, const std::string& message);
@@ -56,8 +57,11 @@ int guest_destroy(Session& s, const std::string& name, bool allow_missing);
 // Prints the guest's console. follow: keep printing new output until Ctrl-C.
 // until: stop (exit 0) once this text has appeared, or fail (exit 7) when it has
 // not within wait_seconds.
+// With `attach`, also sends what arrives on s.in_fd to the guest (raw terminal
+// when it is one; the byte kDetach ends it).
+inline constexpr char kDetach = 0x1d;  // Ctrl-]
 int guest_console(Session& s, const std::string& name, bool follow, const std::string& until,
-                  int wait_seconds);
+                  int wait_seconds, bool attach = false);
 
 int tee_caps(Session& s);
 int tee_enable(Session& s, const std::string& guest, const std::string& method);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "commands.h"
 #include "fake_wardend.h"
 #include "golden.h"
 
@@ -205,6 +206,41 @@ TEST_F(Wardenctl, StartStopDestroy) {
     Result destroy = cli({"guest", "destroy", "db"});
     EXPECT_EQ(destroy.code, 0) << destroy.err;
     EXPECT_EQ(destroy.out, "destroyed db\n");
+}
+
+// --attach with a pipe for input: every byte reaches the guest though it takes
+// five at a time, and the output comes back.
+TEST_F(Wardenctl, ConsoleAttachSendsEverythingAndPrintsTheReply) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const std::string line = "echo attached-$((6*7))\n";
+    ASSERT_EQ(::write(fds[1], line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    ::close(fds[1]);
+    RunOptions o;
+    o.input_fd = fds[0];
+    Result r = run_cli({"--socket", daemon_.socket(), "guest", "console", "web-1", "--attach",
+                        "--until", "6*7))\n", "--wait", "20"},
+                       o);
+    ::close(fds[0]);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(daemon_.typed(), line);
+    EXPECT_GE(daemon_.console_writes(), 5u) << "resent until the guest took it all";
+    EXPECT_NE(r.out.find(line), std::string::npos) << r.out;
+}
+
+// Ctrl-] ends the session: what came before it is sent, nothing after.
+TEST_F(Wardenctl, ConsoleAttachDetachesAtCtrlRightBracket) {
+    int fds[2];
+    ASSERT_EQ(::pipe(fds), 0);
+    const std::string keys = std::string("ls\n") + kDetach + "rm -rf /\n";
+    ASSERT_EQ(::write(fds[1], keys.data(), keys.size()), static_cast<ssize_t>(keys.size()));
+    RunOptions o;
+    o.input_fd = fds[0];
+    Result r = run_cli({"--socket", daemon_.socket(), "guest", "console", "web-1", "--attach"}, o);
+    ::close(fds[1]);
+    ::close(fds[0]);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(daemon_.typed(), "ls\n");
 }
 
 TEST_F(Wardenctl, DestroyMissing) {

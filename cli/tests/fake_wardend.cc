@@ -127,6 +127,29 @@ public:
         return Status::OK;
     }
 
+    // The console of a guest that echoes what it is typed, taking at most 5
+    // bytes per request (its receive buffer is tiny: the client must resend).
+    Status GetGuestConsole(ServerContext*, const v1::GetGuestConsoleRequest* req,
+                           v1::GuestConsole* resp) override {
+        if (!find(guests_, req->name())) return not_found(req->name());
+        std::lock_guard lock(owner_.mu_);
+        const std::string& c = owner_.typed_;
+        const size_t from = req->from() < c.size() ? req->from() : c.size();
+        resp->set_data(c.substr(from));
+        resp->set_next(c.size());
+        return Status::OK;
+    }
+    Status WriteGuestConsole(ServerContext*, const v1::WriteGuestConsoleRequest* req,
+                             v1::WriteGuestConsoleResponse* resp) override {
+        if (!find(guests_, req->name())) return not_found(req->name());
+        std::lock_guard lock(owner_.mu_);
+        const size_t n = req->data().size() < 5 ? req->data().size() : 5;
+        owner_.typed_ += req->data().substr(0, n);
+        ++owner_.console_writes_;
+        resp->set_accepted(static_cast<uint32_t>(n));
+        return Status::OK;
+    }
+
 private:
     FakeWardend& owner_;
     const std::vector<v1::Guest> guests_ = canned_guests();

@@ -24,6 +24,15 @@ public:
     const std::string& socket() const { return socket_; }
     v1::CreateGuestRequest last_create() const;
     void set_serving(bool serving);
+    // What WriteGuestConsole delivered (the fake guest echoes it on its console).
+    std::string typed() const {
+        std::lock_guard lock(mu_);
+        return typed_;
+    }
+    unsigned console_writes() const {
+        std::lock_guard lock(mu_);
+        return console_writes_;
+    }
 
 private:
     class GuestsService;
@@ -33,6 +42,8 @@ private:
     std::string socket_;
     mutable std::mutex mu_;
     v1::CreateGuestRequest last_create_;
+    std::string typed_;
+    unsigned console_writes_ = 0;
     std::unique_ptr<GuestsService> guests_;
     std::unique_ptr<TeeService> tee_;
     std::unique_ptr<EventsService> events_;

@@ -626,6 +626,29 @@ TEST_F(ServiceTest, ConsoleReadsFollowPositions) {
     EXPECT_EQ(out.data(), "");
 }
 
+TEST_F(ServiceTest, ConsoleInputReachesTheGuestsUartWithinItsBounds) {
+    ASSERT_TRUE(create(spec("talk", false)).ok());
+    auto write = [&](const std::string& name, const std::string& data,
+                     v1::WriteGuestConsoleResponse* out) {
+        grpc::ClientContext c;
+        v1::WriteGuestConsoleRequest r;
+        r.set_name(name);
+        r.set_data(data);
+        return guests->WriteGuestConsole(&c, r, out);
+    };
+    v1::WriteGuestConsoleResponse out;
+    ASSERT_TRUE(write("talk", "ls\n", &out).ok());
+    EXPECT_EQ(out.accepted(), 3u);
+    EXPECT_EQ(core->domain(1)->uart().rx_count, 3u);
+    ASSERT_TRUE(write("talk", std::string(256, 'x'), &out).ok());
+    EXPECT_EQ(out.accepted(), 253u) << "what the 256-byte buffer had room for";
+    ASSERT_TRUE(write("talk", "y", &out).ok());
+    EXPECT_EQ(out.accepted(), 0u) << "full: the caller sends it again later";
+    EXPECT_EQ(decode(write("talk", "", &out)).field, "data");
+    EXPECT_EQ(decode(write("talk", std::string(257, 'x'), &out)).field, "data");
+    EXPECT_EQ(write("nobody", "x", &out).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(ServiceTest, UnknownCallersAreDeniedChangesWhenNotTrusted) {
     ctx->trust_unknown_peers = false;
     auto d = decode(create(spec("denied")));

@@ -539,6 +539,22 @@ ApiResult<v1::GuestConsole> Daemon::console(const std::string& name, uint64_t fr
     return out;
 }
 
+ApiResult<v1::WriteGuestConsoleResponse> Daemon::console_write(const std::string& name,
+                                                               const std::string& data) {
+    if (data.empty() || data.size() > abi::kConsoleInputMax) {
+        return ApiError::invalid(
+            "data", "1 to " + std::to_string(abi::kConsoleInputMax) + " bytes per request");
+    }
+    Record r;
+    if (!find(name, r)) return ApiError::not_found(name);
+    auto n =
+        hv_.console_input(r.domid, {reinterpret_cast<const uint8_t*>(data.data()), data.size()});
+    if (!n) return api_error(n.error(), {"write to the console of", name});
+    v1::WriteGuestConsoleResponse out;
+    out.set_accepted(*n);
+    return out;
+}
+
 ApiResult<v1::TeeCapabilities> Daemon::capabilities() {
     auto info = hv_.tee_info();
     if (!info) return api_error(info.error(), {"describe the TEE", ""});

@@ -59,6 +59,9 @@ public:
     ApiResult<v1::Guest> stop(const std::string& name);
     ApiResult<v1::DestroyGuestResponse> destroy(const std::string& name, bool allow_missing);
     ApiResult<v1::GuestConsole> console(const std::string& name, uint64_t from);
+    // Input for the guest's PL011: how many bytes its receive buffer took.
+    ApiResult<v1::WriteGuestConsoleResponse> console_write(const std::string& name,
+                                                           const std::string& data);
 
     ApiResult<v1::TeeCapabilities> capabilities();
     ApiResult<v1::GuestTee> enable_tee(const v1::EnableTeeRequest& req);

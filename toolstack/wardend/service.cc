@@ -109,6 +109,14 @@ Status GuestsService::GetGuestConsole(grpc::ServerContext*, const v1::GetGuestCo
     return reply("GetGuestConsole", c_.daemon.console(req->name(), req->from()), out);
 }
 
+Status GuestsService::WriteGuestConsole(grpc::ServerContext* ctx,
+                                        const v1::WriteGuestConsoleRequest* req,
+                                        v1::WriteGuestConsoleResponse* out) {
+    WARDEN_AUTHZ("WriteGuestConsole");  // typing into a guest is a change
+    WARDEN_NAME("name", req->name());
+    return reply("WriteGuestConsole", c_.daemon.console_write(req->name(), req->data()), out);
+}
+
 Status TeeService::GetCapabilities(grpc::ServerContext*, const v1::GetCapabilitiesRequest*,
                                    v1::TeeCapabilities* out) {
     return reply("GetCapabilities", c_.daemon.capabilities(), out);

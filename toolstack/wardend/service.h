@@ -37,6 +37,8 @@ public:
     grpc::Status StopGuest(grpc::ServerContext*, const v1::StopGuestRequest*, v1::Guest*) override;
     grpc::Status DestroyGuest(grpc::ServerContext*, const v1::DestroyGuestRequest*,
                               v1::DestroyGuestResponse*) override;
+    grpc::Status WriteGuestConsole(grpc::ServerContext*, const v1::WriteGuestConsoleRequest*,
+                                   v1::WriteGuestConsoleResponse*) override;
     grpc::Status GetGuestConsole(grpc::ServerContext*, const v1::GetGuestConsoleRequest*,
                                  v1::GuestConsole*) override;
 
