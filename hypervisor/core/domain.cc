@@ -197,6 +197,7 @@ int DomainTable::begin_create(const DomainConfig& cfg, Domain** out) {
     d->uart_ = vpl011::Uart{};
     d->mmio_.add(Ipa(abi::kGuestUartBase), abi::kGuestUartSize, vpl011::kDevice, &d->uart_);
     d->gicd_.reset(cfg.vcpus);
+    d->cntvoff_ = arch::counter();
     d->mmio_.add(Ipa(abi::kGuestGicdBase), abi::kGuestGicdSize, vgic::kDevice, &d->gicd_);
     d->boot_dt_ = Ipa{};
     d->boot_dt_size_ = 0;

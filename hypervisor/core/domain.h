@@ -90,6 +90,10 @@ public:
     uint64_t count_mmio_fault() { return ++mmio_faults_; }
     // Its emulated PL011 (on its bus at kGuestUartBase).
     vpl011::Uart& uart() { return uart_; }
+    // Subtracted from the system counter to make the domain's virtual count
+    // (CNTVOFF_EL2): the counter's value when the domain was created, so a
+    // guest's virtual time starts near zero and tells nothing of the platform's.
+    uint64_t cntvoff() const { return cntvoff_; }
     // Its virtual GIC distributor (on its bus at kGuestGicdBase).
     vgic::Distributor& gicd() { return gicd_; }
     // The device tree the hypervisor built for a boot-time domain (size 0: none).
@@ -157,6 +161,7 @@ private:
     uint64_t mmio_faults_ = 0;
     vpl011::Uart uart_;
     vgic::Distributor gicd_;
+    uint64_t cntvoff_ = 0;
     Ipa boot_dt_{};
     uint64_t boot_dt_size_ = 0;
     Ipa ram_ipa_{};

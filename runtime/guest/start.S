@@ -13,7 +13,7 @@ _start:
 
     .text
 guest_start:
-    mrs     x21, cntvct_el0
+    mrs     x21, cntpct_el0     /* the platform's clock: the virtual one starts at the domain's creation */
     mov     x19, x0
     adr     x20, _start
     SELF_RELOCATE x20, x1, x2, x3, x4

@@ -70,6 +70,13 @@ bool on_irq(unsigned kind, uint64_t, uint64_t&, uint64_t) {
 
 int guest_main() {
     guest::set_exception_hook(on_irq);
+    // The virtual count starts when the domain was created, not at the
+    // platform's reset: it is behind the physical one by the boot so far.
+    uint64_t vct, pct;
+    asm volatile("isb\n mrs %0, cntvct_el0\n mrs %1, cntpct_el0" : "=r"(vct), "=r"(pct));
+    GUEST_CHECK(vct < pct);
+    guest::print("vtimer: virtual count %lu at my start, physical %lu (offset %lu)", vct, pct,
+                 pct - vct);
     const uint32_t typer = rd(kGicd + 0x004);
     guest::print("vtimer: GICD_TYPER 0x%x (%u INTIDs, %u CPU(s))", typer, 32 * ((typer & 0x1f) + 1),
                  ((typer >> 5) & 7) + 1);

@@ -66,6 +66,14 @@ TEST_F(DomainTest, CreateValidatesAndFailsCleanly) {
     EXPECT_EQ(alloc.free_pages(), before) << "a failed create leaks nothing";
 }
 
+TEST_F(DomainTest, EachDomainsVirtualCountStartsAtItsCreation) {
+    Domain* a = make();
+    Domain* b = make();
+    ASSERT_TRUE(a && b);
+    EXPECT_GT(a->cntvoff(), 0u) << "the counter's value at creation";
+    EXPECT_GT(b->cntvoff(), a->cntvoff()) << "created later: a later start";
+}
+
 TEST_F(DomainTest, DestroyGivesBackRamAndTables) {
     uint64_t before = alloc.free_pages();
     Domain* d = make();

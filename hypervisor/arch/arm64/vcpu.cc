@@ -92,6 +92,7 @@ void vcpu_switch(Vcpu* from, Vcpu& to) {
         arm64_fpsimd_save(&from->fp);
         arm64::vgic_save(*from);
     }
+    WARDEN_WRITE_SYSREG(cntvoff_el2, to.domain->cntvoff());
     load_sys(to.sys);
     arm64_fpsimd_load(&to.fp);
     arm64::vgic_load(to);

@@ -134,8 +134,9 @@ void vtimer_fired(Vcpu& v) {
 }
 
 void vtimer_wake_sleepers(Vcpu* running) {
-    const uint64_t now = WARDEN_READ_SYSREG(cntvct_el0);  // CNTVOFF is 0 for every domain
+    const uint64_t count = WARDEN_READ_SYSREG(cntpct_el0);
     hv().domains().for_each([&](Domain& d) {
+        const uint64_t now = count - d.cntvoff();  // in the domain's virtual time
         for (unsigned i = 0; i < d.vcpu_count(); ++i) {
             Vcpu& v = d.vcpu(i);
             if (&v == running || v.gic.vtimer_inflight) continue;
