@@ -211,6 +211,11 @@ TEST_F(BuilderTest, BadInputIsRefusedBeforeTouchingTheHypervisor) {
     EXPECT_EQ(r.error().kind(), ErrorKind::InvalidInput);
     EXPECT_NE(r.error().reason().find("cannot hold"), std::string::npos);
     EXPECT_FALSE(builder.build(config("Bad Name"), fake_image()).ok());
+    auto be = fake_image();
+    be[24] = 1;  // Image header flags: bit 0, big-endian
+    auto r2 = builder.build(config("be"), be);
+    ASSERT_FALSE(r2.ok());
+    EXPECT_NE(r2.error().reason().find("big-endian"), std::string::npos) << r2.error().reason();
     EXPECT_FALSE(builder.build(config("empty"), {}).ok());
     EXPECT_EQ(t->domctls(), before);
 }

@@ -26,8 +26,14 @@ Result<ImageLayout> image_layout(std::span<const uint8_t> k) {
             uint64_t image_size;
             std::memcpy(&l.text_offset, k.data() + 8, 8);
             std::memcpy(&image_size, k.data() + 16, 8);
+            uint64_t flags;
+            std::memcpy(&flags, k.data() + 24, 8);
             if (l.text_offset >= (1ull << 30) || image_size >= (1ull << 32)) {
                 return invalid_field("kernel", "implausible arm64 Image header");
+            }
+            if (flags & 1) {
+                return invalid_field("kernel",
+                                     "a big-endian arm64 Image: guests start little-endian");
             }
             if (image_size > l.size) l.size = image_size;
         }
