@@ -7,7 +7,9 @@
 # cached: a second run with the assets present does nothing.
 #
 # Usage: deploy/linux-assets.sh OUTDIR
-# Produces OUTDIR/Image, OUTDIR/initramfs.cpio.gz, OUTDIR/VERSION.
+# Produces OUTDIR/Image, OUTDIR/initramfs.cpio.gz, OUTDIR/VERSION. The initramfs
+# also holds tee-supplicant and libteec (Debian's tee-supplicant, libteec1,
+# libc6) for the TEE tests inside guests.
 #
 # The initramfs's /init: mounts /proc, /sys and /dev, prints
 #   "warden-init: reached init (Linux <release>)"
@@ -42,11 +44,18 @@ trap 'rm -rf "$work"' EXIT
 # The versioned kernel package the meta-package points at.
 kpkg=$(apt-cache depends linux-image-arm64:arm64 | awk '/Depends: linux-image-/{print $2; exit}')
 [ -n "$kpkg" ] || { echo "linux-assets: no linux-image-*-arm64 package known to apt" >&2; exit 1; }
-echo "linux-assets: fetching $kpkg and busybox-static:arm64"
-(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$kpkg" busybox-static:arm64 >/dev/null)
-mkdir -p "$work/k" "$work/b"
+# OP-TEE's normal-world client (libteec1, tee-supplicant) and the C library
+# they run on come along for the TEE tests inside the guest.
+tee_pkgs=(libc6:arm64 libteec1:arm64 tee-supplicant:arm64)
+echo "linux-assets: fetching $kpkg, busybox-static:arm64 and ${tee_pkgs[*]}"
+(cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$kpkg" busybox-static:arm64 \
+   "${tee_pkgs[@]}" >/dev/null)
+mkdir -p "$work/k" "$work/b" "$work/u"
 dpkg-deb -x "$work"/linux-image-*_arm64.deb "$work/k"
 dpkg-deb -x "$work"/busybox-static_*_arm64.deb "$work/b"
+for deb in "$work"/libc6_*_arm64.deb "$work"/libteec1_*_arm64.deb "$work"/tee-supplicant_*_arm64.deb; do
+  dpkg-deb -x "$deb" "$work/u"
+done
 
 image=$(ls "$work"/k/boot/vmlinuz-*)
 release=${image##*/vmlinuz-}
@@ -72,6 +81,14 @@ for m in "$mods/tee.ko" "$mods/optee/optee.ko"; do
   install -m 0644 "$m" "$root/lib/modules/"
 done
 
+# The TEE client: tee-supplicant, libteec and what the dynamic loader needs.
+mkdir -p "$root/lib/aarch64-linux-gnu" "$root/usr/lib/aarch64-linux-gnu" "$root/usr/sbin" \
+         "$root/lib/optee_armtz" "$root/data/tee"
+cp -a "$work"/u/lib/aarch64-linux-gnu/{ld-linux-aarch64.so.1,libc.so.6} "$root/lib/aarch64-linux-gnu/"
+ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$root/lib/ld-linux-aarch64.so.1"
+cp -a "$work"/u/usr/lib/aarch64-linux-gnu/libteec.so.1* "$root/usr/lib/aarch64-linux-gnu/"
+install -m 0755 "$work/u/usr/sbin/tee-supplicant" "$root/usr/sbin/tee-supplicant"
+
 cat > "$root/init" <<'INIT'
 #!/bin/sh
 mount -t proc proc /proc
@@ -93,6 +110,12 @@ done
 # warden.test=boot: show the timer moving, then power off (boot tests).
 for arg in $(cat /proc/cmdline); do
   if [ "$arg" = warden.test=boot ]; then
+    deps=$(/lib/ld-linux-aarch64.so.1 --list /usr/sbin/tee-supplicant 2>&1)
+    if [ $? -eq 0 ] && ! echo "$deps" | grep -q "not found"; then
+      echo "warden-init: tee-supplicant and its libraries load"
+    else
+      echo "warden-init: FAILED: tee-supplicant cannot be loaded"
+    fi
     up1=$(cut -d' ' -f1 /proc/uptime)
     sleep 1
     up2=$(cut -d' ' -f1 /proc/uptime)
