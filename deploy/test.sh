@@ -29,7 +29,7 @@ step "Testing (unit tests and QEMU scenarios)"
 ctest --preset asan -j "$(nproc)" --timeout 300
 tests=$(ctest --preset asan -N | sed -n 's/^Total Tests: //p')
 
-step "Fuzzing the OP-TEE mediator and the domctl handler (libFuzzer, clang, ASan/UBSan)"
+step "Fuzzing: the OP-TEE mediator, the domctl handler, the relay framing (libFuzzer, clang, ASan/UBSan)"
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz -j "$(nproc)"
 ctest --preset fuzz --timeout 300
