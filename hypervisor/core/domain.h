@@ -19,7 +19,6 @@ namespace warden {
 
 inline constexpr unsigned kMaxDomains = abi::kMaxDomains;
 inline constexpr unsigned kMaxVcpusPerDomain = abi::kMaxVcpus;
-static_assert(vgic::kVcpus >= kMaxVcpusPerDomain, "the distributor banks every vCPU");
 inline constexpr uint64_t kGuestRamBase = abi::kGuestRamBase;  // IPA of a domU's RAM
 
 enum class DomainState : uint8_t {

@@ -205,7 +205,6 @@ int console_read(Domain& caller, const Domain& target, abi::DomctlConsoleRead& i
 }
 
 int console_input(const Domain& caller, Domain& target, abi::DomctlConsoleInput& io) {
-    static_assert(abi::kConsoleInputMax == vpl011::kRxSize);
     if (io.size == 0 || io.size > abi::kConsoleInputMax) return -err::kInval;
     if (!target.alive()) return -err::kBusy;
     uint8_t bytes[abi::kConsoleInputMax];

@@ -61,7 +61,7 @@ bool Hypervisor::on_data_abort(Vcpu& vcpu, uint64_t esr, Ipa ipa, uint64_t va) {
     // Nobody's address, a device's refusal, or an access the syndrome does not
     // describe: to the guest, a bus error. The first few are logged; a guest
     // cannot flood the log.
-    const bool write = dec.result == mmio::Decode::Ok ? dec.access.write : (esr >> 6) & 1;
+    const bool write = dec.access.write;
     constexpr uint64_t kLogged = 16;
     const uint64_t n = d.count_mmio_fault();
     if (n <= kLogged) {

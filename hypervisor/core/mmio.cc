@@ -29,6 +29,7 @@ uint64_t low_bytes(uint64_t v, uint8_t size) {
 Decoded decode(uint64_t esr, Ipa ipa) {
     Decoded d;
     if (((esr >> 26) & 0x3f) != kEcDabtLow) return d;
+    d.access.write = esr & kWnr;  // valid even when the rest cannot be decoded
     const uint64_t dfsc = esr & kDfscMask;
     if ((dfsc & ~uint64_t{3}) != kDfscTranslationL0) {
         d.result = Decode::NotTranslationFault;
@@ -49,7 +50,6 @@ Decoded decode(uint64_t esr, Ipa ipa) {
     Access& a = d.access;
     a.addr = ipa;
     a.size = static_cast<uint8_t>(1u << ((esr >> kSasShift) & 3));
-    a.write = esr & kWnr;
     a.reg = static_cast<uint8_t>((esr >> kSrtShift) & 0x1f);
     a.sign_extend = !a.write && (esr & kSse);
     a.wide = esr & kSf;

@@ -22,7 +22,7 @@ namespace warden::mmio {
 struct Access {
     Ipa addr{};
     uint8_t size = 0;          // bytes: 1, 2, 4 or 8
-    bool write = false;        //
+    bool write = false;        // WnR: known for every data abort, decodable or not
     uint8_t reg = 0;           // the transfer register: 0..30, 31 is XZR/WZR
     bool sign_extend = false;  // a load that sign-extends (LDRSB, LDRSH, LDRSW)
     bool wide = false;         // the register is Xt (else Wt: the upper half is cleared)

@@ -13,10 +13,11 @@
 #include <cstdint>
 
 #include "core/mmio.h"
+#include "warden/domctl.h"
 
 namespace warden::vgic {
 
-inline constexpr unsigned kVcpus = 4;  // abi::kMaxVcpus
+inline constexpr unsigned kVcpus = abi::kMaxVcpus;
 inline constexpr unsigned kSpis = 64;
 inline constexpr unsigned kIntids = 32 + kSpis;
 inline constexpr uint32_t kNone = 1023;  // no interrupt (GIC's spurious INTID)

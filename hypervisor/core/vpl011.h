@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "core/mmio.h"
+#include "warden/domctl.h"
 
 namespace warden {
 class Domain;
@@ -16,7 +17,7 @@ class Domain;
 
 namespace warden::vpl011 {
 
-inline constexpr unsigned kRxSize = 256;  // bytes waiting for the guest
+inline constexpr unsigned kRxSize = abi::kConsoleInputMax;  // bytes waiting for the guest
 
 // Interrupt bits (UARTRIS/UARTMIS/UARTIMSC/UARTICR).
 inline constexpr uint32_t kIntRx = 1u << 4;
