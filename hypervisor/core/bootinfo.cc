@@ -216,9 +216,8 @@ BootInfoError parse_modules(const void* fdt, BootInfo& out) {
         int len = 0;
         const char* args = static_cast<const char*>(fdt_getprop(fdt, node, "bootargs", &len));
         if (args && len > 0) {
-            if (len > static_cast<int>(kMaxBootargs) || args[len - 1] != '\0') {
-                return BootInfoError::BadModule;
-            }
+            if (args[len - 1] != '\0') return BootInfoError::BadModule;
+            if (len > static_cast<int>(kMaxBootargs)) return BootInfoError::LongBootargs;
             for (int i = 0; i < len; ++i) m.bootargs[i] = args[i];
         }
         // insertion sort by address
@@ -244,6 +243,8 @@ const char* to_string(BootInfoError e) {
         return "no /memory node";
     case BootInfoError::BadModule:
         return "malformed multiboot module node";
+    case BootInfoError::LongBootargs:
+        return "a boot module's bootargs are longer than 255 characters";
     case BootInfoError::TooManyModules:
         return "too many boot modules";
     case BootInfoError::TooManyReserved:

@@ -12,7 +12,7 @@
 namespace warden {
 
 inline constexpr unsigned kMaxBootModules = 8;
-inline constexpr unsigned kMaxBootargs = 128;
+inline constexpr unsigned kMaxBootargs = 256;  // with the terminating NUL
 
 struct BootModule {
     Pa base{};
@@ -62,9 +62,10 @@ struct BootInfo {
 
 enum class BootInfoError {
     None,
-    BadHeader,  // not a valid flattened device tree
-    NoMemory,   // no usable /memory node
-    BadModule,  // a multiboot module with a malformed reg or bootargs
+    BadHeader,     // not a valid flattened device tree
+    NoMemory,      // no usable /memory node
+    BadModule,     // a multiboot module with a malformed reg or bootargs
+    LongBootargs,  // a module's bootargs do not fit kMaxBootargs
     TooManyModules,
     TooManyReserved,  // more reserved regions than kMaxReserved: refuse to guess
     BadReserved,      // a reserved region with a malformed reg or that wraps

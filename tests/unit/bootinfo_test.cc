@@ -96,6 +96,24 @@ TEST_F(BuiltTree, UnterminatedOrHugeBootargsAreRejected) {
     EXPECT_EQ(parse_boot_info(fdt, info), BootInfoError::BadModule);
 }
 
+TEST_F(BuiltTree, BootargsUpTo255CharactersFitAndLongerOnesAreNamed) {
+    char args[kMaxBootargs + 1];
+    for (char& c : args) c = 'x';
+    args[kMaxBootargs - 1] = '\0';  // 255 characters and the NUL
+    add_module(0x48000000, 0x1000, args, kMaxBootargs);
+    BootInfo info;
+    ASSERT_EQ(parse_boot_info(fdt, info), BootInfoError::None);
+    EXPECT_EQ(std::string(info.modules[0].bootargs), std::string(kMaxBootargs - 1, 'x'));
+
+    args[kMaxBootargs - 1] = 'x';
+    args[kMaxBootargs] = '\0';  // one more
+    add_module(0x49000000, 0x1000, args, kMaxBootargs + 1);
+    BootInfo again;
+    EXPECT_EQ(parse_boot_info(fdt, again), BootInfoError::LongBootargs);
+    EXPECT_STREQ(to_string(BootInfoError::LongBootargs),
+                 "a boot module's bootargs are longer than 255 characters");
+}
+
 TEST_F(BuiltTree, ZeroSizedModuleIsRejected) {
     add_module(0x48000000, 0);
     BootInfo info;
