@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 
 # The licence lines.
 mapfile -t licensed < <(git ls-files --cached --others --exclude-standard \
-  '*.cc' '*.h' '*.S' '*.ld' '*.proto' '*.dts' '*.sh' '*.cmake' '*.toml' '*.service' \
+  '*.cc' '*.c' '*.h' '*.S' '*.ld' '*.proto' '*.dts' '*.sh' '*.cmake' '*.toml' '*.service' \
   'CMakeLists.txt' '*/CMakeLists.txt' '.ci/run')
 unlicensed=()
 for f in "${licensed[@]}"; do
@@ -28,7 +28,7 @@ if [ ${#unlicensed[@]} -gt 0 ]; then
   printf '  %s\n' "${unlicensed[@]}"
   exit 1
 fi
-mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h' 2>/dev/null || true)
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h' '*.c' 2>/dev/null || true)
 [ ${#files[@]} -gt 0 ] || exit 0
 if [ "${1:-}" = "--fix" ]; then
   clang-format -i "${files[@]}"

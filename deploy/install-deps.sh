@@ -8,7 +8,7 @@ set -euo pipefail
 host_pkgs=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   clang clang-format libclang-rt-14-dev
-  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
+  gcc-aarch64-linux-gnu g++-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
   qemu-system-arm
   device-tree-compiler libfdt-dev cpio
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -9,12 +9,18 @@
 # Usage: deploy/linux-assets.sh OUTDIR
 # Produces OUTDIR/Image, OUTDIR/initramfs.cpio.gz, OUTDIR/VERSION. The initramfs
 # also holds tee-supplicant and libteec (Debian's tee-supplicant, libteec1,
-# libc6) for the TEE tests inside guests.
+# libc6) for the TEE tests inside guests, and warden-tee-client
+# (tests/linux/warden-tee-client.c, cross-built here against Debian's libteec
+# headers from optee-client-dev) with the TA file tee-supplicant loads for the
+# OP-TEE model's "loadable" TA.
 #
 # The initramfs's /init: mounts /proc, /sys and /dev, prints
 #   "warden-init: reached init (Linux <release>)"
 # loads the modules named by `warden.modules=tee,optee` on the kernel command
-# line (each load reported as "warden-init: loaded <name>"), prints
+# line (each load reported as "warden-init: loaded <name>"), starts
+# tee-supplicant when the OP-TEE driver has probed ("warden-init: tee-supplicant
+# started"), runs `warden-tee-client ARGS` for `warden.tee-client=ARGS` (commas
+# for spaces; "warden-init: warden-tee-client ARGS exited N"), prints
 #   "warden-init: shell"
 # and runs a shell on the console (respawned if it exits). With `warden.test=boot`
 # it instead prints the uptime across a 1 s sleep and powers off.
@@ -23,14 +29,16 @@ set -euo pipefail
 out=${1:?usage: linux-assets.sh OUTDIR}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-# The cache holds for this script's own text: a changed init is rebuilt.
-recipe=$(sha256sum "$0" | cut -d' ' -f1)
+# The cache holds for this script's own text and the client's source: a
+# changed init or client is rebuilt.
+client_src=$(cd "$(dirname "$0")/.." && pwd)/tests/linux/warden-tee-client.c
+recipe=$(cat "$0" "$client_src" | sha256sum | cut -d' ' -f1)
 if [ -f "$out/Image" ] && [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/VERSION" ] &&
    grep -qx "recipe $recipe" "$out/VERSION"; then
   exit 0
 fi
 
-for tool in apt-get dpkg-deb cpio gzip; do
+for tool in apt-get dpkg-deb cpio gzip aarch64-linux-gnu-gcc; do
   command -v "$tool" >/dev/null || { echo "linux-assets: $tool missing (run deploy/install-deps.sh)" >&2; exit 1; }
 done
 if ! dpkg --print-foreign-architectures | grep -qx arm64; then
@@ -46,14 +54,15 @@ kpkg=$(apt-cache depends linux-image-arm64:arm64 | awk '/Depends: linux-image-/{
 [ -n "$kpkg" ] || { echo "linux-assets: no linux-image-*-arm64 package known to apt" >&2; exit 1; }
 # OP-TEE's normal-world client (libteec1, tee-supplicant) and the C library
 # they run on come along for the TEE tests inside the guest.
-tee_pkgs=(libc6:arm64 libteec1:arm64 tee-supplicant:arm64)
+tee_pkgs=(libc6:arm64 libteec1:arm64 tee-supplicant:arm64 optee-client-dev:arm64)
 echo "linux-assets: fetching $kpkg, busybox-static:arm64 and ${tee_pkgs[*]}"
 (cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$kpkg" busybox-static:arm64 \
    "${tee_pkgs[@]}" >/dev/null)
 mkdir -p "$work/k" "$work/b" "$work/u"
 dpkg-deb -x "$work"/linux-image-*_arm64.deb "$work/k"
 dpkg-deb -x "$work"/busybox-static_*_arm64.deb "$work/b"
-for deb in "$work"/libc6_*_arm64.deb "$work"/libteec1_*_arm64.deb "$work"/tee-supplicant_*_arm64.deb; do
+for deb in "$work"/libc6_*_arm64.deb "$work"/libteec1_*_arm64.deb "$work"/tee-supplicant_*_arm64.deb \
+           "$work"/optee-client-dev_*_arm64.deb; do
   dpkg-deb -x "$deb" "$work/u"
 done
 
@@ -72,7 +81,7 @@ install -m 0755 "$work/b/bin/busybox" "$root/bin/busybox"
 # linked by name.
 for applet in sh ash cat echo ls mount umount uname insmod lsmod rmmod dmesg mkdir \
               sleep true false ps kill grep head tail wc date hostname poweroff reboot \
-              sync stty tty env printf test [ setsid cttyhack tr cut; do
+              sync stty tty env printf test [ setsid cttyhack tr cut pidof od; do
   ln -s busybox "$root/bin/$applet"
 done
 mods="$work/k/lib/modules/$release/kernel/drivers/tee"
@@ -88,9 +97,24 @@ cp -a "$work"/u/lib/aarch64-linux-gnu/{ld-linux-aarch64.so.1,libc.so.6} "$root/l
 ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$root/lib/ld-linux-aarch64.so.1"
 cp -a "$work"/u/usr/lib/aarch64-linux-gnu/libteec.so.1* "$root/usr/lib/aarch64-linux-gnu/"
 install -m 0755 "$work/u/usr/sbin/tee-supplicant" "$root/usr/sbin/tee-supplicant"
+mkdir -p "$root/var/lib/optee-client/data/tee" "$root/usr/bin"
+
+# The TEE client, against Debian's libteec (headers and link from
+# optee-client-dev, the C library from the cross toolchain's libc6-dev).
+aarch64-linux-gnu-gcc -std=gnu11 -O2 -Wall -Wextra -Werror -I "$work/u/usr/include" \
+  "$client_src" -o "$root/usr/bin/warden-tee-client" \
+  -L "$work/u/usr/lib/aarch64-linux-gnu" -lteec
+# The "loadable" TA (tests/firmware/optee/test_tas.h) as tee-supplicant finds
+# it: /lib/optee_armtz/<uuid>.ta, an image the model accepts (magic, then the
+# UUID's two words, little-endian).
+lehex() { printf "%016x" "$1" | sed 's/../& /g' | awk '{for (i = NF; i > 0; --i) printf "%s", $i}'; }
+ta_a=$(lehex 0x57415244454e0003) ta_b=$(lehex 0x6c6f616461626c65)
+ta_file="${ta_a:0:8}-${ta_a:8:4}-${ta_a:12:4}-${ta_b:0:4}-${ta_b:4:12}.ta"
+printf "$(lehex 0x3141544452415757)$ta_a$ta_b" | sed 's/../\\x&/g' | xargs -0 printf > "$root/lib/optee_armtz/$ta_file"
 
 cat > "$root/init" <<'INIT'
 #!/bin/sh
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
@@ -105,6 +129,20 @@ for arg in $(cat /proc/cmdline); do
           echo "warden-init: FAILED to load $m"
         fi
       done ;;
+  esac
+done
+# tee-supplicant serves OP-TEE's requests (loading TAs) once the driver is up.
+if [ -e /dev/teepriv0 ]; then
+  tee-supplicant &
+  echo "warden-init: tee-supplicant started"
+fi
+for arg in $(cat /proc/cmdline); do
+  case "$arg" in
+    warden.tee-client=*)
+      args=$(echo "${arg#warden.tee-client=}" | tr ',' ' ')
+      # shellcheck disable=SC2086
+      warden-tee-client $args
+      echo "warden-init: warden-tee-client $args exited $?" ;;
   esac
 done
 # warden.test=boot: show the timer moving, then power off (boot tests).

@@ -83,9 +83,10 @@ guest::Regs serve(const guest::Regs& req, bool supply, uint64_t arg_at) {
             h.ret = op::kTeecSuccess;
         } else if (h.cmd == op::kRpcCmdLoadTa) {
             note("LOAD_TA (data)");
-            // The buffer comes back by this guest's own address.
-            GUEST_CHECK(p[1].a == reinterpret_cast<uint64_t>(g_ta_buffer) && p[1].c == 0x5b);
-            auto* image = reinterpret_cast<tas::TaImage*>(p[1].a);
+            // The buffer comes back by its cookie, at an offset into it.
+            GUEST_CHECK(p[1].attr == op::kAttrRmemOutput && p[1].c == 0x5b &&
+                        p[1].a + sizeof(tas::TaImage) <= sizeof g_ta_buffer);
+            auto* image = reinterpret_cast<tas::TaImage*>(g_ta_buffer + p[1].a);
             *image = {tas::kTaImageMagic, tas::kLoadable.a, tas::kLoadable.b};
             h.ret = op::kTeecSuccess;
         } else if (h.cmd == op::kRpcCmdShmFree) {

@@ -153,7 +153,8 @@ TEST_F(OpteeModelTest, ATaTheNormalWorldSuppliesIsLoadedIntoABufferItAllocates) 
     r = resume(thread);
     ASSERT_EQ(r.x[0], op::kRpcCmd);
     ASSERT_EQ(header(kRpcArg).cmd, op::kRpcCmdLoadTa);
-    EXPECT_EQ(params(kRpcArg)[1].a, page + 0x40) << "the buffer, by its physical address";
+    EXPECT_EQ(params(kRpcArg)[1].attr, op::kAttrRmemOutput) << "the buffer, by its cookie";
+    EXPECT_EQ(params(kRpcArg)[1].a, 0u) << "from its start (page + 0x40)";
     EXPECT_EQ(params(kRpcArg)[1].c, 0xabcu);
     *ram.at<tas::TaImage>(page + 0x40) = {tas::kTaImageMagic, tas::kLoadable.a, tas::kLoadable.b};
     r = resume(thread);

@@ -539,7 +539,8 @@ TEST_F(RpcTest, AGuestLoadsATaThroughTheMediatorAndOpteeSeesOnlyShadows) {
 
     ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
     ASSERT_EQ(rpc.h.cmd, op::kRpcCmdLoadTa);
-    EXPECT_EQ(rpc.p[1].a, data.value() + 0x10) << "the buffer by the guest's own address";
+    EXPECT_EQ(rpc.p[1].attr, op::kAttrRmemOutput) << "the buffer by the guest's own cookie";
+    EXPECT_EQ(rpc.p[1].a, 0u) << "from its start";
     EXPECT_EQ(rpc.p[1].c, 0xd0u);
     optee_model::tas::TaImage image{optee_model::tas::kTaImageMagic, optee_model::tas::kLoadable.a,
                                     optee_model::tas::kLoadable.b};
@@ -629,7 +630,8 @@ TEST_F(LongShmAllocTest, AListLongerThanOneTrapIsTranslatedOverSeveralAndTheTaLo
     EXPECT_EQ(g->pinned_pages(), kPages);
     ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
     ASSERT_EQ(rpc.h.cmd, op::kRpcCmdLoadTa);
-    EXPECT_EQ(rpc.p[1].a, data.value()) << "the buffer by the guest's own address";
+    EXPECT_EQ(rpc.p[1].attr, op::kAttrRmemOutput);
+    EXPECT_EQ(rpc.p[1].a, 0u);
     EXPECT_EQ(rpc.p[1].c, 0xd0u) << "the cookie as first answered";
     optee_model::tas::TaImage image{optee_model::tas::kTaImageMagic, optee_model::tas::kLoadable.a,
                                     optee_model::tas::kLoadable.b};

@@ -165,6 +165,23 @@ uint32_t run_increment(Message& m) {
     return op::kTeecSuccess;
 }
 
+// The device-enumeration pseudo-TA, as OP-TEE answers it with no TEE-bus
+// devices to list: GET_DEVICES and GET_DEVICES_SUPP fill param 0 (a memory
+// reference for UUIDs) with nothing, size 0, success.
+uint32_t run_device_enum(Message& m) {
+    if (m.h.func != tas::kDeviceEnumCmdGetDevices &&
+        m.h.func != tas::kDeviceEnumCmdGetDevicesSupp) {
+        return op::kTeecErrorNotSupported;
+    }
+    const uint64_t t0 = m.h.num_params ? m.type(0) : op::kAttrNone;
+    if (t0 != op::kAttrTmemOutput && t0 != op::kAttrRmemOutput) return op::kTeecErrorBadParameters;
+    for (unsigned i = 1; i < m.h.num_params; ++i) {
+        if (m.type(i) != op::kAttrNone) return op::kTeecErrorBadParameters;
+    }
+    m.p[0].b = 0;
+    return op::kTeecSuccess;
+}
+
 }  // namespace
 
 Regs Model::call_with_arg(const Regs& in, uint16_t client) {
@@ -218,6 +235,8 @@ Regs Model::run(uint32_t idx) {
             ta = 0;
         } else if (m.p[0].a == tas::kBuffers.a && m.p[0].b == tas::kBuffers.b) {
             ta = 1;
+        } else if (m.p[0].a == tas::kDeviceEnum.a && m.p[0].b == tas::kDeviceEnum.b) {
+            ta = 2;
         } else {
             // Not a TA OP-TEE has: ask the normal world for an RPC argument to
             // load it with.
@@ -238,6 +257,10 @@ Regs Model::run(uint32_t idx) {
         }
         if (t.m.h.cmd == op::kMsgCmdCloseSession) {
             *found = Session{};
+            break;
+        }
+        if (found->ta == 2) {
+            t.m.fail(run_device_enum(t.m), op::kOriginTrustedApp);
             break;
         }
         if (found->ta == 1) {
@@ -380,9 +403,10 @@ Regs Model::return_from_rpc(const Regs& in, uint16_t client) {
             return free_arg();
         }
         t.image_cookie = p.c;
-        const op::MsgParam into = {op::kAttrTmemOutput,
-                                   cfg_.page_store[t.image.first] + t.image.offset, t.image_size,
-                                   t.image_cookie};
+        // The buffer goes back as OP-TEE passes dynamic shared memory in an RPC:
+        // a registered reference (offset, size, the normal world's cookie), not
+        // by physical address.
+        const op::MsgParam into = {op::kAttrRmemOutput, 0, t.image_size, t.image_cookie};
         return command(Step::kLoadData, op::kRpcCmdLoadTa, uuid, &into);
     }
     case Step::kLoadData: {
@@ -616,7 +640,12 @@ bool Model::access(const Pages& p, uint64_t at, void* buf, uint64_t n, bool writ
 // The "buffers" TA (test_tas.h).
 uint32_t Model::run_buffers(Thread& t) {
     Message& m = t.m;
-    if (m.h.num_params != 2) return op::kTeecErrorBadParameters;
+    // The TA's two parameters; a client sends four (the GlobalPlatform client
+    // API always does), the others unused.
+    if (m.h.num_params < 2) return op::kTeecErrorBadParameters;
+    for (unsigned i = 2; i < m.h.num_params; ++i) {
+        if (m.type(i) != op::kAttrNone) return op::kTeecErrorBadParameters;
+    }
     const uint64_t t0 = m.type(0), t1 = m.type(1);
     const bool reads = t0 == op::kAttrRmemInput || t0 == op::kAttrRmemInout ||
                        t0 == op::kAttrTmemInput || t0 == op::kAttrTmemInout;

@@ -173,7 +173,7 @@ private:
         bool used = false;
         uint16_t client = 0;
         uint32_t id = 0;
-        uint8_t ta = 0;  // 0: increment, 1: buffers
+        uint8_t ta = 0;  // 0: increment, 1: buffers, 2: device enumeration
     };
 
     Config cfg_;

@@ -56,6 +56,13 @@ struct TaImage {
 };
 inline constexpr Uuid kLoadable = {0x5741'5244'454e'0003ull, 0x6c6f'6164'6162'6c65ull};
 
+// OP-TEE's device-enumeration pseudo-TA (7011a688-ddde-4053-a5a9-7b3c4ddf13b8),
+// which Linux's driver opens at probe and again once tee-supplicant runs. The
+// model has no TEE-bus devices: both commands answer success with an empty list.
+inline constexpr Uuid kDeviceEnum = {0x5340'dedd'88a6'1170ull, 0xb813'df4d'3c7b'a9a5ull};
+inline constexpr uint32_t kDeviceEnumCmdGetDevices = 0;
+inline constexpr uint32_t kDeviceEnumCmdGetDevicesSupp = 1;
+
 // A UUID no TA has: OPEN_SESSION makes the model ask the normal world to load
 // it (RPC_ALLOC, RPC_CMD LOAD_TA, RPC_FREE) and then answer ITEM_NOT_FOUND, as
 // OP-TEE does for a TA it cannot find.
