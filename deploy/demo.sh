@@ -3,10 +3,12 @@
 # Sets up a Debian 12 machine for Warden (as root), builds it, and runs the main
 # job: wardend boots the platform in QEMU (secure-world firmware whose OP-TEE has
 # room for two guests, the hypervisor, the dom0 agent), then wardenctl creates
-# three TEE guests from the bundled configs. Two get OP-TEE and their consoles show
-# them finding it through their device trees; the third is refused because the TEE
-# has no client ID left; destroying a guest frees one and the retry succeeds.
-# This is the user platform: no semihosting, no host files reachable from guests.
+# three Linux guests with OP-TEE from the bundled configs (Debian's arm64 kernel,
+# its OP-TEE driver, tee-supplicant and a libteec client). Two are admitted and
+# their consoles show the client's sessions with trusted applications; the third
+# is refused because the TEE has no client ID left; destroying a guest frees one
+# and the retry succeeds. This is the user platform: no semihosting, no host
+# files reachable from guests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +17,8 @@ bash deploy/install-deps.sh
 echo "==> Building (first time: a few minutes)"
 cmake --preset default >/dev/null
 cmake --build --preset default -j "$(nproc)" --target wardend wardenctl images
+echo "==> Fetching the Linux guests' kernel and TEE client from Debian (cached)"
+bash deploy/linux-assets.sh build/linux-assets
 
 build=$PWD/build/default
 demo=$build/demo
@@ -30,6 +34,25 @@ ctl() {
   echo
   echo "\$ wardenctl $(printf "%q " "$@")"
   "$build/cli/wardenctl" "$@"
+}
+# Waits for guest $1's TEE client to finish, with a progress line every 5 s,
+# then shows what the client printed.
+client_output() {
+  local name=$1 start=$SECONDS out
+  echo
+  echo "==> Waiting for $name: Linux boots, loads optee.ko, starts tee-supplicant, runs its client"
+  until out=$("$build/cli/wardenctl" guest console "$name" 2>&1) &&
+        grep -q "warden-init: warden-tee-client .* exited" <<< "$out"; do
+    if [ $((SECONDS - start)) -ge 240 ]; then
+      echo "$out"
+      echo "error: $name's TEE client did not finish within 240 s" >&2
+      return 1
+    fi
+    sleep 5
+    echo "    ... $name: $(grep -c . <<< "$out") console lines so far ($((SECONDS - start)) s)"
+  done
+  echo "\$ wardenctl guest console $name | grep -E 'tee-client|warden-init'"
+  grep -E "tee-client|warden-init" <<< "$out"
 }
 
 echo "==> Starting wardend (log: $demo/wardend.log)"
@@ -52,11 +75,11 @@ ctl guest create --config "$guests/cache.toml" --start
 echo "(exit status $?: 6 means the TEE has no room for another guest)"
 set -e
 ctl guest list
-ctl guest console web --until "optee_client: done"
-ctl guest console db --until "optee_client: done"
+client_output web
+client_output db
 ctl guest destroy web
 ctl guest create --config "$guests/cache.toml" --start
-ctl guest console cache --until "optee_client: done"
+client_output cache
 ctl tee get cache
 ctl tee caps
 

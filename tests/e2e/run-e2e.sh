@@ -7,8 +7,8 @@
 # Usage: run-e2e.sh SCENARIO BUILD_DIR
 #   cli_enable | exhaustion | concurrent_enable | daemon_restart | platform_killed |
 #   unprivileged_image | second_daemon | watch_lost | crash_points | disk_full |
-#   linux_guest | linux_console_attach (these two need $WARDEN_LINUX_ASSETS:
-#   deploy/linux-assets.sh)
+#   linux_guest | linux_console_attach | linux_exhaustion | linux_tee_isolation
+#   (these need $WARDEN_LINUX_ASSETS: deploy/linux-assets.sh)
 set -uo pipefail
 
 scenario=${1:?usage: run-e2e.sh SCENARIO BUILD_DIR}
@@ -81,7 +81,121 @@ type_into() {
     --until "$3" --wait 60
 }
 
+# Writes $run/$1.toml: a Linux guest with OP-TEE whose init runs
+# `warden-tee-client $2` (commas for spaces; sessions, 1 MiB and 16 MiB
+# buffers: a 32 MiB quota).
+linux_tee_toml() {
+  cat > "$run/$1.toml" <<TOML
+name = "$1"
+kernel = "$linux/Image"
+initrd = "$linux/initramfs.cpio.gz"
+memory = "128M"
+tee = "optee"
+bootargs = "console=ttyAMA0 quiet warden.modules=tee,optee warden.tee-client=$2"
+
+[quotas]
+tee_shm_pages = 8192
+TOML
+}
+# Waits for guest $1's TEE client to finish and checks it passed.
+tee_client_passed() {
+  expect_rc 0 "$1's TEE client ran" -- \
+    ctl guest console "$1" --until "warden-init: warden-tee-client $2 exited" --wait 240
+  grep -q "warden-init: warden-tee-client $2 exited 0" <<< "$LAST_OUTPUT" ||
+    fail "$1's client failed: $LAST_OUTPUT"
+  grep -q "tee-client: ${2%% *}: all results as expected" <<< "$LAST_OUTPUT" ||
+    fail "$1's client: $LAST_OUTPUT"
+}
+
+# The highest "N calls answered" guest $1's looping client has printed.
+calls_answered() {
+  ctl guest console "$1" | sed -n 's/.*tee-client: \([0-9]*\) calls answered.*/\1/p' | tail -n 1
+}
+
 case "$scenario" in
+linux_tee_isolation)
+  # Two Linux guests use OP-TEE at once, each with its own sessions and
+  # buffers; then one is destroyed in the middle of a call OP-TEE holds
+  # (its tee-supplicant stopped while OP-TEE waits for it to load a TA, with
+  # 1 MiB registered): the other's session keeps working, and the destroyed
+  # guest's pages and client ID come back.
+  need_linux
+  start_daemon
+  linux_tee_toml iso-a session,1
+  linux_tee_toml iso-b session,2
+  expect_rc 0 "create iso-a" -- ctl guest create --config "$run/iso-a.toml" --start
+  expect_rc 0 "create iso-b" -- ctl guest create --config "$run/iso-b.toml" --start
+  # Both boot and run their clients at the same time: each checks its own
+  # checksums and fills, so buffers crossing guests would show.
+  tee_client_passed iso-a "session 1"
+  tee_client_passed iso-b "session 2"
+  a_sum=$(ctl guest console iso-a | grep "16 MiB checksum")
+  b_sum=$(ctl guest console iso-b | grep "16 MiB checksum")
+  [ "${a_sum#*TA }" != "${b_sum#*TA }" ] || fail "both guests' buffers hashed the same: $a_sum"
+  expect_rc 0 "iso-a's shell" -- ctl guest console iso-a --until "warden-init: shell" --wait 60
+  expect_rc 0 "iso-b's shell" -- ctl guest console iso-b --until "warden-init: shell" --wait 60
+  expect_rc 0 "iso-a calls its TA in a loop" -- \
+    type_into 'warden-tee-client loop 0 &' iso-a "tee-client: 100 calls answered"
+  expect_rc 0 "iso-b's call waits in OP-TEE for its stopped tee-supplicant" -- \
+    type_into 'kill -STOP $(pidof tee-supplicant); warden-tee-client hold &' iso-b \
+    "holding a registered 1 MiB buffer"
+  sleep 2
+  expect_rc 0 "iso-b holds its registration" -- ctl -o json tee get iso-b
+  held=$(grep -A 3 '"in_use"' <<< "$LAST_OUTPUT" | sed -n 's/.*"tee_shm_pages": *\([0-9]*\).*/\1/p')
+  [ "${held:-0}" -ge 256 ] || fail "iso-b holds ${held:-no} shared-memory pages: $LAST_OUTPUT"
+  echo "ok: iso-b holds $held shared-memory pages"
+  grep -q "session opened with the loadable TA" <<< "$(ctl guest console iso-b)" &&
+    fail "iso-b's call was not held in OP-TEE"
+  before=$(calls_answered iso-a)
+  expect_rc 0 "destroy iso-b in the middle of its call" -- ctl guest destroy iso-b
+  grep -q "d[0-9]*: memory scrubbed and released" "$run/platform/console.log" ||
+    fail "iso-b's memory was not released"
+  grep -Eq "tee: d[0-9]+ \(client ID [0-9]+\): 1 suspended call\(s\) finished, 256 registered page\(s\) released" \
+    "$run/platform/console.log" || fail "iso-b's held call and registration were not given back"
+  grep -q "still held by the secure world" "$run/platform/console.log" &&
+    fail "pages of iso-b stayed with the secure world"
+  echo "ok: iso-b's pages came back and its memory was scrubbed"
+  expect_rc 0 "its client ID is free again" -- ctl -o json tee caps
+  grep -Eq '"guests_in_use": *1' <<< "$LAST_OUTPUT" || fail "caps: $LAST_OUTPUT"
+  after=$before
+  for _ in $(seq 1 60); do
+    after=$(calls_answered iso-a)
+    [ "${after:-0}" -gt "${before:-0}" ] && break
+    sleep 1
+  done
+  [ "${after:-0}" -gt "${before:-0}" ] || fail "iso-a's calls stopped at ${before:-0}"
+  echo "ok: iso-a's session kept answering ($before -> $after calls)"
+  grep -q "FAILED" <<< "$(ctl guest console iso-a)" && fail "iso-a: $(ctl guest console iso-a)"
+  linux_tee_toml iso-c loadable
+  expect_rc 0 "a new TEE guest takes the freed client ID" -- \
+    ctl guest create --config "$run/iso-c.toml" --start
+  tee_client_passed iso-c loadable
+  ;;
+linux_exhaustion)
+  # Linux guests with OP-TEE through wardend: two are admitted and their
+  # libteec clients open sessions; the third is refused because the TEE has
+  # no client ID left; after a destroy the retry is admitted and works.
+  need_linux
+  start_daemon
+  for g in lin-a lin-b lin-c; do linux_tee_toml "$g" session; done
+  expect_rc 0 "create Linux TEE guest lin-a" -- ctl guest create --config "$run/lin-a.toml" --start
+  expect_rc 0 "create Linux TEE guest lin-b" -- ctl guest create --config "$run/lin-b.toml" --start
+  expect_rc 6 "a third Linux TEE guest is refused: no client ID left" -- \
+    ctl guest create --config "$run/lin-c.toml" --start
+  for want in "reason: TEE_CLIENT_IDS_EXHAUSTED" "guest: lin-c" "limit: 2" "in_use: 2"; do
+    grep -q "$want" <<< "$LAST_OUTPUT" || fail "missing $want in: $LAST_OUTPUT"
+  done
+  expect_rc 3 "the refused guest was rolled back" -- ctl guest get lin-c
+  tee_client_passed lin-a session
+  tee_client_passed lin-b session
+  expect_rc 0 "destroy lin-a" -- ctl guest destroy lin-a
+  expect_rc 0 "its client ID is free again" -- ctl -o json tee caps
+  grep -Eq '"guests_in_use": *1' <<< "$LAST_OUTPUT" || fail "caps: $LAST_OUTPUT"
+  expect_rc 0 "now lin-c is admitted" -- ctl guest create --config "$run/lin-c.toml" --start
+  tee_client_passed lin-c session
+  expect_rc 0 "lin-b and lin-c hold the TEE" -- ctl -o json tee caps
+  grep -Eq '"guests_in_use": *2' <<< "$LAST_OUTPUT" || fail "caps: $LAST_OUTPUT"
+  ;;
 linux_guest)
   # Debian's kernel from a TOML file through wardenctl and wardend: it boots to
   # its shell, a command typed over the attached console runs, it is destroyed.

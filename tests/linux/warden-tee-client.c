@@ -7,14 +7,19 @@
 // lines the tests check ("tee-client: ..."). Exit status 0 only when every
 // result was the expected one.
 //
-//   warden-tee-client session       increment TA with a value param; buffers TA
+//   warden-tee-client session [SEED]
+//                                   increment TA with a value param; buffers TA
 //                                   with registered buffers of 1 MiB and 16 MiB
 //                                   (checksum of what the client wrote, fill
-//                                   checked byte by byte)
+//                                   checked byte by byte); SEED (default 0)
+//                                   varies the bytes, so that guests differ
 //   warden-tee-client loadable      open the TA that tee-supplicant loads from
 //                                   /lib/optee_armtz and call it
 //   warden-tee-client loop N        N increment calls on one session (N = 0:
 //                                   until killed), a line every 100 calls
+//   warden-tee-client hold          register a 1 MiB buffer, then open the
+//                                   loadable TA: with tee-supplicant stopped
+//                                   the call stays in OP-TEE, waiting for it
 //   warden-tee-client bench N       N round trips with one value param and N
 //                                   with a 1 MiB registered buffer: min, median,
 //                                   p99, mean in ns of the guest's clock
@@ -256,7 +261,8 @@ static int bench(TEEC_Context* ctx, unsigned n) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: warden-tee-client session | loadable | loop N | bench N\n");
+    fprintf(stderr,
+            "usage: warden-tee-client session [SEED] | loadable | hold | loop N | bench N\n");
     return 2;
 }
 
@@ -265,7 +271,7 @@ int main(int argc, char** argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char* cmd = argv[1];
     unsigned long n = 0;
-    if (!strcmp(cmd, "loop") || !strcmp(cmd, "bench")) {
+    if (!strcmp(cmd, "loop") || !strcmp(cmd, "bench") || (!strcmp(cmd, "session") && argc == 3)) {
         char* end = NULL;
         if (argc != 3) return usage();
         n = strtoul(argv[2], &end, 10);
@@ -287,8 +293,8 @@ int main(int argc, char** argv) {
             printf("tee-client: increment session closed\n");
         }
         if (open_ta(&ctx, &bufs, kBuffers, "buffers")) {
-            buffer_round(&ctx, &bufs, 1u << 20, 1);
-            buffer_round(&ctx, &bufs, 16u << 20, 2);
+            buffer_round(&ctx, &bufs, 1u << 20, 2 * n + 1);
+            buffer_round(&ctx, &bufs, 16u << 20, 2 * n + 2);
             TEEC_CloseSession(&bufs);
             printf("tee-client: buffers session closed\n");
         }
@@ -297,6 +303,19 @@ int main(int argc, char** argv) {
         if (open_ta(&ctx, &s, kLoadable, "loadable")) {
             call_increment(&s, "loadable");
             TEEC_CloseSession(&s);
+        }
+    } else if (!strcmp(cmd, "hold")) {
+        static uint8_t held[1u << 20] __attribute__((aligned(4096)));
+        TEEC_SharedMemory shm;
+        memset(&shm, 0, sizeof shm);
+        shm.buffer = held;
+        shm.size = sizeof held;
+        shm.flags = TEEC_MEM_INPUT | TEEC_MEM_OUTPUT;
+        TEEC_Session s;
+        if (check(TEEC_RegisterSharedMemory(&ctx, &shm), 0, "register 1 MiB")) {
+            printf("tee-client: holding a registered 1 MiB buffer; opening the loadable TA\n");
+            if (open_ta(&ctx, &s, kLoadable, "loadable")) TEEC_CloseSession(&s);
+            TEEC_ReleaseSharedMemory(&shm);
         }
     } else if (!strcmp(cmd, "loop")) {
         TEEC_Session s;

@@ -1127,6 +1127,29 @@ TEST_F(ShmTest, AGuestDestroyedMidTranslationHoldsNothing) {
     EXPECT_EQ(model.registrations_of(2), 0u);
 }
 
+TEST_F(ShmTest, AQuotaRefusalIsExplainedToTheOperatorAFewTimesPerGuest) {
+    // The guest's default quota is 8 pages here; libteec in the guest sees only
+    // a generic error, so the hypervisor's log says what was refused and why.
+    auto count = [&] {
+        size_t n = 0;
+        for (size_t at = 0;
+             (at = machine.console.find("shared memory refused", at)) != std::string::npos; ++at) {
+            ++n;
+        }
+        return n;
+    };
+    for (int i = 0; i < 10; ++i) {
+        Msg m = register_msg(write_list(data_pages(9, 2)), 9 * kPageSize, 1);
+        ASSERT_EQ(send(m), op::kOk);
+        EXPECT_EQ(m.h.ret, op::kTeecErrorOutOfMemory);
+    }
+    EXPECT_NE(machine.console.find("tee: client 2: 9 page(s) of shared memory refused: quota 8 "
+                                   "page(s), 0 held (raise it: tee_shm_pages"),
+              std::string::npos)
+        << machine.console;
+    EXPECT_EQ(count(), 4u) << "a guest cannot flood the log";
+}
+
 TEST_F(ShmTest, HostileListsAreRefusedHoldingNothingAndOpteeNeverSeesThem) {
     fill_guest(2);
     const uint64_t ram_end = (g->ram_base() + g->ram_size()).value();

@@ -190,8 +190,11 @@ struct Guest {
     Call calls[kMaxCalls];
     Shm shm[kMaxShm];
     RpcShm rpc_shm[kMaxRpcShm];
+    uint32_t quota_warnings = 0;  // shared memory refused for the quota, logged
 };
 static_assert(sizeof(Guest) <= kPageSize);
+// A guest that keeps asking past its quota is told about only this many times.
+constexpr uint32_t kQuotaWarnings = 4;
 
 struct State {
     uint32_t secure_caps = 0;
@@ -542,9 +545,20 @@ uint32_t translate_begin(DomainTee& state, uint64_t buf_ptr, uint64_t size, Page
     out = PageList{};
     w = Walk{Ipa(buf_ptr & ~(kPageSize - 1)), 0, Pa{}};
     if (!size) return op::kTeecErrorBadParameters;
-    if (size > room * kPageSize) return op::kTeecErrorOutOfMemory;  // the guest's quota
-    const uint64_t count = (offset + size + kPageSize - 1) >> kPageShift;
-    if (count > room) return op::kTeecErrorOutOfMemory;
+    const uint64_t count =
+        (size >> kPageShift) + ((offset + (size & (kPageSize - 1)) + kPageSize - 1) >> kPageShift);
+    if (count > room) {
+        // The guest's quota. Its libteec sees only a generic error, so the
+        // operator is told why (a few times per guest).
+        if (guest_of(state).quota_warnings < kQuotaWarnings) {
+            ++guest_of(state).quota_warnings;
+            WARDEN_LOG_WARN(
+                "tee: client %u: %lu page(s) of shared memory refused: quota %u page(s), %u "
+                "held (raise it: tee_shm_pages, `wardenctl tee quota`)",
+                state.client.value, count, state.quotas.shm_pages, state.in_use.shm_pages);
+        }
+        return op::kTeecErrorOutOfMemory;
+    }
     out.pages = static_cast<uint32_t>(count);
     state.in_use.shm_pages += out.pages;
     return op::kTeecSuccess;
