@@ -90,6 +90,16 @@ void Domain::shutdown(ShutdownReason reason) {
         WARDEN_LOG_INFO("d%u: TEE: cheapest INVOKE_COMMAND from EL2 as the guest: %lu ticks",
                         id_.value, tee_.invoke_from_el2_min);
     }
+    const tee::DomainTee::Cost* costs[] = {&tee_.invoke_values, &tee_.invoke_memrefs};
+    const char* kinds[] = {"value parameters", "memory references"};
+    for (unsigned k = 0; k < 2; ++k) {
+        if (!costs[k]->count) continue;
+        WARDEN_LOG_INFO(
+            "d%u: TEE: INVOKE_COMMAND with %s, the mediator's own ticks: min %lu, mean %lu; "
+            "in the secure world: mean %lu (%lu calls)",
+            id_.value, kinds[k], costs[k]->min, costs[k]->total / costs[k]->count,
+            costs[k]->secure_total / costs[k]->count, costs[k]->count);
+    }
 }
 
 void Domain::vcpu_stopped() {

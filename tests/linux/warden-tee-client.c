@@ -193,8 +193,9 @@ static void report(const char* what, uint64_t* t, unsigned n) {
     uint64_t sum = 0;
     for (unsigned i = 0; i < n; ++i) sum += t[i];
     qsort(t, n, sizeof t[0], by_value);
-    printf("tee-client: bench %s: %u calls, min %" PRIu64 " ns, median %" PRIu64 " ns, p99 %" PRIu64
-           " ns, mean %" PRIu64 " ns\n",
+    // Short: the hypervisor's console keeps lines of up to 128 characters.
+    printf("tee-client: bench %s: n=%u min=%" PRIu64 " median=%" PRIu64 " p99=%" PRIu64
+           " mean=%" PRIu64 " ns\n",
            what, n, t[0], t[n / 2], t[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], sum / n);
 }
 
@@ -214,7 +215,7 @@ static int bench(TEEC_Context* ctx, unsigned n) {
             return 1;
         }
     }
-    report("value param", t, n);
+    report("value", t, n);
 
     const size_t size = 1u << 20;
     TEEC_SharedMemory shm;
@@ -238,7 +239,7 @@ static int bench(TEEC_Context* ctx, unsigned n) {
         t[i] = now_ns() - t0;
         if (!check(r, origin, "invoke checksum")) return 1;
     }
-    report("1 MiB registered buffer, checksum", t, n);
+    report("checksum-1MiB", t, n);
     for (unsigned i = 0; i < n; ++i) {
         TEEC_SharedMemory s2;
         memset(&s2, 0, sizeof s2);
@@ -251,7 +252,7 @@ static int bench(TEEC_Context* ctx, unsigned n) {
         t[i] = now_ns() - t0;
         if (!check(r, 0, "register 1 MiB")) return 1;
     }
-    report("1 MiB register + release", t, n);
+    report("register-1MiB", t, n);
     TEEC_ReleaseSharedMemory(&shm);
     free(buf);
     free(t);

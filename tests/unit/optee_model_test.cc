@@ -92,6 +92,48 @@ protected:
     }
 };
 
+TEST_F(OpteeModelTest, TheDeviceEnumerationPseudoTaListsNothing) {
+    // Linux's driver opens it at probe and again when tee-supplicant starts:
+    // OP-TEE has it built in (no RPC), and with no TEE-bus devices both of its
+    // commands answer success with an empty list.
+    write_open(tas::kDeviceEnum);
+    ASSERT_EQ(call_with_arg().x[0], op::kOk) << "no RPC: a pseudo-TA needs no loading";
+    ASSERT_EQ(header().ret, op::kTeecSuccess);
+    const uint32_t session = header().session;
+    for (uint32_t cmd : {tas::kDeviceEnumCmdGetDevices, tas::kDeviceEnumCmdGetDevicesSupp}) {
+        header() = op::MsgArg{};
+        header().cmd = op::kMsgCmdInvokeCommand;
+        header().func = cmd;
+        header().session = session;
+        header().num_params = 4;  // as Linux sends them: a null output buffer, then none
+        params()[0] = {op::kAttrTmemOutput, 0, 0, 0};
+        for (int i = 1; i < 4; ++i) params()[i] = {op::kAttrNone, 0, 0, 0};
+        ASSERT_EQ(call_with_arg().x[0], op::kOk);
+        EXPECT_EQ(header().ret, op::kTeecSuccess) << "command " << cmd;
+        EXPECT_EQ(params()[0].b, 0u) << "nothing to enumerate";
+    }
+    header().func = 7;
+    ASSERT_EQ(call_with_arg().x[0], op::kOk);
+    EXPECT_EQ(header().ret, op::kTeecErrorNotSupported);
+    EXPECT_EQ(model.suspended_threads(), 0u);
+}
+
+TEST_F(OpteeModelTest, ATaIgnoresTheUnusedParametersAClientAlwaysSends) {
+    // libteec sends four parameters whatever a command uses.
+    const uint32_t session = open();
+    write_invoke(session, tas::kIncrementCmdAddOne, 41);
+    header().num_params = 4;
+    for (int i = 1; i < 4; ++i) params()[i] = {op::kAttrNone, 0, 0, 0};
+    ASSERT_EQ(call_with_arg().x[0], op::kOk);
+    EXPECT_EQ(header().ret, op::kTeecSuccess);
+    EXPECT_EQ(params()[0].a, 42u);
+    write_invoke(session, tas::kIncrementCmdAddOne, 41);
+    header().num_params = 2;
+    params()[1] = {op::kAttrValueInput, 1, 2, 3};  // used where the TA expects none
+    ASSERT_EQ(call_with_arg().x[0], op::kOk);
+    EXPECT_EQ(header().ret, op::kTeecErrorBadParameters);
+}
+
 TEST_F(OpteeModelTest, AnUnknownTaIsLoadedThroughRpcsAsOpteeDoes) {
     write_open(tas::kNotInstalled);
     Regs r = call_with_arg();

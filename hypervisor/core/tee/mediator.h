@@ -32,6 +32,26 @@ struct DomainTee {
     // EL2 with the guest's client ID: the yardstick for what mediating one adds
     // (counter ticks; instructions under QEMU -icount). ~0 until one.
     uint64_t invoke_from_el2_min = ~uint64_t{0};
+    // What the mediator itself spends on an INVOKE_COMMAND that completes in
+    // one trap: ticks from its handler's start to its end, less the time in
+    // the secure world (the trap's entry and exit are not in it). Kept apart
+    // for calls with value parameters only and with memory references, with
+    // the time those calls spent in the secure world beside it.
+    struct Cost {
+        uint64_t min = ~uint64_t{0};
+        uint64_t total = 0;
+        uint64_t secure_total = 0;
+        uint64_t count = 0;
+        void add(uint64_t t, uint64_t secure) {
+            if (t < min) min = t;
+            total += t;
+            secure_total += secure;
+            ++count;
+        }
+    };
+    Cost invoke_values;
+    Cost invoke_memrefs;
+    uint64_t last_secure_ticks = 0;  // the last timed call's time in the secure world
     // What the domain may hold in the TEE, and what it holds (the mediator
     // counts; the framework refuses limits below use).
     abi::DomctlTeeQuotas quotas{};

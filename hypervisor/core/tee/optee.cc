@@ -932,6 +932,7 @@ Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
             arch::secure_call(r);
             const uint64_t t = arch::counter() - t0;
             if (t < state.invoke_from_el2_min) state.invoke_from_el2_min = t;
+            state.last_secure_ticks = t;
         } else {
             arch::secure_call(r);
         }
@@ -1052,6 +1053,7 @@ uint32_t share_of_threads() {
 }
 
 Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
+    const uint64_t t_in = arch::counter();  // for the mediator's own cost (DomainTee::Cost)
     Domain& d = *vcpu.domain;
     Guest& g = guest_of(state);
     const uint64_t ipa = join64(call.arg(1), call.arg(2));
@@ -1142,7 +1144,19 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
         return answer(d, at, m.h, ret, state);
     }
     c->busy = true;
-    return start(d, state, *c);
+    const bool invoke = m.h.cmd == op::kMsgCmdInvokeCommand;
+    bool memrefs = false;
+    for (uint32_t i = 0; i < m.h.num_params; ++i) {
+        memrefs |= is_tmem(type_of(m.p[i])) || is_rmem(type_of(m.p[i]));
+    }
+    state.last_secure_ticks = 0;
+    const Result r = start(d, state, *c);
+    if (invoke && !c->busy && state.last_secure_ticks) {
+        // Completed in this trap: what mediating it cost, OP-TEE's time aside.
+        const uint64_t t = arch::counter() - t_in - state.last_secure_ticks;
+        (memrefs ? state.invoke_memrefs : state.invoke_values).add(t, state.last_secure_ticks);
+    }
+    return r;
 }
 
 // RETURN_FROM_RPC: a3 must name a thread one of the guest's own calls is
