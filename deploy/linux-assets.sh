@@ -132,6 +132,9 @@ for arg in $(cat /proc/cmdline); do
   esac
 done
 # tee-supplicant serves OP-TEE's requests (loading TAs) once the driver is up.
+if [ -e /dev/tee0 ] && [ -e /dev/teepriv0 ]; then
+  echo "warden-init: TEE devices /dev/tee0 and /dev/teepriv0"
+fi
 if [ -e /dev/teepriv0 ]; then
   tee-supplicant &
   echo "warden-init: tee-supplicant started"
