@@ -95,7 +95,40 @@ void register_shm(uint64_t n, uint64_t list, uint64_t data, int rounds, uint64_t
 
 }  // namespace
 
+// profile=fast|invoke calls=N: only N of that call (after one to warm up),
+// nothing else, for bench/hypervisor-profile.sh to trace.
+int profile(const char* what, unsigned calls) {
+    const void* fdt = guest::device_tree();
+    int node = fdt ? fdt_path_offset(fdt, "/firmware/optee") : -1;
+    if (node < 0) guest::fail("profile: no OP-TEE in the device tree");
+    const char* method = static_cast<const char*>(fdt_getprop(fdt, node, "method", nullptr));
+    g_smc = method && method[0] == 's';
+    g_session = open_session();
+    if (!g_session) guest::fail("profile: no session");
+    const bool fast = what[0] == 'f';
+    auto one = [fast] {
+        if (fast) {
+            guest::call(g_smc, {{op::kGetOsRevision, 0, 0, 0, 0, 0, 0, 0}});
+        } else {
+            invoke();
+        }
+    };
+    one();
+    for (unsigned i = 0; i < calls; ++i) one();
+    guest::print("bench: profiled %u %s call(s)", calls, fast ? "fast" : "invoke");
+    return 0;
+}
+
 int guest_main() {
+    char what[16], count[16];
+    if (guest::bootarg("profile", what, sizeof what)) {
+        unsigned calls = 0;
+        if (guest::bootarg("calls", count, sizeof count)) {
+            for (const char* p = count; *p >= '0' && *p <= '9'; ++p)
+                calls = calls * 10 + (*p - '0');
+        }
+        return profile(what, calls);
+    }
     uint64_t empty = per_call([] { asm volatile("" ::: "memory"); });
     uint64_t timer = min_call([] { asm volatile("" ::: "memory"); });
     auto min_of = [timer](auto fn) { return min_call(fn) - timer; };
