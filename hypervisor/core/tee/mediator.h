@@ -52,6 +52,7 @@ struct DomainTee {
     Cost invoke_values;
     Cost invoke_memrefs;
     uint64_t last_secure_ticks = 0;  // the last timed call's time in the secure world
+    uint64_t timed_from = 0;         // the counter when the INVOKE being timed began
     // What the domain may hold in the TEE, and what it holds (the mediator
     // counts; the framework refuses limits below use).
     abi::DomctlTeeQuotas quotas{};

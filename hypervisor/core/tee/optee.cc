@@ -160,6 +160,7 @@ struct Call {
     uint8_t walk_param = 0;        // the parameter being translated
     bool disguised = false;        // the guest sees FOREIGN_INTR; the mediator answers
     bool rpc_translating = false;  // an SHM_ALLOC answer's list is being translated
+    bool temps = false;            // temp[] may hold pages (release_temps looks only then)
     uint32_t thread = 0;           // OP-TEE's thread, while suspended
     uint32_t rpc = 0;              // the request it is suspended in
     uint32_t rpc_size = 0;         // the RPC argument's size (RPC_ALLOC)
@@ -483,7 +484,21 @@ bool has_output(uint64_t type) {
 
 // What the mediator can pass on, parameter by parameter: the TEEC result to
 // answer with, or success. Memory references are translated or checked later.
-uint32_t check_params(const Message& m) {
+// The message's parts copied field by field: the image is built with
+// -mstrict-align, under which every struct copy is a call to memcpy.
+void copy_header(op::MsgArg& d, const op::MsgArg& s) {
+    d.cmd = s.cmd;
+    d.func = s.func;
+    d.session = s.session;
+    d.cancel_id = s.cancel_id;
+    d.pad = s.pad;
+    d.ret = s.ret;
+    d.ret_origin = s.ret_origin;
+    d.num_params = s.num_params;
+}
+
+uint32_t check_params(const Message& m, bool& memrefs) {
+    memrefs = false;
     for (uint32_t i = 0; i < m.h.num_params; ++i) {
         const op::MsgParam& p = m.p[i];
         uint64_t type = type_of(p);
@@ -495,6 +510,7 @@ uint32_t check_params(const Message& m) {
         if (type != op::kAttrNone && !is_value(type) && !is_tmem(type) && !is_rmem(type)) {
             return op::kTeecErrorBadParameters;  // reserved types
         }
+        memrefs |= is_tmem(type) || is_rmem(type);
     }
     return op::kTeecSuccess;
 }
@@ -641,9 +657,11 @@ Ipa* seen_of(const Call& c) {
 }
 
 void release_temps(Domain& d, DomainTee& state, Call& c) {
+    if (!c.temps) return;  // take_memrefs never ran for this call: nothing to look at
     for (PageList& l : c.temp) {
         if (l.list_pages || l.pages) release(d, state, l);
     }
+    c.temps = false;
 }
 
 // Translates the message's temporary memory references into the call's own
@@ -651,6 +669,7 @@ void release_temps(Domain& d, DomainTee& state, Call& c) {
 // guest's registrations, from parameter c.walk_param on, kTranslatePerTrap
 // pages per trap. A TEEC result, or kMore; on failure nothing is held.
 uint32_t take_memrefs(Domain& d, DomainTee& state, Guest& g, Call& c, Message& shadow) {
+    c.temps = true;
     Ipa* seen = seen_of(c);
     uint32_t budget = kTranslatePerTrap;
     for (uint32_t i = c.walk_param; i < shadow.h.num_params; ++i) {
@@ -742,7 +761,10 @@ SecureRegs answer_rpc(Domain& d, DomainTee& state, Call& c) {
 // A finished call: results from the shadow into the guest's message, the slot
 // free again. rc is OP-TEE's a0.
 Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
-    const op::MsgArg h = c.h;
+    const op::MsgArg& h = c.h;  // not changed below
+    const bool memrefs = c.temps;
+    const uint64_t timed_from = state.timed_from;
+    state.timed_from = 0;
     c.busy = false;
     c.with_guest = false;
     const bool opening = h.cmd == op::kMsgCmdOpenSession;
@@ -802,6 +824,12 @@ Result complete(Domain& d, DomainTee& state, Call& c, uint32_t rc) {
             guest->p[i].a = m.p[i].a;
             guest->p[i].c = m.p[i].c;
         }
+    }
+    if (timed_from) {
+        // An INVOKE that completed in the trap it began in: what mediating it
+        // cost (DomainTee::Cost), OP-TEE's time aside.
+        const uint64_t t = arch::counter() - timed_from - state.last_secure_ticks;
+        (memrefs ? state.invoke_memrefs : state.invoke_values).add(t, state.last_secure_ticks);
     }
     return value32(op::kOk);
 }
@@ -940,6 +968,7 @@ Result drive(Domain& d, DomainTee& state, Call& c, SecureRegs r) {
         if (c.rpc_list.list_pages) free_list_pages(c.rpc_list);  // OP-TEE has copied it
         const auto rc = static_cast<uint32_t>(r.x[0]);
         if (!op::is_rpc(rc)) return complete(d, state, c, rc);
+        state.timed_from = 0;  // not done in one round: not timed
         c.thread = static_cast<uint32_t>(r.x[3]);
         c.rpc = rc;
         c.rpc_a1 = r.x[1];
@@ -1083,10 +1112,16 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     // copy counts (the guest may rewrite its page at will). Its memory
     // references are translated there before OP-TEE sees it.
     Message& m = *phys_ptr<Message>(c->shadow);
-    __builtin_memcpy(&m.h, &guest->h, sizeof m.h);
+    copy_header(m.h, guest->h);
     if (m.h.num_params > kMaxParams) return answer(d, at, m.h, op::kTeecErrorBadParameters, state);
-    __builtin_memcpy(m.p, guest->p, sizeof(op::MsgParam) * m.h.num_params);
-    if (uint32_t bad = check_params(m); bad != op::kTeecSuccess) {
+    for (uint32_t i = 0; i < m.h.num_params; ++i) {
+        m.p[i].attr = guest->p[i].attr;
+        m.p[i].a = guest->p[i].a;
+        m.p[i].b = guest->p[i].b;
+        m.p[i].c = guest->p[i].c;
+    }
+    bool memrefs = false;
+    if (uint32_t bad = check_params(m, memrefs); bad != op::kTeecSuccess) {
         return answer(d, at, m.h, bad, state);
     }
     switch (m.h.cmd) {
@@ -1129,7 +1164,7 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
         return answer(d, at, m.h, op::kTeecErrorNotSupported, state);
     }
     c->arg = at;
-    c->h = m.h;
+    copy_header(c->h, m.h);
     c->cookie = m.h.num_params ? m.p[0].c : 0;
     c->reg_size = m.h.num_params ? m.p[0].b : 0;
     c->walk_param = 0;
@@ -1137,26 +1172,15 @@ Result call_with_arg(Vcpu& vcpu, DomainTee& state, const smccc::Call& call) {
     // An OPEN holds its place in the quota from here on, so that opens still
     // being translated or suspended cannot add up past it.
     if (m.h.cmd == op::kMsgCmdOpenSession) ++state.in_use.sessions;
-    const uint32_t ret = take_memrefs(d, state, g, *c, m);
+    const uint32_t ret = memrefs ? take_memrefs(d, state, g, *c, m) : op::kTeecSuccess;
     if (ret == kMore) return translating(*c, static_cast<uint32_t>(c - g.calls));
     if (ret != op::kTeecSuccess) {
         release_session_place(state, c->h);
         return answer(d, at, m.h, ret, state);
     }
     c->busy = true;
-    const bool invoke = m.h.cmd == op::kMsgCmdInvokeCommand;
-    bool memrefs = false;
-    for (uint32_t i = 0; i < m.h.num_params; ++i) {
-        memrefs |= is_tmem(type_of(m.p[i])) || is_rmem(type_of(m.p[i]));
-    }
-    state.last_secure_ticks = 0;
-    const Result r = start(d, state, *c);
-    if (invoke && !c->busy && state.last_secure_ticks) {
-        // Completed in this trap: what mediating it cost, OP-TEE's time aside.
-        const uint64_t t = arch::counter() - t_in - state.last_secure_ticks;
-        (memrefs ? state.invoke_memrefs : state.invoke_values).add(t, state.last_secure_ticks);
-    }
-    return r;
+    state.timed_from = m.h.cmd == op::kMsgCmdInvokeCommand ? t_in : 0;
+    return start(d, state, *c);
 }
 
 // RETURN_FROM_RPC: a3 must name a thread one of the guest's own calls is
