@@ -15,6 +15,8 @@
 #   --expect-any REGEX        must appear anywhere (for lines of guests that run
 #                             side by side, whose interleaving is the scheduler's)
 #   --reject REGEX            must not appear (default: FAIL, PANIC)
+#   --allow REGEX             lines matching it are exempt from the rejects
+#                             (a failure the scenario provokes on purpose)
 #   --expect-secure REGEX     must appear on the secure-world console (any order)
 #   --reject-secure REGEX     must not appear on the secure-world console
 #   --expect-exit N           platform exit status (default 0)
@@ -27,7 +29,7 @@
 set -uo pipefail
 
 name="" images="" logdir="" expect_exit=0 timeout_s=60 load_addr="" smp=1 firmware=1
-linux_assets="" modules=() expects=() any_expects=() rejects=("FAIL" "PANIC") fwopts=() sec_expects=() sec_rejects=()
+linux_assets="" modules=() expects=() any_expects=() rejects=("FAIL" "PANIC") allows=() fwopts=() sec_expects=() sec_rejects=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --name) name=$2; shift 2 ;;
@@ -38,6 +40,7 @@ while [ $# -gt 0 ]; do
     --expect) expects+=("$2"); shift 2 ;;
     --expect-any) any_expects+=("$2"); shift 2 ;;
     --reject) rejects+=("$2"); shift 2 ;;
+    --allow) allows+=("$2"); shift 2 ;;
     --expect-secure) sec_expects+=("$2"); shift 2 ;;
     --reject-secure) sec_rejects+=("$2"); shift 2 ;;
     --expect-exit) expect_exit=$2; shift 2 ;;
@@ -131,11 +134,19 @@ done
 for re in "${any_expects[@]}"; do
   grep -q -E -- "$re" "$log" || fail "expected /$re/ not found"
 done
+checked=$log
+if [ ${#allows[@]} -gt 0 ]; then
+  checked=$(mktemp)
+  allow_args=()
+  for re in "${allows[@]}"; do allow_args+=(-e "$re"); done
+  grep -v -E "${allow_args[@]}" "$log" > "$checked" || true
+fi
 for re in "${rejects[@]}"; do
-  if grep -q -E -- "$re" "$log"; then
-    fail "unexpected /$re/: $(grep -m1 -E -- "$re" "$log")"
+  if grep -q -E -- "$re" "$checked"; then
+    fail "unexpected /$re/: $(grep -m1 -E -- "$re" "$checked")"
   fi
 done
+[ "$checked" = "$log" ] || rm -f "$checked"
 for re in "${sec_expects[@]}"; do
   grep -q -E -- "$re" "$seclog" || fail "expected /$re/ on the secure console"
 done
