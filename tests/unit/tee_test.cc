@@ -179,6 +179,42 @@ TEST_F(TeeTest, ForwardedFastCallsAnswerLikeOptee) {
     EXPECT_EQ(model.calls_from(2) - at_enable, 5u);
 }
 
+TEST_F(TeeTest, TheFastPathAnswersExactlyAsTheDispatcherDoes) {
+    with_optee();
+    ASSERT_EQ(tee::enable(*dom[1], abi::kTeeOptee), 0);
+    // Hostile registers: every argument set, x0's upper half too, a7 naming
+    // another client. Both paths must leave the guest the same registers.
+    auto hostile = [](Vcpu& v, uint64_t fn) {
+        for (unsigned i = 0; i < 31; ++i) v.regs.x[i] = 0xdead'beef'0000'0000ull | i;
+        v.regs.x[0] = 0xffff'ffff'0000'0000ull | fn;
+        v.regs.x[7] = 5;
+    };
+    Vcpu& v = dom[1]->vcpu(0);
+    for (uint32_t fn : {op::kGetOsRevision, op::kGetOsUuid, op::kGetThreadCount}) {
+        hostile(v, fn);
+        smccc::dispatch(v, smccc::Conduit::Smc);
+        const GuestRegs by_dispatcher = v.regs;
+        hostile(v, fn);
+        ASSERT_TRUE(tee::fast_path(v)) << std::hex << fn;
+        for (unsigned i = 0; i < 31; ++i) {
+            EXPECT_EQ(v.regs.x[i], by_dispatcher.x[i]) << std::hex << fn << " x" << std::dec << i;
+        }
+    }
+    EXPECT_EQ(model.calls_from(5), 0u) << "always the guest's own client ID";
+    EXPECT_EQ(dom[1]->tee().calls_refused, 0u);
+    // Everything else is the dispatcher's: filtered, emulated or refused calls.
+    for (uint32_t fn : {op::kExchangeCapabilities, op::kGetShmConfig, op::kVmCreated, op::kCallsUid,
+                        op::kCallWithArg, 0xb200'00ffu}) {
+        hostile(v, fn);
+        EXPECT_FALSE(tee::fast_path(v)) << std::hex << fn;
+    }
+    // A guest without a TEE never gets there.
+    hostile(dom[2]->vcpu(0), op::kGetOsRevision);
+    const uint64_t before = model.total_calls();
+    EXPECT_FALSE(tee::fast_path(dom[2]->vcpu(0)));
+    EXPECT_EQ(model.total_calls(), before);
+}
+
 // Linux calls DISABLE_SHM_CACHE until it answers ENOTAVAIL (the cache is
 // empty). The mediator never lets OP-TEE cache guest memory (ENABLE_SHM_CACHE is
 // answered without OP-TEE), so the first DISABLE ends it: a guest cannot make

@@ -77,6 +77,10 @@ struct Mediator {
     // with this TEE enabled. The mediator counts forwarded and refused calls.
     smccc::Result (*handle_call)(Vcpu& vcpu, DomainTee& state, const smccc::Call& call,
                                  smccc::Conduit conduit);
+    // Optional, for the commonest calls: answers the call in the vCPU's x0..x3
+    // itself, before the SMCCC dispatcher, and returns true; false leaves the
+    // call to handle_call. Same results either way, fewer instructions.
+    bool (*fast_path)(Vcpu& vcpu, DomainTee& state);
     // Guests the TEE can hold, if the mediator knows (0 otherwise).
     uint32_t (*guest_limit)();
     // The TEE's revision and thread count, as found by probe().

@@ -380,19 +380,48 @@ void domain_destroy(Domain& d, DomainTee& state) {
 // Forwards a fast call and returns the first `results` registers the call defines;
 // the others are zeroed, so whatever the secure world left there never reaches
 // the guest. Fast calls return 32-bit values, except the OS revision's build ID.
-Result forward(DomainTee& state, const smccc::Call& call, unsigned results) {
-    // a1..a6 as the guest gave them; w7 is always the guest's client ID.
+// A fast call forwarded as the guest made it (a1..a6 as given; w7 always the
+// guest's client ID), its first `results` results into `to` (32 bits each,
+// the rest zero: OP-TEE leaves stale values there; GET_OS_REVISION's build
+// hash in a2 is 64 bits).
+void forward_into(DomainTee& state, const uint64_t* x, unsigned results, uint64_t* to) {
+    const auto id = static_cast<uint32_t>(x[0]);  // read first: `to` may be `x`
     uint64_t out[4];
-    arch::secure_forward(call.x, state.client.value, out);
+    arch::secure_forward(x, state.client.value, out);
     ++state.calls_forwarded;
+    to[0] = out[0] & 0xffffffffu;
+    to[1] = results > 1 ? out[1] & 0xffffffffu : 0;
+    to[2] = results > 2 ? out[2] & 0xffffffffu : 0;
+    to[3] = results > 3 ? out[3] & 0xffffffffu : 0;
+    if (id == op::kGetOsRevision) to[2] = out[2];
+}
+
+Result forward(DomainTee& state, const smccc::Call& call, unsigned results) {
     Result r;
     r.full_width = true;
-    r.x[0] = out[0] & 0xffffffffu;
-    r.x[1] = results > 1 ? out[1] & 0xffffffffu : 0;
-    r.x[2] = results > 2 ? out[2] & 0xffffffffu : 0;
-    r.x[3] = results > 3 ? out[3] & 0xffffffffu : 0;
-    if (call.id == op::kGetOsRevision) r.x[2] = out[2];
+    forward_into(state, call.x, results, r.x);
     return r;
+}
+
+// Mediator::fast_path: the fast calls that go to OP-TEE as they are, answered
+// straight into the guest's registers (the rest go through handle_call).
+bool fast_path(Vcpu& vcpu, DomainTee& state) {
+    unsigned results;
+    switch (static_cast<uint32_t>(vcpu.regs.x[0])) {
+    case op::kGetOsRevision:
+        results = 3;
+        break;
+    case op::kGetOsUuid:
+        results = 4;
+        break;
+    case op::kGetThreadCount:
+        results = 2;
+        break;
+    default:
+        return false;
+    }
+    forward_into(state, vcpu.regs.x, results, vcpu.regs.x);
+    return true;
 }
 
 Result refuse(DomainTee& state, uint32_t code) {
@@ -1283,6 +1312,7 @@ const Mediator kOptee = {
     .domain_create = domain_create,
     .domain_destroy = domain_destroy,
     .handle_call = handle_call,
+    .fast_path = fast_path,
     .guest_limit = guest_limit,
     .describe = describe,
 };

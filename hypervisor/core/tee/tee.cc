@@ -122,6 +122,12 @@ void describe(abi::DomctlTeeInfo& out) {
     if (g_active->describe) g_active->describe(out.os_major, out.os_minor, out.threads);
 }
 
+bool fast_path(Vcpu& vcpu) {
+    DomainTee& state = vcpu.domain->tee();
+    if (!g_active || !g_active->fast_path || !state.enabled()) return false;
+    return g_active->fast_path(vcpu, state);
+}
+
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit conduit) {
     DomainTee& state = vcpu.domain->tee();
     if (!g_active || !state.enabled()) {

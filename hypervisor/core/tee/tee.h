@@ -45,5 +45,8 @@ uint32_t guest_limit();
 void describe(abi::DomctlTeeInfo& out);
 
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit conduit);
+// Before the SMCCC dispatcher: true when the domain's mediator answered the
+// call in the vCPU's registers already (Mediator::fast_path).
+bool fast_path(Vcpu& vcpu);
 
 }  // namespace warden::tee
