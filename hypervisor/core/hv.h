@@ -35,10 +35,7 @@ public:
     void on_call(Vcpu& vcpu, smccc::Conduit conduit) {
         // OP-TEE's fast calls are the hot path: the mediator may answer them
         // before the dispatcher builds a call and a result for them.
-        if ((static_cast<uint32_t>(vcpu.regs.x[0]) & 0xff000000u) == 0xb2000000u &&
-            tee::fast_path(vcpu)) {
-            return;
-        }
+        if (tee::answer_fast(vcpu)) return;
         if (smccc::dispatch(vcpu, conduit)) reschedule();
     }
     void on_wait(Vcpu& vcpu);

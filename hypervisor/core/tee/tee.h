@@ -48,5 +48,10 @@ smccc::Result handle_call(Vcpu& vcpu, const smccc::Call& call, smccc::Conduit co
 // Before the SMCCC dispatcher: true when the domain's mediator answered the
 // call in the vCPU's registers already (Mediator::fast_path).
 bool fast_path(Vcpu& vcpu);
+// What the trap path calls: fast_path for OP-TEE's fast-call range (SMC32,
+// owner Trusted OS 50: 0xB2xxxxxx), false at once for every other call.
+inline bool answer_fast(Vcpu& vcpu) {
+    return (static_cast<uint32_t>(vcpu.regs.x[0]) & 0xff000000u) == 0xb2000000u && fast_path(vcpu);
+}
 
 }  // namespace warden::tee
