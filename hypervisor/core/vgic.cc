@@ -58,9 +58,26 @@ bool Distributor::is_pending(const Irq& q) const {
 
 Pick Distributor::best(unsigned vcpu) const {
     Pick p;
-    if (!enabled_ || vcpu >= vcpus_) return p;
+    bool more = false;
+    best_n(vcpu, &p, 1, more);
+    return p;
+}
+
+unsigned Distributor::best_n(unsigned vcpu, Pick* out, unsigned max, bool& more) const {
+    unsigned n = 0, candidates = 0;
+    more = false;
+    if (!enabled_ || vcpu >= vcpus_) return 0;
     auto consider = [&](const Irq& q, uint32_t intid) {
-        if (!q.enabled || q.active || q.in_lr || !is_pending(q) || q.priority >= p.priority) return;
+        // Priority 0xff is never signalled (nothing is below the lowest mask).
+        if (!q.enabled || q.active || q.in_lr || q.priority == 0xff || !is_pending(q)) return;
+        ++candidates;
+        // Its place by priority; an equal one stays behind those found before
+        // (lower INTIDs first).
+        unsigned at = n;
+        while (at > 0 && out[at - 1].priority > q.priority) --at;
+        if (at >= max) return;
+        for (unsigned k = n < max ? n : max - 1; k > at; --k) out[k] = out[k - 1];
+        Pick& p = out[at];
         p.intid = intid;
         p.priority = q.priority;
         p.level = !q.edge;
@@ -68,12 +85,14 @@ Pick Distributor::best(unsigned vcpu) const {
         if (intid < 16) {
             while (!(q.sgi_sources & (1u << p.source))) ++p.source;
         }
+        if (n < max) ++n;
     };
     for (uint32_t i = 0; i < 32; ++i) consider(private_[vcpu][i], i);
     for (uint32_t i = 0; i < kSpis; ++i) {
         if (spi_[i].targets & (1u << vcpu)) consider(spi_[i], 32 + i);
     }
-    return p;
+    more = candidates > n;
+    return n;
 }
 
 void Distributor::take(unsigned vcpu, const Pick& p) {

@@ -60,6 +60,10 @@ public:
     // pending, not active, not already in a list register, targeting it, with
     // the distributor enabled. intid kNone when there is none.
     Pick best(unsigned vcpu) const;
+    // The `max` best, best first, in one pass over the interrupts: what best()
+    // and take() in turn would give (take() changes only the one it takes).
+    // `more`: others are waiting besides them. Returns how many were written.
+    unsigned best_n(unsigned vcpu, Pick* out, unsigned max, bool& more) const;
     // It went into a list register as pending: the latch is consumed (a level
     // interrupt stays pending while its line is high, which the list
     // register's EOI maintenance rechecks).

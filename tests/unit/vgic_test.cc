@@ -163,5 +163,84 @@ TEST_F(VgicTest, SgisGoToTheirTargetsWithTheirSource) {
     EXPECT_EQ(gicd.best(1).intid, kNone);
 }
 
+TEST_F(VgicTest, OnePassGivesWhatBestAndTakeInTurnWould) {
+    // Random states: enables, priorities (0xff included: never signalled),
+    // targets, edges and levels, SGIs from both vCPUs. For each state and each
+    // number of free list registers, best_n must equal best() + take() in turn,
+    // and `more` must say whether best() would still find one.
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    auto rnd = [&] {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        return seed;
+    };
+    // The rule spelled out independently: the first interrupt found with the
+    // lowest priority value below 0xff that is enabled, pending, not active,
+    // not in a list register and (an SPI) targets the vCPU.
+    auto reference = [](const vgic::Distributor& g, unsigned vcpu) {
+        vgic::Pick p;
+        if (!g.enabled()) return p;
+        for (uint32_t intid = 0; intid < vgic::kIntids; ++intid) {
+            const vgic::Irq& q = g.irq(vcpu, intid);
+            if (intid >= 32 && !(q.targets & (1u << vcpu))) continue;
+            const bool pending = q.pending || q.sgi_sources || (!q.edge && q.line);
+            if (!q.enabled || q.active || q.in_lr || !pending || q.priority >= p.priority) continue;
+            p.intid = intid;
+            p.priority = q.priority;
+            p.level = !q.edge;
+            p.source = 0;
+            if (intid < 16) {
+                while (!(q.sgi_sources & (1u << p.source))) ++p.source;
+            }
+        }
+        return p;
+    };
+    for (int round = 0; round < 400; ++round) {
+        gicd.reset(2);
+        wr(0, 0x000, 1);
+        for (uint32_t intid = 0; intid < vgic::kIntids; ++intid) {
+            if (rnd() % 3 == 0) continue;
+            const uint8_t prio = (rnd() % 8 == 0) ? 0xff : static_cast<uint8_t>(rnd() % 4 * 0x20);
+            const unsigned cpu = rnd() % 2;
+            wr(cpu, 0x100 + intid / 32 * 4, 1u << (intid % 32));
+            wr(cpu, 0x400 + intid, prio, 1);
+            if (intid >= 32) wr(0, 0x800 + intid, static_cast<uint8_t>(1 + rnd() % 3), 1);
+            if (intid >= 16 && rnd() % 2) {
+                gicd.set_line(cpu, intid, true);
+            } else if (intid >= 16) {
+                wr(cpu, 0x200 + intid / 32 * 4, 1u << (intid % 32));  // ISPENDR
+            } else {
+                // An SGI to both vCPUs from this one.
+                wr(cpu, 0xf00, (3u << 16) | intid);
+            }
+        }
+        for (unsigned vcpu = 0; vcpu < 2; ++vcpu) {
+            for (unsigned max = 0; max <= 4; ++max) {
+                vgic::Distributor stepwise = gicd;
+                vgic::Pick want[4];
+                unsigned want_n = 0;
+                for (; want_n < max; ++want_n) {
+                    want[want_n] = reference(stepwise, vcpu);
+                    if (want[want_n].intid == kNone) break;
+                    EXPECT_EQ(stepwise.best(vcpu).intid, want[want_n].intid);
+                    stepwise.take(vcpu, want[want_n]);
+                }
+                const bool want_more = reference(stepwise, vcpu).intid != kNone;
+                vgic::Pick got[4];
+                bool more = !want_more;
+                ASSERT_EQ(gicd.best_n(vcpu, got, max, more), want_n) << round << " " << max;
+                EXPECT_EQ(more, want_more) << round << " " << max;
+                for (unsigned k = 0; k < want_n; ++k) {
+                    EXPECT_EQ(got[k].intid, want[k].intid) << round << " " << k;
+                    EXPECT_EQ(got[k].priority, want[k].priority);
+                    EXPECT_EQ(got[k].source, want[k].source);
+                    EXPECT_EQ(got[k].level, want[k].level);
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace warden

@@ -111,17 +111,21 @@ void vgic_sync(Vcpu& v) {
         }
         dist.lr_done(v.index, intid, static_cast<uint8_t>((lr >> 10) & 7), false, false);
     }
-    for (unsigned i = 0; i < g_lrs; ++i) {
+    // The best for the free list registers, in one pass over the distributor.
+    unsigned free = 0;
+    for (unsigned i = 0; i < g_lrs; ++i) free += (g.lrs_used & (1u << i)) ? 0 : 1;
+    vgic::Pick picks[GicCpuState::kLrs];
+    bool more = false;
+    const unsigned n = dist.best_n(v.index, picks, free, more);
+    for (unsigned i = 0, k = 0; i < g_lrs && k < n; ++i) {
         if (g.lrs_used & (1u << i)) continue;
-        const vgic::Pick p = dist.best(v.index);
-        if (p.intid == vgic::kNone) break;
+        const vgic::Pick& p = picks[k++];
         set_lr(i, p.intid | (uint32_t{p.source} << 10) | (uint32_t{p.priority} >> 3 << 23) |
                       kLrPending | (p.level ? kLrEoi : 0));
         dist.take(v.index, p);
         g.lrs_used |= 1u << i;
     }
     // More waiting than list registers: a maintenance interrupt when they drain.
-    const bool more = dist.best(v.index).intid != vgic::kNone;
     mmio_write32(g_gich + kGichHcr, kHcrEn | (more ? kHcrUie : 0));
     g.seen = dist.generation();
 }
