@@ -137,7 +137,15 @@ if [ -e /dev/tee0 ] && [ -e /dev/teepriv0 ]; then
 fi
 if [ -e /dev/teepriv0 ]; then
   tee-supplicant &
-  echo "warden-init: tee-supplicant started"
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    pidof tee-supplicant >/dev/null && break
+    sleep 0.1
+  done
+  if pidof tee-supplicant >/dev/null; then
+    echo "warden-init: tee-supplicant started"
+  else
+    echo "warden-init: FAILED to start tee-supplicant"
+  fi
 fi
 for arg in $(cat /proc/cmdline); do
   case "$arg" in

@@ -97,10 +97,11 @@ bootargs = "console=ttyAMA0 quiet warden.modules=tee,optee warden.tee-client=$2"
 tee_shm_pages = 8192
 TOML
 }
-# Waits for guest $1's TEE client to finish and checks it passed.
+# Waits for guest $1's TEE client to finish (init's shell prompt comes right
+# after its exit line, so that line is whole) and checks it passed.
 tee_client_passed() {
-  expect_rc 0 "$1's TEE client ran" -- \
-    ctl guest console "$1" --until "warden-init: warden-tee-client $2 exited" --wait 240
+  expect_rc 0 "$1's TEE client ran" -- timeout 200 "$ctl_bin" --socket "$sock" \
+    guest console "$1" --until "warden-init: shell" --wait 180
   grep -q "warden-init: warden-tee-client $2 exited 0" <<< "$LAST_OUTPUT" ||
     fail "$1's client failed: $LAST_OUTPUT"
   grep -q "tee-client: ${2%% *}: all results as expected" <<< "$LAST_OUTPUT" ||
@@ -125,25 +126,34 @@ linux_tee_isolation)
   linux_tee_toml iso-b session,2
   expect_rc 0 "create iso-a" -- ctl guest create --config "$run/iso-a.toml" --start
   expect_rc 0 "create iso-b" -- ctl guest create --config "$run/iso-b.toml" --start
-  # Both boot and run their clients at the same time: each checks its own
-  # checksums and fills, so buffers crossing guests would show.
+  # Both boot and run their clients side by side (different bytes in their
+  # buffers): each checks the TA's checksum and fill of its own buffers, so a
+  # buffer crossing guests would show.
   tee_client_passed iso-a "session 1"
   tee_client_passed iso-b "session 2"
-  a_sum=$(ctl guest console iso-a | grep "16 MiB checksum")
-  b_sum=$(ctl guest console iso-b | grep "16 MiB checksum")
-  [ "${a_sum#*TA }" != "${b_sum#*TA }" ] || fail "both guests' buffers hashed the same: $a_sum"
-  expect_rc 0 "iso-a's shell" -- ctl guest console iso-a --until "warden-init: shell" --wait 60
-  expect_rc 0 "iso-b's shell" -- ctl guest console iso-b --until "warden-init: shell" --wait 60
+  ta_sum() { ctl guest console "$1" | sed -n 's/.*16 MiB checksum: TA \(0x[0-9a-f]*\) .*(equal).*/\1/p'; }
+  a_sum=$(ta_sum iso-a) b_sum=$(ta_sum iso-b)
+  [ -n "$a_sum" ] && [ -n "$b_sum" ] && [ "$a_sum" != "$b_sum" ] ||
+    fail "the TA's hashes of the two guests' buffers: '$a_sum' and '$b_sum'"
   expect_rc 0 "iso-a calls its TA in a loop" -- \
     type_into 'warden-tee-client loop 0 &' iso-a "tee-client: 100 calls answered"
   expect_rc 0 "iso-b's call waits in OP-TEE for its stopped tee-supplicant" -- \
     type_into 'kill -STOP $(pidof tee-supplicant); warden-tee-client hold &' iso-b \
     "holding a registered 1 MiB buffer"
-  sleep 2
-  expect_rc 0 "iso-b holds its registration" -- ctl -o json tee get iso-b
-  held=$(grep -A 3 '"in_use"' <<< "$LAST_OUTPUT" | sed -n 's/.*"tee_shm_pages": *\([0-9]*\).*/\1/p')
-  [ "${held:-0}" -ge 256 ] || fail "iso-b holds ${held:-no} shared-memory pages: $LAST_OUTPUT"
-  echo "ok: iso-b holds $held shared-memory pages"
+  # The OPEN holds its place in the session quota from the moment the
+  # mediator takes it: once iso-b holds a session place, its call is in OP-TEE.
+  held="" opening=""
+  for _ in $(seq 1 60); do
+    out=$(ctl -o json tee get iso-b)
+    in_use=$(grep -A 3 '"in_use"' <<< "$out")
+    opening=$(sed -n 's/.*"tee_sessions": *\([0-9]*\).*/\1/p' <<< "$in_use")
+    held=$(sed -n 's/.*"tee_shm_pages": *\([0-9]*\).*/\1/p' <<< "$in_use")
+    [ "${opening:-0}" -ge 1 ] && break
+    sleep 0.5
+  done
+  [ "${opening:-0}" -ge 1 ] || fail "iso-b's OPEN never reached the mediator: $out"
+  [ "${held:-0}" -ge 256 ] || fail "iso-b holds ${held:-no} shared-memory pages: $out"
+  echo "ok: iso-b's OPEN is held in OP-TEE, with $held shared-memory pages"
   grep -q "session opened with the loadable TA" <<< "$(ctl guest console iso-b)" &&
     fail "iso-b's call was not held in OP-TEE"
   before=$(calls_answered iso-a)

@@ -48,7 +48,7 @@ static uint64_t fnv1a(uint64_t hash, const uint8_t* p, size_t n) {
     return hash;
 }
 static uint8_t fill_byte(uint64_t seed, uint64_t i) {
-    return (uint8_t)(seed + i * 7 + (i >> 12));
+    return (uint8_t)(seed + i * 7 + ((uint32_t)(i >> 12) * 0x9e3779b1u >> 24));
 }
 
 static TEEC_UUID uuid_of(struct words w) {

@@ -132,6 +132,14 @@ TEST_F(OpteeModelTest, ATaIgnoresTheUnusedParametersAClientAlwaysSends) {
     params()[1] = {op::kAttrValueInput, 1, 2, 3};  // used where the TA expects none
     ASSERT_EQ(call_with_arg().x[0], op::kOk);
     EXPECT_EQ(header().ret, op::kTeecErrorBadParameters);
+    // More than a TA's four, even if unused: refused before the TA, as OP-TEE does.
+    write_invoke(session, tas::kIncrementCmdAddOne, 41);
+    header().num_params = 5;
+    for (int i = 1; i < 5; ++i) params()[i] = {op::kAttrNone, 0, 0, 0};
+    ASSERT_EQ(call_with_arg().x[0], op::kOk);
+    EXPECT_EQ(header().ret, op::kTeecErrorBadParameters);
+    EXPECT_EQ(header().ret_origin, op::kOriginTee);
+    EXPECT_EQ(params()[0].a, 41u) << "the TA never ran";
 }
 
 TEST_F(OpteeModelTest, AnUnknownTaIsLoadedThroughRpcsAsOpteeDoes) {

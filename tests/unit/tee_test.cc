@@ -720,6 +720,55 @@ TEST_F(LongShmAllocTest, AHostileEntryInALaterPartIsRefused) {
     EXPECT_EQ(model.suspended_threads(), 0u);
 }
 
+TEST_F(RpcTest, MemoryReferencesByAddressInAnRpcReachTheGuestAsItsOwnAddressesOrZero) {
+    // OP-TEE passes registered (dynamic) shared memory in an RPC by cookie, but
+    // reserved shared memory by physical address (TMEM). A secure world that
+    // names addresses here: one in this guest's RAM, one in another guest's,
+    // one in the hypervisor's. The guest must see its own address for the
+    // first and 0 for the others, never a physical address.
+    const Ipa rpc_buf = arg + 0x3000;
+    const uint64_t mine = g->stage2().translate(arg + 0x5000)->value() + 0x123;
+    const uint64_t other = dom[2]->ram_pa().value() + 0x4000;
+    const uint64_t hyp = machine.ram_base().value() + 0x10;
+    uint64_t rpc_pa = 0;
+    bool rewritten = false;
+    auto inner = machine.secure_world;
+    machine.secure_world = [&](const arch::SecureRegs& in) {
+        if (static_cast<uint32_t>(in.x[0]) == op::kReturnFromRpc && !rpc_pa) {
+            rpc_pa = (in.x[1] << 32) | (in.x[2] & 0xffffffffu);  // the RPC argument's shadow
+        }
+        arch::SecureRegs out = inner(in);
+        if (static_cast<uint32_t>(out.x[0]) == op::kRpcCmd && rpc_pa && !rewritten) {
+            rewritten = true;
+            auto* rpc = reinterpret_cast<Msg*>(machine.host(Pa(rpc_pa)));
+            rpc->h.num_params = 4;
+            rpc->p[1] = {op::kAttrTmemOutput, mine, 0x40, 0x71};
+            rpc->p[2] = {op::kAttrTmemInout, other, 0x40, 0x72};
+            rpc->p[3] = {op::kAttrTmemInput, hyp, 0x40, 0x73};
+        }
+        return out;
+    };
+    Msg m = open_msg(optee_model::tas::kLoadable);
+    ASSERT_EQ(send(m), op::kRpcAlloc);
+    const uint64_t thread = g->vcpu(0).regs.x[3];
+    ASSERT_EQ(resume_with(g, thread, rpc_buf.value(), 0xc0).regs.x[0], op::kRpcCmd);
+    ASSERT_TRUE(rewritten);
+    Msg rpc;
+    ASSERT_TRUE(g->copy_from_guest(&rpc, rpc_buf, sizeof rpc));
+    ASSERT_EQ(rpc.h.num_params, 4u);
+    EXPECT_EQ(rpc.p[1].a, (arg + 0x5000).value() + 0x123) << "its own page, by its own address";
+    EXPECT_EQ(rpc.p[2].a, 0u) << "another guest's page is nothing to this one";
+    EXPECT_EQ(rpc.p[3].a, 0u) << "the hypervisor's memory is nothing to the guest";
+    EXPECT_EQ(rpc.p[1].b, 0x40u);
+    EXPECT_EQ(rpc.p[3].c, 0x73u);
+    // The guest cannot supply the TA: the call ends, nothing is left held.
+    rpc.h.ret = op::kTeecErrorItemNotFound;
+    ASSERT_TRUE(g->copy_to_guest(rpc_buf, &rpc, sizeof rpc));
+    for (int i = 0; i < 8 && g->vcpu(0).regs.x[0] != op::kOk; ++i) resume(g, thread);
+    EXPECT_EQ(model.suspended_threads(), 0u);
+    EXPECT_EQ(g->pinned_pages(), 0u);
+}
+
 TEST_F(RpcTest, AGuestCannotRewriteTheRpcArgumentOpteeWorksFrom) {
     const Ipa rpc_buf = arg + 0x3000;
     std::vector<Pa> shadows;

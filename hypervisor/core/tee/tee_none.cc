@@ -24,8 +24,12 @@ const Mediator* active() {
     return nullptr;
 }
 void reset() {}
-int enable(Domain&, abi::TeeType) {
+void set_pages(PageAllocator*) {}
+int enable(Domain&, abi::TeeType, abi::DomctlTeeQuotas) {
     return -abi::err::kNoDev;
+}
+int set_quotas(Domain&, abi::DomctlTeeQuotas) {
+    return -abi::err::kNoEnt;
 }
 int disable(Domain&) {
     return -abi::err::kNoEnt;
@@ -39,6 +43,10 @@ uint32_t guest_limit() {
 }
 void describe(abi::DomctlTeeInfo& out) {
     out = abi::DomctlTeeInfo{};
+}
+
+bool fast_path(Vcpu&) {
+    return false;
 }
 
 smccc::Result handle_call(Vcpu& vcpu, const smccc::Call&, smccc::Conduit) {

@@ -255,6 +255,10 @@ Regs Model::run(uint32_t idx) {
             t.m.fail(op::kTeecErrorBadParameters, op::kOriginTee);
             break;
         }
+        if (t.m.h.cmd == op::kMsgCmdInvokeCommand && t.m.h.num_params > kTaParams) {
+            t.m.fail(op::kTeecErrorBadParameters, op::kOriginTee);  // a TA takes four
+            break;
+        }
         if (t.m.h.cmd == op::kMsgCmdCloseSession) {
             *found = Session{};
             break;

@@ -55,6 +55,7 @@ struct Config {
 
 inline constexpr unsigned kMaxPartitions = 16;
 inline constexpr unsigned kMaxSessions = 64;  // across clients
+inline constexpr unsigned kTaParams = 4;      // what a TA takes (TEE_NUM_PARAMS)
 inline constexpr unsigned kMaxMsgParams = 6;  // OP-TEE's 4 TA params + 2 META
 inline constexpr unsigned kMaxThreads = 8;
 inline constexpr unsigned kMaxRegistrations = 64;  // across clients

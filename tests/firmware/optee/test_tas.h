@@ -37,9 +37,12 @@ inline constexpr uint64_t fnv1a(uint64_t hash, const uint8_t* p, uint64_t n) {
     for (uint64_t i = 0; i < n; ++i) hash = (hash ^ p[i]) * 0x100000001b3ull;
     return hash;
 }
-// Differs from page to page, so that pages given in the wrong order show.
+// Differs from page to page (a hash of the page index, so that no two pages
+// of a 64 MiB buffer share a pattern), so that pages given in the wrong order
+// show.
 inline constexpr uint8_t fill_byte(uint64_t seed, uint64_t i) {
-    return static_cast<uint8_t>(seed + i * 7 + (i >> 12));
+    return static_cast<uint8_t>(seed + i * 7 +
+                                (static_cast<uint32_t>(i >> 12) * 0x9e3779b1u >> 24));
 }
 
 // A TA the normal world supplies, as tee-supplicant loads TAs from files: asked
