@@ -81,7 +81,7 @@ install -m 0755 "$work/b/bin/busybox" "$root/bin/busybox"
 # linked by name.
 for applet in sh ash cat echo ls mount umount uname insmod lsmod rmmod dmesg mkdir \
               sleep true false ps kill grep head tail wc date hostname poweroff reboot \
-              sync stty tty env printf test [ setsid cttyhack tr cut pidof od; do
+              sync stty tty env printf test [ setsid cttyhack tr cut pidof; do
   ln -s busybox "$root/bin/$applet"
 done
 mods="$work/k/lib/modules/$release/kernel/drivers/tee"

@@ -282,7 +282,6 @@ int main(int argc, char** argv) {
     }
 
     TEEC_Context ctx;
-    uint32_t origin = 0;
     if (!check(TEEC_InitializeContext(NULL, &ctx), 0, "initialize context")) return 1;
     printf("tee-client: context initialized\n");
 
@@ -341,7 +340,6 @@ int main(int argc, char** argv) {
         TEEC_FinalizeContext(&ctx);
         return usage();
     }
-    (void)origin;
     TEEC_FinalizeContext(&ctx);
     if (failures) {
         printf("tee-client: %d check(s) FAILED\n", failures);

@@ -13,10 +13,10 @@
 // (test_tas.h), with sessions per client. A call may suspend its thread with an
 // RPC request (an unknown UUID: RPC_ALLOC, RPC_CMD LOAD_TA, RPC_FREE; the
 // increment TA's command 1: FOREIGN_INTR) and goes on when its client resumes
-// that thread with RETURN_FROM_RPC. Simplified (and said so in
-// docs/optee-model.md): value parameters only, REGISTER_SHM and the rest answer
-// NOT_SUPPORTED. GET_SHM_CONFIG answers ENOTAVAIL (no reserved SHM region is
-// modelled).
+// that thread with RETURN_FROM_RPC. Shared memory: REGISTER/UNREGISTER_SHM,
+// registered and non-contiguous temporary references (page lists copied into
+// `Config::page_store`). What is simplified is said in docs/optee-model.md.
+// GET_SHM_CONFIG answers ENOTAVAIL (no reserved SHM region is modelled).
 #pragma once
 
 #include <cstdint>
